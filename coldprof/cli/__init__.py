@@ -1,0 +1,24 @@
+"""The coldprof command line: thin click commands over the library."""
+
+from __future__ import annotations
+
+import click
+
+from coldprof.cli.analyze import analyze
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="coldprof")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Measure what an AWS Lambda Python package weighs and where its cold start goes.
+
+    \b
+    Exit status: 0 ok, 1 the target failed, could not be read or is over budget,
+    2 usage or configuration error.
+    """
+    ctx.obj = {"debug": debug}
+
+
+main.add_command(analyze)

@@ -1,0 +1,73 @@
+"""What every command shares: output options, writing results, turning errors into exit codes."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from coldprof.errors import EXIT_USAGE, ColdprofError
+from coldprof.render import format_for_path, render
+
+
+def output_options(formats: list[str]) -> Callable:
+    """--format and --output, the same on every command."""
+
+    def decorate(command: Callable) -> Callable:
+        command = click.option(
+            "--output",
+            "-o",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Also write the result to FILE, in the format its extension names "
+            "(.json, .md, ...).",
+        )(command)
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(formats),
+            default=None,
+            help="Format printed on stdout (default: table; with --output and no --format, "
+            "the table still goes to the screen).",
+        )(command)
+
+    return decorate
+
+
+def emit(result: Any, fmt: str | None, output: Path | None) -> None:
+    """Print the result on stdout and, with --output, write it to the file too."""
+    if output is not None:
+        text = render(result, format_for_path(output))
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    click.echo(render(result, fmt or "table"), nl=False)
+    if output is not None:
+        click.echo(f"wrote {output}", err=True)
+
+
+def handle_errors(command: Callable) -> Callable:
+    """Turn a ColdprofError into one line on stderr and its exit code; --debug shows the trace."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = bool((click.get_current_context().find_root().obj or {}).get("debug"))
+        try:
+            return command(*args, **kwargs)
+        except ColdprofError as error:
+            if debug:
+                raise
+            click.echo(f"coldprof: error: {error.message}", err=True)
+            sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("coldprof: interrupted", err=True)
+            sys.exit(130)
+        except OSError as error:
+            if debug:
+                raise
+            click.echo(f"coldprof: error: {error}", err=True)
+            sys.exit(EXIT_USAGE if isinstance(error, FileNotFoundError) else 1)
+
+    return wrapper

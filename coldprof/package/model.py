@@ -1,0 +1,67 @@
+"""The package model: what files a deployment package holds, read safely, never modified."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+# The most any rule reads of one file into memory at once.
+READ_LIMIT_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One regular file of a package."""
+
+    path: str  # POSIX path relative to the package root
+    unzipped_bytes: int
+    zipped_bytes: int  # compressed data plus its zip headers: exact for a zip, deflate-6 for a folder
+    crc32: int
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry that was not counted, and why (a link, a FIFO, a hostile zip entry, ...)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Package:
+    """A function package or a layer, as a list of files plus a way to read them."""
+
+    name: str  # "function", or "layer 1", "layer 2", ...
+    location: str  # the path the user gave
+    kind: str  # "folder" | "zip"
+    files: tuple[FileEntry, ...]
+    skipped: tuple[Skipped, ...]
+    archive_bytes: int  # the zip's size, or what a deflate-6 zip of the folder would weigh
+    zipped_exact: bool  # True for a zip (read from its central directory), False for a folder
+    import_roots: tuple[str, ...]  # folders on sys.path: ("",) for a function, "python" for a layer
+    opener: Callable[[str], AbstractContextManager[BinaryIO]] = field(
+        repr=False, compare=False
+    )
+
+    @property
+    def unzipped_bytes(self) -> int:
+        """Sum of the unzipped sizes of the counted files."""
+        return sum(f.unzipped_bytes for f in self.files)
+
+    def open(self, path: str) -> AbstractContextManager[BinaryIO]:
+        """A binary stream of one file (raises OSError if it cannot be read)."""
+        return self.opener(path)
+
+    def read(self, path: str, limit: int = READ_LIMIT_BYTES) -> bytes | None:
+        """Up to `limit` bytes of one file, or None when it cannot be read."""
+        try:
+            with self.open(path) as stream:
+                return stream.read(limit)
+        except (OSError, ValueError, EOFError, RuntimeError):
+            return None
+        except Exception as error:  # zlib.error, BadZipFile, ... from a corrupt member
+            if type(error).__module__ in ("zlib", "zipfile"):
+                return None
+            raise
