@@ -17,7 +17,9 @@ class FileEntry:
 
     path: str  # POSIX path relative to the package root
     unzipped_bytes: int
-    zipped_bytes: int  # compressed data plus its zip headers: exact for a zip, deflate-6 for a folder
+    zipped_bytes: (
+        int  # compressed data plus its zip headers: exact for a zip, deflate-6 for a folder
+    )
     crc32: int
 
 
@@ -41,9 +43,7 @@ class Package:
     archive_bytes: int  # the zip's size, or what a deflate-6 zip of the folder would weigh
     zipped_exact: bool  # True for a zip (read from its central directory), False for a folder
     import_roots: tuple[str, ...]  # folders on sys.path: ("",) for a function, "python" for a layer
-    opener: Callable[[str], AbstractContextManager[BinaryIO]] = field(
-        repr=False, compare=False
-    )
+    opener: Callable[[str], AbstractContextManager[BinaryIO]] = field(repr=False, compare=False)
 
     @property
     def unzipped_bytes(self) -> int:

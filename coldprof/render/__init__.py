@@ -39,7 +39,9 @@ def render(result: Any, fmt: str) -> str:
         renderer = module.RENDERERS[fmt]
     except KeyError:
         known = ", ".join(formats_for(result.kind))
-        raise UsageError(f"{result.kind} results cannot be written as {fmt!r}; use {known}") from None
+        raise UsageError(
+            f"{result.kind} results cannot be written as {fmt!r}; use {known}"
+        ) from None
     return renderer(result)
 
 

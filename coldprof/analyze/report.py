@@ -1,0 +1,177 @@
+"""Turning a scanned package and its findings into the analyze result record."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+
+from coldprof.analyze.graph import removal_saves, required_by
+from coldprof.analyze.model import FUNCTION_CODE, Context
+from coldprof.analyze.result import (
+    AnalyzeResult,
+    DistributionRow,
+    Finding,
+    Limit,
+    SizeRow,
+    SkippedRow,
+    Totals,
+)
+from coldprof.data import lambda_facts
+from coldprof.package.model import FileEntry, Package
+from coldprof.results import display_path
+
+
+def _owner_row_name(context: Context, package: Package, path: str) -> str:
+    """The distribution key owning a file, or the package's own-code row name."""
+    owner = context.owner(package, path)
+    if owner is not None:
+        return owner
+    return FUNCTION_CODE if package.name == "function" else f"({package.name} code)"
+
+
+def _files_by_row(context: Context) -> dict[str, list[FileEntry]]:
+    rows: dict[str, list[FileEntry]] = defaultdict(list)
+    for package, entry in context.entries():
+        rows[_owner_row_name(context, package, entry.path)].append(entry)
+    return rows
+
+
+def distribution_rows(context: Context) -> tuple[DistributionRow, ...]:
+    """One row per distribution plus one per package's own code, largest first."""
+    files = _files_by_row(context)
+    unzipped = {key: sum(f.unzipped_bytes for f in entries) for key, entries in files.items()}
+    sdk = set(lambda_facts()["runtime_sdk"])
+    dependents = required_by(context.distributions)
+    rows = [
+        DistributionRow(
+            name=d.key,
+            version=d.version,
+            package=d.package,
+            files=len(files.get(d.key, ())),
+            unzipped_bytes=unzipped.get(d.key, 0),
+            zipped_bytes=sum(f.zipped_bytes for f in files.get(d.key, ())),
+            removal_saves_bytes=removal_saves(
+                d.key, context.distributions, lambda key: unzipped.get(key, 0)
+            ),
+            requires=d.requires,
+            required_by=dependents.get(d.key, ()),
+            runtime_provided=d.key in sdk,
+            ownership=d.ownership,
+        )
+        for d in context.distributions
+    ]
+    known = {d.key for d in context.distributions}
+    for name in sorted(set(files) - known):
+        rows.append(_code_row(name, files[name], context))
+    return tuple(sorted(rows, key=lambda r: (-r.unzipped_bytes, r.name)))
+
+
+def _code_row(name: str, entries: list[FileEntry], context: Context) -> DistributionRow:
+    size = sum(f.unzipped_bytes for f in entries)
+    package = "function" if name == FUNCTION_CODE else name.strip("()").removesuffix(" code")
+    return DistributionRow(
+        name=name,
+        version=None,
+        package=package,
+        files=len(entries),
+        unzipped_bytes=size,
+        zipped_bytes=sum(f.zipped_bytes for f in entries),
+        removal_saves_bytes=size,
+        requires=(),
+        required_by=(),
+        runtime_provided=False,
+        ownership="no distribution",
+    )
+
+
+def _folders(entry: FileEntry) -> Iterable[str]:
+    parts = entry.path.split("/")[:-1]
+    for depth in range(1, len(parts) + 1):
+        yield "/".join(parts[:depth])
+
+
+def largest_folders(context: Context, top: int) -> tuple[SizeRow, ...]:
+    """The folders (any depth) holding the most unzipped bytes."""
+    sizes: Counter[tuple[str, str]] = Counter()
+    zipped: Counter[tuple[str, str]] = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
+    for package, entry in context.entries():
+        for folder in _folders(entry):
+            key = (package.name, folder)
+            sizes[key] += entry.unzipped_bytes
+            zipped[key] += entry.zipped_bytes
+            counts[key] += 1
+    return tuple(
+        SizeRow(display_path(folder), package, counts[key], size, zipped[key])
+        for key, size in sizes.most_common(top)
+        for package, folder in [key]
+    )
+
+
+def largest_files(context: Context, top: int) -> tuple[SizeRow, ...]:
+    """The largest single files."""
+    ranked = sorted(context.entries(), key=lambda pe: (-pe[1].unzipped_bytes, pe[1].path))
+    return tuple(
+        SizeRow(display_path(e.path), p.name, 1, e.unzipped_bytes, e.zipped_bytes)
+        for p, e in ranked[:top]
+    )
+
+
+def limits(context: Context) -> tuple[Limit, ...]:
+    """Lambda's size limits against the actual bytes, with headroom."""
+    facts = lambda_facts()["limits"]
+    function = context.packages[0]
+    unzipped = sum(p.unzipped_bytes for p in context.packages)
+    checks = [
+        ("zipped (direct upload)", facts["zipped_direct_upload_bytes"], function.archive_bytes),
+        ("unzipped (function + layers)", facts["unzipped_with_layers_bytes"], unzipped),
+    ]
+    return tuple(
+        Limit(name, limit, actual, limit - actual, actual <= limit)
+        for name, limit, actual in checks
+    )
+
+
+def totals(context: Context) -> Totals:
+    """Files and bytes of the function package, and the layers' unzipped bytes."""
+    function, *layers = context.packages
+    return Totals(
+        files=len(function.files),
+        unzipped_bytes=function.unzipped_bytes,
+        zipped_bytes=function.archive_bytes,
+        zipped_exact=function.zipped_exact,
+        layers_unzipped_bytes=sum(p.unzipped_bytes for p in layers),
+    )
+
+
+def skipped_rows(context: Context) -> tuple[SkippedRow, ...]:
+    """Every entry left out of the counts, with its reason."""
+    return tuple(
+        SkippedRow(p.name, display_path(s.path), s.reason)
+        for p in context.packages
+        for s in p.skipped
+    )
+
+
+def _displayable(finding: Finding) -> Finding:
+    """The finding with its paths made safe to print."""
+    return replace(finding, paths=tuple(display_path(path) for path in finding.paths))
+
+
+def build_result(context: Context, findings: Iterable[Finding], top: int) -> AnalyzeResult:
+    """Assemble the analyze result record."""
+    function, *layers = context.packages
+    return AnalyzeResult(
+        target=function.location,
+        layers=tuple(p.location for p in layers),
+        runtime=context.runtime.name,
+        arch=context.arch,
+        totals=totals(context),
+        limits=limits(context),
+        distributions=distribution_rows(context),
+        largest_folders=largest_folders(context, top),
+        largest_files=largest_files(context, top),
+        findings=tuple(_displayable(f) for f in findings),
+        skipped=skipped_rows(context),
+    )

@@ -1,0 +1,146 @@
+"""Reading a deployment zip safely: sizes from the central directory, nothing extracted.
+
+Bounds (documented in docs/json-schema.md, "Hostile input"): an archive is refused when its
+central directory declares more than MAX_ENTRIES entries or more than MAX_UNZIPPED_BYTES in
+all, or when entries overlap (the way non-recursive zip bombs share one compressed stream).
+Entries with absolute paths, `..` components or symlink modes are skipped, never read.
+A member is only ever streamed, never inflated past its declared size.
+"""
+
+from __future__ import annotations
+
+import itertools
+import stat
+import struct
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from coldprof.errors import TargetError
+from coldprof.package.model import FileEntry, Package, Skipped
+
+MAX_ENTRIES = 200_000
+MAX_UNZIPPED_BYTES = 4 * 1024**3  # 16x Lambda's unzipped limit: refuse anything larger
+END_RECORD_BYTES = 22
+LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
+DATA_DESCRIPTOR_FLAG = 0x08
+
+
+def _unsafe_reason(info: zipfile.ZipInfo) -> str | None:
+    """Why an entry must not be read (absolute path, `..`, a link), or None."""
+    name = info.filename
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "absolute path in archive: skipped"
+    if ".." in PurePosixPath(name.replace("\\", "/")).parts:
+        return "path with '..' escapes the package: skipped"
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return "symbolic link entry: not followed"
+    return None
+
+
+def _local_header_bytes(stream: BinaryIO, info: zipfile.ZipInfo) -> int:
+    """Size of the entry's local header (30 bytes + name + extra), read from the archive."""
+    stream.seek(info.header_offset)
+    header = stream.read(LOCAL_HEADER.size)
+    if len(header) != LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        raise TargetError(f"entry {info.filename!r} has no local header: the zip is corrupt")
+    fields = LOCAL_HEADER.unpack(header)
+    return LOCAL_HEADER.size + fields[10] + fields[11]
+
+
+def _entry_zipped_bytes(stream: BinaryIO, info: zipfile.ZipInfo) -> tuple[int, int]:
+    """(start offset, bytes the entry takes in the archive: headers, data, descriptor)."""
+    local = _local_header_bytes(stream, info)
+    central = 46 + len(info.orig_filename.encode("utf-8", "surrogateescape"))
+    central += len(info.extra) + len(info.comment)
+    descriptor = 16 if info.flag_bits & DATA_DESCRIPTOR_FLAG else 0
+    return info.header_offset, local + info.compress_size + descriptor + central
+
+
+def _check_bounds(infos: list[zipfile.ZipInfo], location: str) -> None:
+    if len(infos) > MAX_ENTRIES:
+        raise TargetError(
+            f"{location}: {len(infos):,} entries is more than coldprof reads "
+            f"({MAX_ENTRIES:,}); refusing it as a possible zip bomb"
+        )
+    declared = sum(i.file_size for i in infos)
+    if declared > MAX_UNZIPPED_BYTES:
+        raise TargetError(
+            f"{location}: declares {declared:,} unzipped bytes, over coldprof's bound of "
+            f"{MAX_UNZIPPED_BYTES:,}; refusing it as a possible zip bomb"
+        )
+
+
+def _check_overlap(spans: list[tuple[int, int, str]], location: str) -> None:
+    """Refuse entries whose data overlap (each span: start, end of local data, name)."""
+    ordered = sorted(spans)
+    for (_, end, name), (start, _, other) in itertools.pairwise(ordered):
+        if start < end:
+            raise TargetError(
+                f"{location}: entries {name!r} and {other!r} overlap in the archive "
+                "(a zip bomb's trick); refusing it"
+            )
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        raise TargetError(f"{path} is not a readable zip archive ({error})") from None
+    except OSError as error:
+        raise TargetError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def read_zip(path: Path, name: str, import_roots: tuple[str, ...]) -> Package:
+    """Measure a zip from its central directory: exact compressed and declared sizes."""
+    with _open_zip(path) as archive:
+        infos = archive.infolist()
+        _check_bounds(infos, str(path))
+        files: list[FileEntry] = []
+        skipped: list[Skipped] = []
+        spans = []
+        members: dict[str, zipfile.ZipInfo] = {}
+        stream = archive.fp
+        for info in infos:
+            if info.is_dir():
+                continue
+            if reason := _unsafe_reason(info):
+                skipped.append(Skipped(info.filename, reason))
+                continue
+            if info.filename in members:
+                skipped.append(Skipped(info.filename, "duplicate entry name: later copy skipped"))
+                continue
+            start, zipped = _entry_zipped_bytes(stream, info)
+            data_end = start + _local_header_bytes(stream, info) + info.compress_size
+            spans.append((start, data_end, info.filename))
+            members[info.filename] = info
+            files.append(FileEntry(info.filename, info.file_size, zipped, info.CRC))
+        _check_overlap(spans, str(path))
+    files.sort(key=lambda f: f.path)
+    return Package(
+        name=name,
+        location=str(path),
+        kind="zip",
+        files=tuple(files),
+        skipped=tuple(skipped),
+        archive_bytes=path.stat().st_size,
+        zipped_exact=True,
+        import_roots=import_roots,
+        opener=lambda member: _open_member(path, members, member),
+    )
+
+
+@contextmanager
+def _open_member(path: Path, members: dict[str, zipfile.ZipInfo], member: str) -> Iterator:
+    """A stream of one member; it never yields more than the member's declared size."""
+    info = members.get(member)
+    if info is None:
+        raise FileNotFoundError(member)
+    with _open_zip(path) as archive:
+        try:
+            with archive.open(info) as stream:
+                yield stream
+        except (zipfile.BadZipFile, NotImplementedError) as error:
+            raise OSError(f"{member}: cannot be read from the archive ({error})") from None

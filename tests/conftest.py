@@ -1,0 +1,42 @@
+"""Shared fixtures: real packages installed with pip once per test session."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+def pip_install(target: Path, *requirements: str, extra: tuple[str, ...] = ()) -> Path:
+    """pip install --target, as people build Lambda packages; fails the test run loudly."""
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    command += ["--no-input", "--target", str(target), *extra, *requirements]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return target
+
+
+@pytest.fixture(scope="session")
+def pip_target(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Install requirements into a fresh folder, once per distinct set in the session."""
+    built: dict[tuple[str, ...], Path] = {}
+
+    def build(*requirements: str, extra: tuple[str, ...] = ()) -> Path:
+        key = (*requirements, "|", *extra)
+        if key not in built:
+            folder = tmp_path_factory.mktemp("target")
+            built[key] = pip_install(folder, *requirements, extra=extra)
+        return built[key]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def sdk_target(pip_target: Callable[..., Path]) -> Path:
+    """A real Lambda-style package: requests and boto3 (with their dependencies) and six."""
+    return pip_target("requests", "boto3", "six")

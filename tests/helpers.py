@@ -1,0 +1,26 @@
+"""Small test helpers shared across test modules."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+
+def tree_snapshot(root: Path) -> dict[str, tuple]:
+    """Every entry under root with its type, size, mtime and content hash (links not followed)."""
+    snapshot: dict[str, tuple] = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder) / name
+            info = path.lstat()
+            digest = ""
+            if path.is_file() and not path.is_symlink():
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            snapshot[str(path.relative_to(root))] = (
+                info.st_mode,
+                info.st_size,
+                info.st_mtime_ns,
+                digest,
+            )
+    return snapshot
