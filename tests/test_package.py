@@ -246,14 +246,42 @@ def test_device_files_are_never_opened(tmp_path):
     assert "device" in package.skipped[0].reason
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_unreadable_file_is_skipped(tmp_path):
-    root = tmp_path / "target"
-    root.mkdir()
-    (root / "secret.py").write_text("x = 1\n")
-    (root / "secret.py").chmod(0)
-    package = open_package(root)
-    assert package.skipped[0].path == "secret.py"
+UNPRIVILEGED_READ = """
+import json, os, sys
+from pathlib import Path
+from coldprof.package import open_package
+if os.geteuid() == 0:  # root reads any file: drop to nobody after the imports
+    os.setgid(65534)
+    os.setuid(65534)
+package = open_package(Path(sys.argv[1]))
+print(json.dumps({"files": [f.path for f in package.files],
+                  "skipped": {s.path: s.reason for s in package.skipped}}))
+"""
+
+
+def test_unreadable_file_and_folder_are_skipped():
+    import json
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir="/tmp") as scratch:
+        root = Path(scratch) / "target"
+        (root / "locked").mkdir(parents=True)
+        (root / "ok.py").write_text("x = 1\n")
+        (root / "secret.py").write_text("x = 1\n")
+        (root / "secret.py").chmod(0)
+        (root / "locked").chmod(0)
+        for folder in (Path(scratch), root):
+            folder.chmod(0o755)
+        done = subprocess.run(
+            [sys.executable, "-c", UNPRIVILEGED_READ, str(root)], capture_output=True, text=True
+        )
+        (root / "locked").chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["files"] == ["ok.py"]
+    assert "unreadable" in found["skipped"]["secret.py"]
+    assert "unreadable" in found["skipped"]["locked"]
 
 
 # --- plain bad input -----------------------------------------------------------------------

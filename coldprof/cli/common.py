@@ -14,6 +14,16 @@ from coldprof.errors import EXIT_USAGE, ColdprofError
 from coldprof.render import format_for_path, render
 
 
+def _check_output(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """Fail before any work when the output file's format cannot be told from its name."""
+    if value is not None:
+        try:
+            format_for_path(value)
+        except ColdprofError as error:
+            raise click.BadParameter(error.message) from None
+    return value
+
+
 def output_options(formats: list[str]) -> Callable:
     """--format and --output, the same on every command."""
 
@@ -22,6 +32,7 @@ def output_options(formats: list[str]) -> Callable:
             "--output",
             "-o",
             type=click.Path(dir_okay=False, path_type=Path),
+            callback=_check_output,
             help="Also write the result to FILE, in the format its extension names "
             "(.json, .md, ...).",
         )(command)

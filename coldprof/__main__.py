@@ -1,0 +1,5 @@
+"""`python -m coldprof`: the command line."""
+
+from coldprof.cli import main
+
+main()

@@ -1,0 +1,178 @@
+"""`coldprof analyze` end to end: real packages, real zips, numbers a user reads."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coldprof.analyze import analyze
+from coldprof.cli import main
+from helpers import tree_snapshot
+
+DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo_function"
+LIMIT_ZIPPED = 52_428_800
+LIMIT_UNZIPPED = 262_144_000
+
+
+def analyze_json(*args: str) -> dict:
+    result = CliRunner().invoke(
+        main, ["analyze", *args, "--format", "json"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def rows_by_name(document: dict) -> dict[str, dict]:
+    return {row["name"]: row for row in document["distributions"]}
+
+
+def zip_folder(folder: Path, archive: Path, prefix: str = "") -> Path:
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                out.write(path, prefix + path.relative_to(folder).as_posix())
+    return archive
+
+
+def test_demo_distributions_own_every_file_once():
+    document = analyze_json(str(DEMO))
+    rows = rows_by_name(document)
+    assert set(rows) == {"idna", "jmespath", "six", "(function code)"}
+    assert rows["(function code)"]["files"] == 1
+    assert rows["(function code)"]["unzipped_bytes"] == (DEMO / "app.py").stat().st_size
+    assert sum(r["files"] for r in rows.values()) == document["totals"]["files"]
+    assert sum(r["unzipped_bytes"] for r in rows.values()) == document["totals"]["unzipped_bytes"]
+    assert rows["jmespath"]["runtime_provided"] is True
+    assert rows["six"]["runtime_provided"] is True
+    assert rows["idna"]["runtime_provided"] is False
+    assert rows["jmespath"]["version"] == "1.1.0"
+
+
+def test_console_scripts_pip_put_in_bin_belong_to_their_distribution():
+    result = analyze(DEMO)
+    rows = {r.name: r for r in result.distributions}
+    jp = (DEMO / "bin" / "jp.py").stat().st_size
+    record = (DEMO / "jmespath-1.1.0.dist-info" / "RECORD").read_text()
+    assert "../../bin/jp.py" in record
+    owned = rows["jmespath"].unzipped_bytes
+    package_files = sum(p.stat().st_size for p in (DEMO / "jmespath").rglob("*") if p.is_file())
+    dist_info = sum(
+        p.stat().st_size for p in (DEMO / "jmespath-1.1.0.dist-info").rglob("*") if p.is_file()
+    )
+    assert owned == package_files + dist_info + jp
+
+
+def test_limits_carry_exact_bytes_and_headroom():
+    document = analyze_json(str(DEMO))
+    limits = {limit["name"]: limit for limit in document["limits"]}
+    zipped = limits["zipped (direct upload)"]
+    assert zipped["limit_bytes"] == LIMIT_ZIPPED
+    assert zipped["actual_bytes"] == document["totals"]["zipped_bytes"]
+    assert zipped["headroom_bytes"] == LIMIT_ZIPPED - zipped["actual_bytes"]
+    unzipped = limits["unzipped (function + layers)"]
+    assert unzipped["limit_bytes"] == LIMIT_UNZIPPED
+    assert unzipped["ok"] is True
+
+
+def test_removal_frees_only_dependencies_nothing_else_needs(sdk_target):
+    rows = rows_by_name(analyze_json(str(sdk_target)))
+    size = {name: row["unzipped_bytes"] for name, row in rows.items()}
+    assert "urllib3" in rows["requests"]["requires"]
+    assert set(rows["urllib3"]["required_by"]) >= {"requests", "botocore"}
+    boto3_frees = ["boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six"]
+    assert rows["boto3"]["removal_saves_bytes"] == sum(size[name] for name in boto3_frees)
+    requests_frees = ["requests", "charset-normalizer", "idna", "certifi"]
+    assert rows["requests"]["removal_saves_bytes"] == sum(size[name] for name in requests_frees)
+    # urllib3 stays: botocore still needs it
+    assert rows["requests"]["removal_saves_bytes"] < rows["requests"]["unzipped_bytes"] + sum(
+        size[name] for name in ["charset-normalizer", "idna", "certifi", "urllib3"]
+    )
+
+
+def test_zip_and_folder_give_the_same_owners(sdk_target, tmp_path):
+    archive = zip_folder(sdk_target, tmp_path / "function.zip")
+    folder_rows = rows_by_name(analyze_json(str(sdk_target)))
+    zip_document = analyze_json(str(archive))
+    zip_rows = rows_by_name(zip_document)
+    assert {n: r["unzipped_bytes"] for n, r in folder_rows.items()} == {
+        n: r["unzipped_bytes"] for n, r in zip_rows.items()
+    }
+    assert zip_document["totals"]["zipped_exact"] is True
+    assert zip_document["totals"]["zipped_bytes"] == archive.stat().st_size
+
+
+def test_layers_count_against_the_unzipped_limit(tmp_path, pip_target):
+    layer_source = pip_target("six")
+    layer = zip_folder(layer_source, tmp_path / "layer.zip", prefix="python/")
+    document = analyze_json(str(DEMO), "--layer", str(layer))
+    layer_bytes = sum(i.file_size for i in zipfile.ZipFile(layer).infolist())
+    assert document["totals"]["layers_unzipped_bytes"] == layer_bytes
+    limits = {limit["name"]: limit for limit in document["limits"]}
+    expected = document["totals"]["unzipped_bytes"] + layer_bytes
+    assert limits["unzipped (function + layers)"]["actual_bytes"] == expected
+    layer_rows = [r for r in document["distributions"] if r["package"] == "layer 1"]
+    assert [r["name"] for r in layer_rows if r["version"]] == ["six"]
+
+
+def test_runtime_sdk_finding_names_the_bytes_it_saves():
+    document = analyze_json(str(DEMO))
+    rows = rows_by_name(document)
+    sdk = {f["distribution"]: f for f in document["findings"] if f["rule"] == "runtime-sdk"}
+    assert set(sdk) == {"jmespath", "six"}
+    assert sdk["six"]["bytes"] == rows["six"]["unzipped_bytes"]
+    assert sdk["six"]["severity"] != "error"
+    assert "newer" in sdk["six"]["risk"] or "newer" in sdk["six"]["message"]
+
+
+def test_analyze_never_writes_into_the_target(sdk_target, tmp_path):
+    archive = zip_folder(sdk_target, tmp_path / "function.zip")
+    before, archive_before = tree_snapshot(sdk_target), archive.read_bytes()
+    analyze_json(str(sdk_target))
+    analyze_json(str(archive))
+    assert tree_snapshot(sdk_target) == before
+    assert archive.read_bytes() == archive_before
+
+
+def test_output_file_gets_json_while_the_screen_gets_the_table(tmp_path):
+    out = tmp_path / "reports" / "demo.json"
+    result = CliRunner().invoke(main, ["analyze", str(DEMO), "--output", str(out)])
+    assert result.exit_code == 0
+    assert "== Lambda limits" in result.output
+    assert "MiB" in result.output and "MB)" in result.output
+    document = json.loads(out.read_text())
+    assert document["kind"] == "analyze"
+    assert document["schema_version"] == 1
+
+
+def test_markdown_has_tables():
+    result = CliRunner().invoke(main, ["analyze", str(DEMO), "--format", "markdown"])
+    assert "## Distributions" in result.output
+    assert "| distribution" in result.output
+    assert "|---" in result.output.replace(":", "").replace(" ", "") or "|--" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--runtime", "python2.7"], "unknown runtime"),
+        (["--top", "0"], "Invalid value"),
+        (["--output", "x.unknown"], "cannot tell the format"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args, message, tmp_path):
+    result = CliRunner().invoke(main, ["analyze", str(DEMO), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_top_limits_largest_lists():
+    document = analyze_json(str(DEMO), "--top", "3")
+    assert len(document["largest_files"]) == 3
+    sizes = [row["unzipped_bytes"] for row in document["largest_files"]]
+    assert sizes == sorted(sizes, reverse=True)
+    assert document["largest_folders"][0]["unzipped_bytes"] >= sizes[0]
