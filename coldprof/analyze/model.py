@@ -31,7 +31,8 @@ class Distribution:
     top_level: tuple[str, ...]  # top-level import names it provides
     requires: tuple[str, ...]  # keys of the distributions it requires on the target runtime
     wheel_tags: tuple[str, ...]  # "cp312-cp312-manylinux_2_17_x86_64", ... from WHEEL
-    ownership: str  # how its files were found: "RECORD" | "top_level.txt" | "folder name"
+    # how its files were found: "RECORD", "installed-files.txt", "top_level.txt", "folder name"
+    ownership: str
 
 
 @dataclass(frozen=True)
