@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from coldprof.analyze.model import Context, Runtime
+from coldprof.analyze.owners import find_distributions, owner_map
+from coldprof.analyze.report import build_result
 from coldprof.analyze.result import AnalyzeResult
+from coldprof.analyze.rules import run_rules
 from coldprof.analyze.runtime import ARCHES, local_runtime
 from coldprof.errors import UsageError
 from coldprof.package import FUNCTION, layer_import_roots, open_package
@@ -23,8 +26,6 @@ def scan(
     observer: Observer | None = None,
 ) -> Context:
     """Read the function and its layers and find which distribution owns each file."""
-    from coldprof.analyze.owners import find_distributions, owner_map
-
     if arch not in ARCHES:
         raise UsageError(f"unknown architecture {arch!r}; use one of {', '.join(ARCHES)}")
     runtime = runtime or local_runtime()
@@ -46,8 +47,5 @@ def analyze(
     observer: Observer | None = None,
 ) -> AnalyzeResult:
     """Measure a package (folder or zip) and its layers, and list what can go."""
-    from coldprof.analyze.report import build_result
-    from coldprof.analyze.rules import run_rules
-
     context = scan(target, layers, runtime, arch, observer)
     return build_result(context, run_rules(context), top)

@@ -52,3 +52,10 @@ class Context:
     def owner(self, package: Package, path: str) -> str | None:
         """The key of the distribution owning a file, or None."""
         return self.owners.get((package.name, path))
+
+    def label(self, package: Package, path: str) -> str:
+        """The distribution key owning a file, or the package's own-code row name."""
+        owner = self.owner(package, path)
+        if owner is not None:
+            return owner
+        return FUNCTION_CODE if package.name == "function" else f"({package.name} code)"

@@ -18,22 +18,14 @@ from coldprof.analyze.result import (
     Totals,
 )
 from coldprof.data import lambda_facts
-from coldprof.package.model import FileEntry, Package
+from coldprof.package.model import FileEntry
 from coldprof.results import display_path
-
-
-def _owner_row_name(context: Context, package: Package, path: str) -> str:
-    """The distribution key owning a file, or the package's own-code row name."""
-    owner = context.owner(package, path)
-    if owner is not None:
-        return owner
-    return FUNCTION_CODE if package.name == "function" else f"({package.name} code)"
 
 
 def _files_by_row(context: Context) -> dict[str, list[FileEntry]]:
     rows: dict[str, list[FileEntry]] = defaultdict(list)
     for package, entry in context.entries():
-        rows[_owner_row_name(context, package, entry.path)].append(entry)
+        rows[context.label(package, entry.path)].append(entry)
     return rows
 
 

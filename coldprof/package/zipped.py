@@ -128,19 +128,28 @@ def read_zip(path: Path, name: str, import_roots: tuple[str, ...]) -> Package:
         archive_bytes=path.stat().st_size,
         zipped_exact=True,
         import_roots=import_roots,
-        opener=lambda member: _open_member(path, members, member),
+        opener=_Members(path, members).open,
     )
 
 
-@contextmanager
-def _open_member(path: Path, members: dict[str, zipfile.ZipInfo], member: str) -> Iterator:
-    """A stream of one member; it never yields more than the member's declared size."""
-    info = members.get(member)
-    if info is None:
-        raise FileNotFoundError(member)
-    with _open_zip(path) as archive:
+class _Members:
+    """Opens members of one archive, keeping it open between reads (rules read many files)."""
+
+    def __init__(self, path: Path, members: dict[str, zipfile.ZipInfo]):
+        self.path = path
+        self.members = members
+        self.archive: zipfile.ZipFile | None = None
+
+    @contextmanager
+    def open(self, member: str) -> Iterator[BinaryIO]:
+        """A stream of one member; it never yields more than the member's declared size."""
+        info = self.members.get(member)
+        if info is None:
+            raise FileNotFoundError(member)
+        if self.archive is None:
+            self.archive = _open_zip(self.path)
         try:
-            with archive.open(info) as stream:
+            with self.archive.open(info) as stream:
                 yield stream
         except (zipfile.BadZipFile, NotImplementedError) as error:
             raise OSError(f"{member}: cannot be read from the archive ({error})") from None

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from tabulate import tabulate
 
 from coldprof.analyze.result import AnalyzeResult
-from coldprof.render.units import mib_mb
+from coldprof.render.units import human_bytes
 
 DISTRIBUTION_ROWS = 25
 FINDING_PATHS = 3
+WRAP_COLUMNS = {"paths": 30, "advice": 48, "risk": 36, "reason": 60, "required by": 24}
 
 
 def _limits(result: AnalyzeResult) -> tuple[list[str], list[list]]:
@@ -21,7 +22,7 @@ def _limits(result: AnalyzeResult) -> tuple[list[str], list[list]]:
             f"{limit.name}" + (f" ({exact})" if limit.name.startswith("zipped") else ""),
             f"{limit.actual_bytes:,} B",
             f"{limit.limit_bytes:,} B",
-            mib_mb(limit.headroom_bytes),
+            human_bytes(limit.headroom_bytes),
             "ok" if limit.ok else "OVER",
         ]
         for limit in result.limits
@@ -34,12 +35,12 @@ def _totals(result: AnalyzeResult) -> tuple[list[str], list[list]]:
     zipped_note = "exact, from the zip" if t.zipped_exact else "deflate-6 estimate"
     rows = [
         ["files", f"{t.files:,}"],
-        ["unzipped", f"{mib_mb(t.unzipped_bytes)} = {t.unzipped_bytes:,} B"],
-        ["zipped", f"{mib_mb(t.zipped_bytes)} = {t.zipped_bytes:,} B ({zipped_note})"],
+        ["unzipped", f"{human_bytes(t.unzipped_bytes)} = {t.unzipped_bytes:,} B"],
+        ["zipped", f"{human_bytes(t.zipped_bytes)} = {t.zipped_bytes:,} B ({zipped_note})"],
     ]
     if result.layers:
-        rows.append(["layers unzipped", f"{mib_mb(t.layers_unzipped_bytes)}"])
-    return ["", ""], rows
+        rows.append(["layers unzipped", f"{human_bytes(t.layers_unzipped_bytes)}"])
+    return [], rows
 
 
 def _distributions(result: AnalyzeResult) -> tuple[list[str], list[list]]:
@@ -63,9 +64,9 @@ def _distributions(result: AnalyzeResult) -> tuple[list[str], list[list]]:
                 d.name,
                 d.version or "-",
                 f"{d.files:,}",
-                mib_mb(d.unzipped_bytes),
-                mib_mb(d.zipped_bytes),
-                mib_mb(d.removal_saves_bytes),
+                human_bytes(d.unzipped_bytes),
+                human_bytes(d.zipped_bytes),
+                human_bytes(d.removal_saves_bytes),
                 ", ".join(d.required_by) or "-",
                 "; ".join(note),
             ]
@@ -76,7 +77,13 @@ def _distributions(result: AnalyzeResult) -> tuple[list[str], list[list]]:
 def _sizes(rows_in: tuple) -> tuple[list[str], list[list]]:
     headers = ["path", "package", "files", "unzipped", "zipped"]
     rows = [
-        [r.path, r.package, f"{r.files:,}", mib_mb(r.unzipped_bytes), mib_mb(r.zipped_bytes)]
+        [
+            r.path,
+            r.package,
+            f"{r.files:,}",
+            human_bytes(r.unzipped_bytes),
+            human_bytes(r.zipped_bytes),
+        ]
         for r in rows_in
     ]
     return headers, rows
@@ -89,7 +96,7 @@ def _findings(result: AnalyzeResult) -> tuple[list[str], list[list]]:
         paths = ", ".join(f.paths[:FINDING_PATHS])
         if len(f.paths) > FINDING_PATHS:
             paths += f" (+{len(f.paths) - FINDING_PATHS} more)"
-        saves = mib_mb(f.bytes) if f.bytes else "-"
+        saves = human_bytes(f.bytes) if f.bytes else "-"
         rows.append([f.severity, f.rule, f.distribution or "-", saves, paths, f.message, f.risk])
     return headers, rows
 
@@ -112,6 +119,14 @@ def _sections(result: AnalyzeResult) -> list[tuple[str, tuple[list[str], list[li
     return sections
 
 
+def _table(rows: list[list], headers: list[str], tablefmt: str) -> str:
+    """A table; on a terminal, long text columns wrap instead of running off the screen."""
+    if tablefmt != "simple":
+        return tabulate(rows, headers, tablefmt=tablefmt)
+    widths = [WRAP_COLUMNS.get(h) for h in headers] if headers else None
+    return tabulate(rows, headers, tablefmt=tablefmt, maxcolwidths=widths)
+
+
 def _title(result: AnalyzeResult) -> str:
     layers = f" + {len(result.layers)} layer(s)" if result.layers else ""
     return f"coldprof analyze: {result.target}{layers} ({result.runtime}, {result.arch})"
@@ -121,7 +136,7 @@ def _render(result: AnalyzeResult, tablefmt: str, heading: Callable[[str], str])
     parts = [heading(_title(result))]
     for name, (headers, rows) in _sections(result):
         parts.append(heading(name))
-        parts.append(tabulate(rows, headers, tablefmt=tablefmt) if rows else "(none)")
+        parts.append(_table(rows, headers, tablefmt) if rows else "(none)")
     return "\n\n".join(parts) + "\n"
 
 

@@ -16,6 +16,15 @@ def mib_mb(n_bytes: int) -> str:
     return f"{n_bytes / MIB:,.2f} MiB ({n_bytes / MB:,.2f} MB)"
 
 
+def human_bytes(n_bytes: int) -> str:
+    """Bytes in the unit that reads best: B, KiB (kB) or MiB (MB), binary and decimal both."""
+    if abs(n_bytes) < 1024:
+        return f"{n_bytes:,} B"
+    if abs(n_bytes) < MIB:
+        return f"{n_bytes / 1024:,.1f} KiB ({n_bytes / 1000:,.1f} kB)"
+    return mib_mb(n_bytes)
+
+
 def ms(value: float | None) -> str:
     """Milliseconds with one decimal, or '-' when unknown."""
     return "-" if value is None else f"{value:,.1f} ms"

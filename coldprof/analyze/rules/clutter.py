@@ -1,0 +1,190 @@
+"""Files a package carries that nothing runs: tests, docs, examples, C sources, type stubs."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+
+from coldprof.analyze.model import Context
+from coldprof.analyze.result import Finding
+from coldprof.analyze.rules.common import (
+    covering_paths,
+    folder_file_counts,
+    import_path,
+    is_metadata,
+    where,
+)
+from coldprof.package.model import Package
+
+C_SOURCE_SUFFIXES = (".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".pyx", ".pxd", ".pxi")
+Group = dict[tuple[str, str], Counter[str]]  # (package, owner label) -> bytes per folder
+
+
+def _named_folder(
+    path: str, relative: str, names: frozenset[str], top_level: set[str], code: set[str]
+) -> str | None:
+    """The outermost folder of `path` with one of `names` that is not a kept import name."""
+    parts = path.split("/")
+    relative_folders = relative.split("/")[:-1]
+    offset = len(parts) - len(relative_folders) - 1
+    for depth, part in enumerate(relative_folders):
+        folder = "/".join(parts[: offset + depth + 1])
+        if part in names and folder not in code and not (depth == 0 and part in top_level):
+            return folder
+    return None
+
+
+def _python_packages(package: Package) -> set[str]:
+    """The folders of a package that hold an `__init__.py`."""
+    return {e.path.rpartition("/")[0] for e in package.files if e.path.endswith("/__init__.py")}
+
+
+def _folders_named(context: Context, names: frozenset[str], code_is_kept: bool) -> Group:
+    """Per package and owner, the bytes under each outermost folder with one of `names`.
+
+    A top-level folder its distribution provides as an import name (a package literally
+    called `tests`) is kept, and with `code_is_kept` so is every folder holding an
+    `__init__.py`: a Python package (boto3/docs is code boto3 imports).
+    """
+    top_levels = {d.key: set(d.top_level) for d in context.distributions}
+    found: Group = defaultdict(Counter)
+    for package in context.packages:
+        code = _python_packages(package) if code_is_kept else set()
+        for entry in package.files:
+            relative = import_path(package, entry.path)
+            if relative is None or is_metadata(entry.path):
+                continue
+            label = context.label(package, entry.path)
+            top_level = top_levels.get(label, set())
+            folder = _named_folder(entry.path, relative, names, top_level, code)
+            if folder is not None:
+                found[(package.name, label)][folder] += entry.unzipped_bytes
+    return found
+
+
+def _folder_findings(
+    context: Context, names: frozenset[str], rule: str, severity: str, advice: str, risk: str
+) -> list[Finding]:
+    """One finding per package and owner listing its folders with one of `names`."""
+    packages = {p.name: p for p in context.packages}
+    kind = rule.removesuffix("-folder")
+    code_is_kept = kind in ("docs", "examples")
+    return [
+        Finding(
+            rule,
+            severity,
+            label,
+            tuple(sorted(folders)),
+            sum(folders.values()),
+            f"{len(folders)} {kind} folder(s){where(packages[package_name])}: {advice}",
+            risk,
+        )
+        for (package_name, label), folders in sorted(
+            _folders_named(context, names, code_is_kept).items()
+        )
+    ]
+
+
+def shipped_tests(context: Context) -> list[Finding]:
+    """Test suites shipped inside packages (tests/, test/): never run on Lambda."""
+    return _folder_findings(
+        context,
+        frozenset({"tests", "test"}),
+        "tests-folder",
+        "warning",
+        "test suites are not run on Lambda; exclude them when building the package",
+        "rarely, a library imports a helper from its own tests package at run time",
+    )
+
+
+def shipped_testing(context: Context) -> list[Finding]:
+    """testing/ folders: often test helpers, sometimes a public API imported at run time."""
+    return _folder_findings(
+        context,
+        frozenset({"testing"}),
+        "testing-folder",
+        "info",
+        "test helpers; remove only after checking nothing imports them",
+        "often a public module that code imports (numpy.testing, tornado.testing): "
+        "removing it breaks those imports",
+    )
+
+
+def shipped_docs(context: Context) -> list[Finding]:
+    """Documentation shipped inside packages (docs/, doc/)."""
+    return _folder_findings(
+        context,
+        frozenset({"docs", "doc"}),
+        "docs-folder",
+        "warning",
+        "documentation is not needed at run time; exclude it when building the package",
+        "a library that reads its own docs at run time (rare) would fail",
+    )
+
+
+def shipped_examples(context: Context) -> list[Finding]:
+    """Examples shipped inside packages (examples/, example/)."""
+    return _folder_findings(
+        context,
+        frozenset({"examples", "example"}),
+        "examples-folder",
+        "warning",
+        "examples are not needed at run time; exclude them when building the package",
+        "a library that imports or reads its own examples at run time (rare) would fail",
+    )
+
+
+def _file_findings(
+    context: Context, wanted: Callable[[str], bool], rule: str, advice: str, risk: str
+) -> list[Finding]:
+    """One finding per package and owner for the files `wanted` accepts."""
+    findings = []
+    for package in context.packages:
+        groups: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for entry in package.files:
+            if wanted(entry.path) and not is_metadata(entry.path):
+                label = context.label(package, entry.path)
+                groups[label].append((entry.path, entry.unzipped_bytes))
+        if groups:
+            findings += _grouped(package, groups, rule, advice, risk)
+    return findings
+
+
+def _grouped(
+    package: Package, groups: dict[str, list[tuple[str, int]]], rule: str, advice: str, risk: str
+) -> list[Finding]:
+    counts = folder_file_counts(package)
+    return [
+        Finding(
+            rule,
+            "warning",
+            label,
+            covering_paths((path for path, _ in files), counts),
+            sum(size for _, size in files),
+            f"{len(files)} file(s){where(package)}: {advice}",
+            risk,
+        )
+        for label, files in sorted(groups.items())
+    ]
+
+
+def c_sources(context: Context) -> list[Finding]:
+    """C, C++ and Cython sources and headers: needed to build, not to run."""
+    return _file_findings(
+        context,
+        lambda path: path.endswith(C_SOURCE_SUFFIXES),
+        "c-sources",
+        "C/C++/Cython sources and headers are only needed to compile; exclude them",
+        "building other extensions against this package (never done on Lambda) needs them",
+    )
+
+
+def type_stubs(context: Context) -> list[Finding]:
+    """Type stubs (.pyi): read by type checkers, never by the interpreter."""
+    return _file_findings(
+        context,
+        lambda path: path.endswith(".pyi"),
+        "type-stubs",
+        "type stubs are read by type checkers, never at run time; exclude them",
+        "none at run time; a type checker run inside the package would lose the types",
+    )

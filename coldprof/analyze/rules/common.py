@@ -1,0 +1,83 @@
+"""Small helpers the finding rules share: owners, import paths, folder coverage."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+
+from coldprof.package.model import READ_LIMIT_BYTES, FileEntry, Package
+
+METADATA_SUFFIXES = (".dist-info", ".egg-info")
+# What reading a damaged file can raise: from the file system, or from a corrupt zip member.
+READ_ERRORS = (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile)
+
+
+def where(package: Package) -> str:
+    """Where a package is, for messages: " in layer 1", or nothing for the function."""
+    return "" if package.name == "function" else f" in {package.name}"
+
+
+def parents(path: str) -> Iterator[str]:
+    """The folders holding a path, outermost first: "a", "a/b" for "a/b/c.py"."""
+    parts = path.split("/")[:-1]
+    for depth in range(1, len(parts) + 1):
+        yield "/".join(parts[:depth])
+
+
+def folder_file_counts(package: Package) -> Counter[str]:
+    """How many files each folder of a package holds, at any depth."""
+    counts: Counter[str] = Counter()
+    for entry in package.files:
+        counts.update(parents(entry.path))
+    return counts
+
+
+def covering_paths(selected: Iterable[str], folder_files: Counter[str]) -> tuple[str, ...]:
+    """The selected files as the fewest paths: a folder whose files are all selected, else files."""
+    chosen = sorted(set(selected))
+    picked: Counter[str] = Counter()
+    for path in chosen:
+        picked.update(parents(path))
+    covering = {
+        next((f for f in parents(path) if picked[f] == folder_files[f]), path) for path in chosen
+    }
+    return tuple(sorted(covering))
+
+
+def import_path(package: Package, path: str) -> str | None:
+    """The path relative to the deepest import root holding it, or None outside them all."""
+    best: str | None = None
+    for root in package.import_roots:
+        prefix = f"{root}/" if root else ""
+        if path.startswith(prefix) and (best is None or len(root) >= len(best)):
+            best = root
+    if best is None:
+        return None
+    return path[len(best) + 1 :] if best else path
+
+
+def is_metadata(path: str) -> bool:
+    """Whether a path lies in a *.dist-info or *.egg-info folder."""
+    return any(part.endswith(METADATA_SUFFIXES) for part in path.split("/")[:-1])
+
+
+@contextmanager
+def open_binary(package: Package, entry: FileEntry) -> Iterator[BinaryIO]:
+    """A seekable stream of a file; small zip members are read once into memory.
+
+    Seeking backwards in a zip member inflates it again from the start, so members up to
+    READ_LIMIT_BYTES are buffered; larger ones are streamed (raises OSError when unreadable).
+    """
+    if package.kind == "zip" and entry.unzipped_bytes <= READ_LIMIT_BYTES:
+        data = package.read(entry.path)
+        if data is None:
+            raise OSError(f"{entry.path}: cannot be read")
+        yield io.BytesIO(data)
+        return
+    with package.open(entry.path) as stream:
+        yield stream

@@ -1,0 +1,82 @@
+"""unowned-files: files of the function package no distribution owns that are not its code.
+
+Files no distribution owns are the function's own code, except these leftovers of how
+the package was built, which nothing imports on Lambda:
+- tool and editor litter anywhere: .DS_Store, Thumbs.db, and the folders .git, .hg,
+  .svn, .idea, .vscode, .pytest_cache, .mypy_cache, .ruff_cache, .tox, .nox;
+- pip's install-scheme folders at the root: bin/ (console scripts), share/ (data files),
+  include/ (C headers);
+- *.egg-link files: `pip install -e` pointers to a folder on the build machine;
+- *.pth files: Lambda's code folder is no site directory, so they are never processed.
+Every *.dist-info and *.egg-info folder is a distribution (owners.py), so never unowned;
+`__pycache__` files without a source are reported by the bytecode audit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from coldprof.analyze.model import FUNCTION_CODE, Context
+from coldprof.analyze.result import Finding
+from coldprof.analyze.rules.common import covering_paths, folder_file_counts
+from coldprof.package.model import Package
+
+LITTER_FILES = frozenset({".DS_Store", "Thumbs.db"})
+LITTER_FOLDERS = frozenset(
+    {".git", ".hg", ".svn", ".idea", ".vscode", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+    | {".tox", ".nox"}
+)
+SCHEME_FOLDERS = frozenset({"bin", "share", "include"})
+KINDS = {
+    "litter": (
+        "version control, editor and tool files",
+        "none: nothing on Lambda reads them",
+    ),
+    "scheme": (
+        "pip's scripts, data and header folders (bin/, share/, include/) nobody imports",
+        "a function that runs one of these scripts as a program (rare) would lose it",
+    ),
+    "egg-link": (
+        "*.egg-link files pointing at a folder of the build machine",
+        "none: the folder they point to does not exist on Lambda",
+    ),
+    "pth": (
+        "*.pth files: the function's folder is not a site directory, Python never reads them",
+        "none: they are not processed on Lambda",
+    ),
+}
+
+
+def leftover_kind(path: str, files: set[str]) -> str | None:
+    """Which kind of build leftover an unowned path is, or None for the function's code."""
+    parts = path.split("/")
+    if parts[-1] in LITTER_FILES or any(part in LITTER_FOLDERS for part in parts[:-1]):
+        return "litter"
+    if len(parts) > 1 and parts[0] in SCHEME_FOLDERS and f"{parts[0]}/__init__.py" not in files:
+        return "scheme"
+    if len(parts) == 1 and parts[0].endswith(".egg-link"):
+        return "egg-link"
+    if len(parts) == 1 and parts[0].endswith(".pth"):
+        return "pth"
+    return None
+
+
+def unowned_files(context: Context) -> list[Finding]:
+    """Build leftovers in the function package that no distribution owns."""
+    package = context.packages[0]
+    files = {entry.path for entry in package.files}
+    kinds: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for entry in package.files:
+        if context.owner(package, entry.path) is None:
+            kind = leftover_kind(entry.path, files)
+            if kind is not None:
+                kinds[kind].append((entry.path, entry.unzipped_bytes))
+    return [_finding(package, kind, found) for kind, found in sorted(kinds.items())]
+
+
+def _finding(package: Package, kind: str, found: list[tuple[str, int]]) -> Finding:
+    what, risk = KINDS[kind]
+    paths = covering_paths((path for path, _ in found), folder_file_counts(package))
+    message = f"{len(found)} file(s) no distribution owns: {what}; leave them out of the package"
+    size = sum(size for _, size in found)
+    return Finding("unowned-files", "warning", FUNCTION_CODE, paths, size, message, risk)
