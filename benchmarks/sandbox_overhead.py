@@ -1,0 +1,120 @@
+"""What the execution environment adds, measured side by side in one run.
+
+1. Init of the trivial handler through the bootstrap (spawn -> ready) against
+   `python -I -S -B -u -c "import app"` in the same folder (spawn -> a byte written after the
+   import, and spawn -> exit), runs interleaved. Budget: the bootstrap adds <= 5 ms (median).
+2. Warm invocation overhead of the trivial handler: round trip minus the handler's own
+   duration. Budget: < 0.5 ms (median).
+3. Cold samples per second (start, one invocation, close) of the trivial handler against a
+   loop of `python -I -S -B -u -c pass`. Budget (issue 5): at least 80% of that rate.
+
+Usage: python benchmarks/sandbox_overhead.py [--runs 40] [--invokes 2000] [--python PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from coldprof.sandbox import Environment, EnvironmentSpec, bare_start_ms, interpreter_info
+from coldprof.sandbox.process import Child
+
+TRIVIAL = Path(__file__).resolve().parent.parent / "fixtures" / "handlers" / "trivial"
+
+
+def import_only_ms(executable: str) -> tuple[float, float]:
+    """(spawn -> import done, spawn -> exit) of `python -I -S -B -u -c "import app"`, ms."""
+    code = f"import sys; sys.path.insert(0, {str(TRIVIAL)!r}); import app; sys.stdout.write('.')"
+    first_output_ns: list[int] = []
+
+    def on_stdout(data: bytes) -> None:
+        first_output_ns.append(time.perf_counter_ns())
+
+    child = Child(
+        [executable, "-I", "-S", "-B", "-u", "-c", code], {}, str(TRIVIAL), on_stdout, print
+    )
+    try:
+        child.wait_exit(child.spawn_ns + 30 * 10**9)
+    finally:
+        child.close()
+    return (first_output_ns[0] - child.spawn_ns) / 1e6, (
+        child.exit.reaped_ns - child.spawn_ns
+    ) / 1e6
+
+
+def bootstrap_init_ms(spec: EnvironmentSpec) -> float:
+    """Spawn -> ready of the trivial handler through the bootstrap, ms."""
+    with Environment(spec) as environment:
+        result = environment.start()
+        assert result.ok, result.error
+        return result.init_ms
+
+
+def invoke_overhead_ms(spec: EnvironmentSpec, invokes: int) -> list[float]:
+    """Round trip minus duration of warm invocations, ms."""
+    with Environment(spec) as environment:
+        environment.start()
+        for _ in range(50):
+            environment.invoke({})
+        results = [environment.invoke({"n": n}) for n in range(invokes)]
+    return [r.round_trip_ms - r.duration_ms for r in results]
+
+
+def cold_sample(spec: EnvironmentSpec) -> None:
+    """One cold sample: a new environment, one invocation, closed."""
+    with Environment(spec) as environment:
+        environment.start()
+        environment.invoke({})
+
+
+def per_second(action, seconds: float = 3.0) -> float:
+    """How many times per second `action()` completes, over about `seconds`."""
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        action()
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--invokes", type=int, default=2000)
+    parser.add_argument("--python", default=None)
+    args = parser.parse_args()
+    info = interpreter_info(args.python)
+    spec = EnvironmentSpec(TRIVIAL, "app.handler", python=args.python)
+    bootstrap_init_ms(spec)  # warm-up: the bootstrap compiled once, caches filled
+    init, ready, exited, bare = [], [], [], []
+    for _ in range(args.runs):
+        init.append(bootstrap_init_ms(spec))
+        to_ready, to_exit = import_only_ms(info.executable)
+        ready.append(to_ready)
+        exited.append(to_exit)
+        bare.extend(bare_start_ms(args.python, 1))
+    overhead = invoke_overhead_ms(spec, args.invokes)
+    cold_rate = per_second(lambda: cold_sample(spec))
+    bare_rate = per_second(lambda: bare_start_ms(args.python, 1))
+    median = statistics.median
+    print(f"interpreter: {info.executable} (Python {info.version[0]}.{info.version[1]})")
+    print(f"runs: {args.runs} interleaved; warm invocations: {args.invokes}")
+    print(f"bare start  python -I -S -B -u -c pass, spawn->exit:      {median(bare):7.2f} ms")
+    print(f"import only python ... -c 'import app', spawn->imported:  {median(ready):7.2f} ms")
+    print(f"import only python ... -c 'import app', spawn->exit:      {median(exited):7.2f} ms")
+    print(f"bootstrap   init_ms, spawn->ready:                        {median(init):7.2f} ms")
+    added = median(init) - median(ready)
+    print(f"bootstrap adds (vs spawn->imported):                      {added:+7.2f} ms")
+    print(
+        f"cold samples per second: {cold_rate:.1f} against {bare_rate:.1f} bare starts "
+        f"({cold_rate / bare_rate:.0%})"
+    )
+    print(
+        f"warm invoke overhead, round trip - duration: median {median(overhead):.3f} ms, "
+        f"p90 {statistics.quantiles(overhead, n=10)[-1]:.3f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

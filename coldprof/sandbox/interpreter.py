@@ -1,0 +1,114 @@
+"""The interpreter a child runs: the real executable (never a shim), its version, its start time."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from coldprof.errors import UsageError
+from coldprof.sandbox.capture import KEEP_BYTES
+from coldprof.sandbox.process import Completed, run_to_end
+
+PROBE = (
+    "import sys; print(sys.executable); print(*sys.version_info[:2]); "
+    "print(sys.implementation.name)"
+)
+PROBE_TIMEOUT_S = 60.0
+BARE_TIMEOUT_S = 60.0
+OLDEST = (3, 9)
+FLAGS = ("-I", "-S", "-B", "-u")  # isolated, no site, no bytecode written, unbuffered output
+BARE_ENV = {"PATH": "/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC"}  # as a child has
+BOOTSTRAP_SOURCE = Path(__file__).with_name("bootstrap.py")
+COMPILE = (  # prints the bootstrap's code object, marshalled, as hex
+    "import marshal, sys; source = open(sys.argv[1], 'rb').read(); "
+    "sys.stdout.write(marshal.dumps(compile(source, sys.argv[1], 'exec')).hex())"
+)
+COMPILED_MAX_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class InterpreterInfo:
+    """A Python interpreter as it reports itself."""
+
+    executable: str  # sys.executable of that interpreter (a shim resolved to the binary)
+    version: tuple[int, int]  # (3, 12)
+
+    @property
+    def runtime(self) -> str:
+        """The Lambda runtime name of this version: 'python3.12'."""
+        return f"python{self.version[0]}.{self.version[1]}"
+
+
+def interpreter_info(python: str | None) -> InterpreterInfo:
+    """The real executable and version of `python` (None: this interpreter), cached."""
+    if python is None:
+        return InterpreterInfo(sys.executable, sys.version_info[:2])
+    return _probe(python)
+
+
+@functools.cache
+def _probe(python: str) -> InterpreterInfo:
+    """Ask the interpreter itself what it is (UsageError when it cannot answer)."""
+    found = shutil.which(python)
+    if found is None:
+        raise UsageError(f"--python {python}: no such interpreter")
+    done = _run(f"--python {python}", [found, "-I", "-S", "-c", PROBE])
+    lines = done.stdout.splitlines()
+    if done.returncode != 0 or len(lines) != 3:
+        detail = (done.stderr.strip().splitlines() or ["no answer"])[-1]
+        raise UsageError(f"--python {python}: not a working Python interpreter: {detail}")
+    executable, version_text, implementation = lines
+    version = tuple(int(part) for part in version_text.split())
+    if implementation != "cpython" or version < OLDEST:
+        raise UsageError(
+            f"--python {python} is {implementation} {version[0]}.{version[1]}; "
+            "coldprof runs CPython 3.9 or newer, like Lambda's Python runtimes"
+        )
+    return InterpreterInfo(executable or found, version)
+
+
+def _run(label: str, argv: list[str], keep_bytes: int = KEEP_BYTES) -> Completed:
+    """Run a short helper command in coldprof's own environment (a shim needs it)."""
+    try:
+        return run_to_end(argv, os.environ, PROBE_TIMEOUT_S, keep_bytes)
+    except OSError as error:
+        raise UsageError(f"{label}: cannot run {argv[0]}: {error.strerror or error}") from None
+
+
+def check_runtime(info: InterpreterInfo, runtime: str | None) -> None:
+    """UsageError when --runtime names another Python version than the interpreter's."""
+    if runtime is not None and runtime != info.runtime:
+        raise UsageError(
+            f"--runtime {runtime} does not match the interpreter {info.executable} "
+            f"(Python {info.version[0]}.{info.version[1]}); pass --python with a "
+            f"{runtime.removeprefix('python')} interpreter"
+        )
+
+
+@functools.cache
+def compiled_bootstrap(executable: str) -> bytes:
+    """bootstrap.py compiled once by that interpreter (marshalled), so no child compiles it."""
+    argv = [executable, "-I", "-S", "-c", COMPILE, str(BOOTSTRAP_SOURCE)]
+    done = _run(executable, argv, keep_bytes=COMPILED_MAX_BYTES)
+    if done.returncode != 0:
+        raise UsageError(f"{executable} cannot compile coldprof's bootstrap: {done.stderr.strip()}")
+    return bytes.fromhex(done.stdout)
+
+
+def bare_start_ms(python: str | None, runs: int) -> list[float]:
+    """Start-to-exit times of `python -I -S -B -u -c pass` (the real executable), in ms."""
+    executable = interpreter_info(python).executable
+    argv = [executable, *FLAGS, "-c", "pass"]
+    return [_time_to_exit(argv) for _ in range(runs)]
+
+
+def _time_to_exit(argv: list[str]) -> float:
+    """Spawn to reaped exit, on the parent clock (ms)."""
+    done = run_to_end(argv, BARE_ENV, BARE_TIMEOUT_S)
+    if done.returncode != 0:
+        raise UsageError(f"{argv[0]} -c pass failed: {done.stderr.strip() or done.returncode}")
+    return done.elapsed_ms

@@ -1,0 +1,74 @@
+"""A target as a folder the child can run: a folder as it is, a zip extracted safely."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from coldprof.errors import TargetError, UsageError
+from coldprof.package import open_package
+from coldprof.package.model import Package
+
+CHUNK_BYTES = 1024 * 1024
+CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+READ_ONLY_FILE = 0o444
+READ_ONLY_FOLDER = 0o555
+
+
+@contextmanager
+def materialize(target: Path) -> Iterator[Path]:
+    """Yield a folder holding the target: itself, or a read-only extraction of a zip."""
+    if target.is_dir():
+        yield target
+        return
+    if not target.exists():
+        raise UsageError(f"{target}: no such file or folder")
+    package = open_package(target)
+    folder = Path(tempfile.mkdtemp(prefix="coldprof-task-"))
+    try:
+        _extract(package, folder)
+        _make_read_only(folder)
+        yield folder
+    finally:
+        _remove(folder)
+
+
+def _extract(package: Package, folder: Path) -> None:
+    """Stream every counted file out of the zip (skipped entries are never extracted)."""
+    for entry in package.files:
+        destination = folder / entry.path
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            _copy(package, entry.path, destination)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise TargetError(
+                f"{package.location}: cannot extract {entry.path}: {reason}"
+            ) from None
+
+
+def _copy(package: Package, path: str, destination: Path) -> None:
+    """Copy one member into a new file (never through a link, never over a file)."""
+    fd = os.open(destination, CREATE_FLAGS, 0o644)
+    with os.fdopen(fd, "wb") as out, package.open(path) as stream:
+        shutil.copyfileobj(stream, out, CHUNK_BYTES)
+
+
+def _make_read_only(folder: Path) -> None:
+    """Files 0444 and folders 0555, as /var/task is read-only on Lambda."""
+    for parent, _, files in os.walk(folder):
+        for name in files:
+            os.chmod(os.path.join(parent, name), READ_ONLY_FILE)
+        os.chmod(parent, READ_ONLY_FOLDER)
+
+
+def _remove(folder: Path) -> None:
+    """Delete the extraction, making its folders writable again first."""
+    for parent, _, _ in os.walk(folder):
+        os.chmod(parent, stat.S_IRWXU)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,74 @@
+"""What an execution environment is asked to run, and what init and each invocation gave."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    """One Lambda-like execution environment: the function, its layers and its limits."""
+
+    task_root: Path  # the function's folder (a zip is first extracted by materialize())
+    handler: str  # "module.function"; the module may be dotted: "pkg.app.handler"
+    layers: tuple[Path, ...] = ()  # layer folders, in the order Lambda extracts them
+    python: str | None = None  # interpreter; None: the one running coldprof
+    runtime: str | None = None  # "python3.11": must match the interpreter's version when given
+    runtime_sdk: Path | None = None  # folder with the SDK the runtime provides (boto3, ...)
+    env: Mapping[str, str] = field(default_factory=dict)  # extra variables (--env K=V)
+    memory_mb: int = 3008  # AWS_LAMBDA_FUNCTION_MEMORY_SIZE and the resident-memory limit
+    timeout_s: float = 30.0  # invocation timeout (invoke), and init's when init_timeout_s is None
+    init_timeout_s: float | None = None  # Lambda gives on-demand init its own 10 s limit
+    function_name: str = "coldprof-local"
+    region: str = "us-east-1"
+    importtime: bool = False  # run the child with -X importtime
+    pycache_prefix: Path | None = None  # None: no bytecode written; else -X pycache_prefix=DIR
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """An error as Lambda reports it: errorType, errorMessage and the user's stack trace."""
+
+    type: str  # "Runtime.ImportModuleError", "ValueError", "Sandbox.Timedout", ...
+    message: str
+    stack_trace: tuple[str, ...] = ()
+
+    def payload(self) -> dict[str, Any]:
+        """Lambda's error payload: errorMessage, errorType, stackTrace."""
+        return {
+            "errorMessage": self.message,
+            "errorType": self.type,
+            "stackTrace": list(self.stack_trace),
+        }
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """The init phase of one environment: spawn to handler ready (or the error)."""
+
+    ok: bool
+    init_ms: float  # parent clock: just before spawn -> "ready" received
+    error: ErrorInfo | None
+    log: str  # the child's stdout and stderr during init, bounded (head and tail kept)
+    importtime_lines: tuple[str, ...]  # raw "import time:" rows (importtime=True), in order
+    max_rss_mb: float  # peak resident memory of the child's process tree so far (MiB)
+    importtime_dropped: int = 0  # rows not kept because there were too many
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    """One invocation: the handler's own duration, the round trip, the response or error."""
+
+    ok: bool
+    duration_ms: float  # the handler's run time, measured in the child around the call
+    round_trip_ms: float  # parent clock: request written -> response read
+    response: Any  # the handler's return value, or Lambda's error payload when not ok
+    error: ErrorInfo | None
+    log: str  # stdout and stderr written during this invocation, bounded
+    max_rss_mb: float  # peak resident memory so far in this environment (MiB)
+    environment_ended: bool  # the environment died (crash, timeout, OOM): start a new one
+    request_id: str = ""
+    importtime_lines: tuple[str, ...] = ()  # rows of modules first imported by this invocation

@@ -1,0 +1,321 @@
+"""The execution environment: what the child sees, and errors reported as Lambda reports them."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from coldprof.errors import UsageError
+from coldprof.sandbox import Environment, EnvironmentSpec, ErrorInfo, InitResult
+
+HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
+HERE = f"{sys.version_info[0]}.{sys.version_info[1]}"
+OTHER_RUNTIME = "python3.9" if HERE != "3.9" else "python3.10"
+# What `python -I -S` puts on sys.path: the standard library only.
+STDLIB = json.loads(
+    subprocess.run(
+        [sys.executable, "-I", "-S", "-c", "import sys, json; print(json.dumps(sys.path))"],
+        capture_output=True,
+        check=True,
+    ).stdout
+)
+
+
+def spec_for(name: str, handler: str = "app.handler", **options) -> EnvironmentSpec:
+    return EnvironmentSpec(HANDLERS / name, handler, **options)
+
+
+def init_error(name: str, handler: str = "app.handler") -> tuple[InitResult, ErrorInfo]:
+    with Environment(spec_for(name, handler, timeout_s=10)) as environment:
+        result = environment.start()
+    assert not result.ok
+    return result, result.error
+
+
+def test_trivial_handler_answers_with_plausible_clocks():
+    with Environment(spec_for("trivial")) as environment:
+        init = environment.start()
+        results = [environment.invoke({"n": n}) for n in range(20)]
+    assert init.ok and init.error is None
+    assert 0 < init.init_ms < 10_000
+    assert 1 < init.max_rss_mb < 500
+    for result in results:
+        assert result.ok and result.response == {"ok": True} and result.error is None
+        assert 0 <= result.duration_ms <= result.round_trip_ms
+        assert not result.environment_ended
+    assert len({result.request_id for result in results}) == 20
+
+
+def test_child_sees_lambda_environment_and_nothing_of_coldprofs(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", "/somewhere")
+    monkeypatch.setenv("PYTHONSTARTUP", "/somewhere/startup.py")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAHOSTONLY")
+    spec = spec_for("inspect_environment", env={"COLDPROF_TEST_EXTRA": "yes"}, memory_mb=512)
+    with Environment(spec) as environment:
+        init = environment.start()
+        result = environment.invoke({"say": "hi"}, request_id="req-1")
+    root = str(HANDLERS / "inspect_environment")
+    seen = result.response
+    assert init.log == "init says hello\n"
+    assert result.log == "invoke says hi\n"
+    assert seen["sys_path"] == [root, *STDLIB]
+    assert seen["cwd"] == root
+    assert seen["python_vars"] == []
+    assert (seen["dont_write_bytecode"], seen["no_site"], seen["isolated"]) == (True, 1, 1)
+    assert seen["env"] == {
+        "LAMBDA_TASK_ROOT": root,
+        "_HANDLER": "app.handler",
+        "AWS_LAMBDA_FUNCTION_NAME": "coldprof-local",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_REGION": "us-east-1",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_python{HERE}",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "TZ": ":UTC",
+        "TMPDIR": str(Path(seen["scratch"]).parent),
+        "COLDPROF_TEST_EXTRA": "yes",
+    }
+    context = seen["context"]
+    assert context["aws_request_id"] == "req-1"
+    assert context["invoked_function_arn"] == (
+        "arn:aws:lambda:us-east-1:000000000000:function:coldprof-local"
+    )
+    assert context["function_version"] == "$LATEST"
+    assert context["memory_limit_in_mb"] == "512"
+    assert context["log_group_name"] == "/aws/lambda/coldprof-local"
+    assert "[$LATEST]" in context["log_stream_name"]
+    assert 25_000 < context["remaining_ms"] <= 30_000
+    assert not Path(seen["scratch"]).exists(), "the environment's TMPDIR outlives it"
+
+
+def test_module_only_in_coldprofs_environment_is_not_importable():
+    assert importlib.util.find_spec("click") is not None
+    _, error = init_error("imports_host_only_module")
+    assert error.type == "Runtime.ImportModuleError"
+    assert error.message == "Unable to import module 'app': No module named 'click'"
+
+
+def test_missing_module_is_named_as_lambda_names_it():
+    _, error = init_error("imports_missing_module")
+    assert (error.type, error.message) == (
+        "Runtime.ImportModuleError",
+        "Unable to import module 'app': No module named 'requests'",
+    )
+
+
+def test_exception_at_import_gives_its_type_message_and_the_users_frames_only():
+    result, error = init_error("raises_at_import")
+    assert (error.type, error.message) == ("ValueError", "missing setting TABLE_NAME")
+    files = [line.split('"')[1] for line in error.stack_trace]
+    assert files == [
+        str(HANDLERS / "raises_at_import" / "app.py"),
+        str(HANDLERS / "raises_at_import" / "helper.py"),
+        str(HANDLERS / "raises_at_import" / "helper.py"),
+    ]
+    assert 'raise ValueError("missing setting TABLE_NAME")' in error.stack_trace[-1]
+    assert result.init_ms > 0
+
+
+@pytest.mark.parametrize(
+    ("name", "handler", "error_type", "message"),
+    [
+        (
+            "syntax_error",
+            "app.handler",
+            "Runtime.UserCodeSyntaxError",
+            "Syntax error in module 'app': ",
+        ),
+        (
+            "missing_function",
+            "app.handler",
+            "Runtime.HandlerNotFound",
+            "Handler 'handler' missing on module 'app'",
+        ),
+        (
+            "trivial",
+            "apphandler",
+            "Runtime.MalformedHandlerName",
+            "Bad handler 'apphandler': not enough values to unpack (expected 2, got 1)",
+        ),
+        (
+            "trivial",
+            "sys.handler",
+            "Runtime.BuiltInModuleConflict",
+            "Cannot use built-in module sys as a handler module",
+        ),
+        (
+            "segfault",
+            "app.handler",
+            "Runtime.ExitError",
+            "Runtime exited with error: signal: SIGSEGV",
+        ),
+    ],
+)
+def test_init_failures_are_reported_as_lambda_reports_them(name, handler, error_type, message):
+    _, error = init_error(name, handler)
+    assert error.type == error_type
+    assert error.message.startswith(message)
+
+
+def test_syntax_error_points_at_the_users_line():
+    _, error = init_error("syntax_error")
+    assert error.stack_trace == (
+        f'  File "{HANDLERS / "syntax_error" / "app.py"}" Line 1\n'
+        "    def handler(event, context)\n",
+    )
+
+
+def test_exception_in_handler_keeps_the_environment_alive():
+    with Environment(spec_for("raises_in_handler")) as environment:
+        environment.start()
+        first = environment.invoke({}, request_id="req-7")
+        second = environment.invoke({})
+    assert not first.ok and not first.environment_ended
+    assert (first.error.type, first.error.message) == ("KeyError", "'order_id'")
+    assert first.response["errorType"] == "KeyError"
+    assert first.response["requestId"] == "req-7"
+    assert [line.split(", in ")[1].split("\n")[0] for line in first.response["stackTrace"]] == [
+        "handler",
+        "validate",
+    ]
+    assert not any("bootstrap" in line for line in first.error.stack_trace)
+    assert second.error.type == "KeyError"
+
+
+def test_dotted_handler_module(tmp_path):
+    with Environment(spec_for("dotted_module", "pkg.service.handler.main")) as environment:
+        assert environment.start().ok
+        result = environment.invoke({"a": [1, 2]})
+    assert result.response == {"module": "pkg.service.handler", "echo": {"a": [1, 2]}}
+
+
+def write_handler(folder: Path, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "app.py").write_text(body)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("body", "ok", "expected"),
+    [
+        (
+            "import decimal\ndef handler(e, c):\n    return {'price': decimal.Decimal('1.5')}\n",
+            True,
+            {"price": 1.5},
+        ),
+        (
+            "def handler(e, c):\n    return {1, 2}\n",
+            False,
+            "Runtime.MarshalError: Unable to marshal response: "
+            "Object of type set is not JSON serializable",
+        ),
+        (
+            "def handler(e, c):\n    return 'x' * 7_000_000\n",
+            False,
+            "Function.ResponseSizeTooLarge: Response payload size (7000002 bytes) exceeded "
+            "maximum allowed payload size (6291456 bytes).",
+        ),
+    ],
+)
+def test_responses_are_marshalled_as_lambda_does(tmp_path, body, ok, expected):
+    folder = write_handler(tmp_path / "function", body)
+    with Environment(EnvironmentSpec(folder, "app.handler")) as environment:
+        environment.start()
+        result = environment.invoke({})
+    assert result.ok is ok
+    if ok:
+        assert result.response == expected
+    else:
+        assert f"{result.error.type}: {result.error.message}" == expected
+
+
+def test_layers_and_runtime_sdk_come_after_the_task_root_in_lambdas_order(tmp_path):
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    body = (
+        "import sys, shared, only_in_site\n"
+        "def handler(e, c):\n"
+        "    return {'path': sys.path, 'shared': shared.NAME, 'site': only_in_site.NAME}\n"
+    )
+    root = write_handler(tmp_path / "function", body)
+    layers = []
+    for name in ("layer1", "layer2"):
+        layer = tmp_path / name
+        write_handler(layer / "python", "").joinpath("shared.py").write_text(f"NAME = '{name}'\n")
+        layers.append(layer)
+    site = layers[0] / f"python/lib/python{version}/site-packages"
+    site.mkdir(parents=True)
+    (site / "only_in_site.py").write_text("NAME = 'layer1 site-packages'\n")
+    sdk = tmp_path / "sdk"
+    sdk.mkdir()
+    spec = EnvironmentSpec(root, "app.handler", layers=tuple(layers), runtime_sdk=sdk)
+    with Environment(spec) as environment:
+        assert environment.start().ok
+        seen = environment.invoke({}).response
+    assert seen["path"] == [
+        str(root),
+        str(layers[1] / f"python/lib/python{version}/site-packages"),
+        str(site),
+        str(layers[1] / "python"),
+        str(layers[0] / "python"),
+        str(sdk),
+        *STDLIB,
+    ]
+    assert seen["shared"] == "layer2", "the later layer's file wins, as in /opt"
+    assert seen["site"] == "layer1 site-packages"
+
+
+def test_bad_specs_are_usage_errors(tmp_path):
+    bad = [
+        spec_for(
+            "trivial", runtime="python3.9" if sys.version_info[:2] != (3, 9) else "python3.10"
+        ),
+        EnvironmentSpec(tmp_path / "missing", "app.handler"),
+        spec_for("trivial", memory_mb=0),
+        spec_for("trivial", env={"A=B": "1"}),
+        spec_for("trivial", pycache_prefix=HANDLERS / "trivial" / "cache"),
+        spec_for("trivial", python=str(tmp_path / "no-python")),
+    ]
+    for spec in bad:
+        with Environment(spec) as environment, pytest.raises(UsageError):
+            environment.start()
+
+
+def test_runtime_mismatch_names_both_versions():
+    environment = Environment(spec_for("trivial", runtime=OTHER_RUNTIME))
+    with environment, pytest.raises(UsageError) as caught:
+        environment.start()
+    assert OTHER_RUNTIME in caught.value.message
+    assert f"(Python {HERE})" in caught.value.message
+
+
+def test_invoke_needs_a_started_environment():
+    with Environment(spec_for("missing_function")) as environment:
+        with pytest.raises(RuntimeError):
+            environment.invoke({})
+        environment.start()
+        with pytest.raises(RuntimeError):
+            environment.invoke({})
+
+
+def test_event_must_be_json():
+    with Environment(spec_for("trivial")) as environment:
+        environment.start()
+        with pytest.raises(UsageError, match="not JSON"):
+            environment.invoke({"when": object()})
+
+
+def test_close_twice_and_close_without_start_are_harmless():
+    environment = Environment(spec_for("trivial"))
+    environment.close()
+    environment = Environment(spec_for("trivial"))
+    environment.start()
+    pid = environment._child.pid
+    environment.close()
+    environment.close()
+    assert not psutil.pid_exists(pid)

@@ -1,0 +1,214 @@
+"""The environment's parts: zip extraction, interpreters, bounded capture, the import profile."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import stat
+import statistics
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from coldprof.errors import TargetError, UsageError
+from coldprof.sandbox import (
+    Environment,
+    EnvironmentSpec,
+    bare_start_ms,
+    interpreter_info,
+    materialize,
+)
+from coldprof.sandbox.capture import BoundedLog, ImportTimeSplitter
+
+HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
+
+
+# --- materialize ---------------------------------------------------------------------------
+
+
+def hostile_zip(path: Path) -> Path:
+    """A function zip with a nested module, a symlink entry and an entry escaping with '..'."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(HANDLERS / "dotted_module" / "pkg" / "__init__.py", "pkg/__init__.py")
+        archive.writestr("pkg/service/__init__.py", "")
+        archive.write(HANDLERS / "dotted_module/pkg/service/handler.py", "pkg/service/handler.py")
+        archive.writestr("../escaped.py", "print('outside')\n")
+        link = zipfile.ZipInfo("pkg/link.py")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/passwd")
+    return path
+
+
+def test_zip_is_extracted_read_only_without_skipped_entries_and_removed(tmp_path):
+    archive = hostile_zip(tmp_path / "function.zip")
+    with materialize(archive) as folder:
+        files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+        modes = {stat.S_IMODE(p.stat().st_mode) for p in folder.rglob("*")}
+        with Environment(EnvironmentSpec(folder, "pkg.service.handler.main")) as environment:
+            assert environment.start().ok
+            response = environment.invoke({"x": 1}).response
+    assert files == ["pkg/__init__.py", "pkg/service/__init__.py", "pkg/service/handler.py"]
+    assert modes == {0o444, 0o555}
+    assert response == {"module": "pkg.service.handler", "echo": {"x": 1}}
+    assert not folder.exists()
+    assert not (tmp_path / "escaped.py").exists() and not (folder.parent / "escaped.py").exists()
+
+
+def test_folder_is_used_in_place():
+    with materialize(HANDLERS / "trivial") as folder:
+        assert folder == HANDLERS / "trivial"
+    assert folder.exists()
+
+
+def test_bad_targets_are_clear_errors(tmp_path):
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(UsageError, match="no such file"), materialize(tmp_path / "missing.zip"):
+        pass
+    with pytest.raises(TargetError, match="not a readable zip"), materialize(broken):
+        pass
+
+
+# --- interpreters --------------------------------------------------------------------------
+
+
+def test_this_interpreter_needs_no_probe():
+    info = interpreter_info(None)
+    assert info.executable == sys.executable
+    assert info.version == sys.version_info[:2]
+    assert info.runtime == f"python{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def test_named_interpreter_is_asked_for_its_real_executable():
+    info = interpreter_info(os.path.basename(sys.executable))
+    assert Path(info.executable).is_absolute()
+    assert info.version == sys.version_info[:2]
+
+
+@pytest.mark.parametrize(
+    ("python", "message"),
+    [
+        ("no-such-python-here", "no such interpreter"),
+        ("/nonexistent/bin/python3", "no such interpreter"),
+        ("/bin/true", "not a working Python interpreter"),
+    ],
+)
+def test_missing_or_broken_interpreter_is_a_usage_error(python, message):
+    with pytest.raises(UsageError, match=message):
+        interpreter_info(python)
+
+
+def other_python(version: str) -> str | None:
+    """A working python3.X: on PATH (shims included) or in pyenv's versions folder."""
+    home = os.path.expanduser("~/.pyenv/versions")
+    candidates = [f"python{version}", *sorted(glob.glob(f"{home}/{version}*/bin/python{version}"))]
+    for candidate in candidates:
+        try:
+            interpreter_info(candidate)
+        except UsageError:
+            continue
+        return candidate
+    return None
+
+
+@pytest.mark.parametrize("version", ["3.12", "3.13"])
+def test_other_python_versions_run_the_bootstrap(version):
+    python = other_python(version)
+    if python is None:
+        pytest.skip(f"no working python{version} here")
+    spec = EnvironmentSpec(
+        HANDLERS / "raises_in_handler", "app.handler", python=python, runtime=f"python{version}"
+    )
+    with Environment(spec) as environment:
+        assert environment.start().ok
+        result = environment.invoke({})
+    assert result.error.type == "KeyError"
+    assert f"python{version}" in interpreter_info(python).executable
+    with Environment(EnvironmentSpec(HANDLERS / "trivial", "app.handler", python=python)) as env:
+        assert env.start().ok and env.invoke({}).response == {"ok": True}
+
+
+def test_pyenv_shim_is_resolved_to_the_real_binary(monkeypatch):
+    shim = shutil.which("python3.12")
+    versions = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*")))
+    if shim is None or "shims" not in shim or not versions:
+        pytest.skip("no pyenv shim for python3.12 here")
+    monkeypatch.setenv("PYENV_VERSION", os.path.basename(versions[-1]))
+    info = interpreter_info("python3.12")
+    assert info.executable != shim
+    assert info.executable.startswith(versions[-1])
+    assert info.runtime == "python3.12"
+
+
+def test_bare_start_is_timed_per_run():
+    times = bare_start_ms(None, 3)
+    assert len(times) == 3
+    assert all(0 < t < 10_000 for t in times)
+
+
+# --- bounded capture -----------------------------------------------------------------------
+
+
+def test_log_keeps_head_and_tail_and_says_how_much_it_left_out():
+    log = BoundedLog(keep_bytes=10)
+    for chunk in (b"0123456789abc", b"defghijklmnop", b"XYZ"):
+        log.write(chunk)
+    assert log.text() == "0123456789\n[coldprof: 9 bytes of output not kept]\njklmnopXYZ"
+    log.clear()
+    log.write(b"short")
+    assert log.text() == "short"
+
+
+def test_import_rows_are_split_from_the_log_even_glued_to_user_text():
+    log = BoundedLog()
+    splitter = ImportTimeSplitter(log, max_rows=2)
+    splitter.write(b"loading...import time:        12 |         12 | a\nplain line\nimport ")
+    splitter.write(b"time:         3 |          3 | b\nimport time:         1 |          1 | c\n")
+    splitter.write(b"tail without newline")
+    splitter.flush()
+    rows, dropped = splitter.take_rows()
+    assert rows == [
+        "import time:        12 |         12 | a",
+        "import time:         3 |          3 | b",
+    ]
+    assert dropped == 1
+    assert log.text() == "loading...plain line\ntail without newline"
+
+
+# --- the import profile --------------------------------------------------------------------
+
+
+def test_handler_row_comes_before_the_bootstraps_own_imports():
+    spec = EnvironmentSpec(HANDLERS / "sleep_init_300ms", "app.handler", importtime=True)
+    with Environment(spec) as environment:
+        result = environment.start()
+    header, *rows = result.importtime_lines
+    assert header == "import time: self [us] | cumulative | imported package"
+    parsed = [row.split("|") for row in rows]
+    names = [name[1:].rstrip() for *_, name in parsed]
+    top_level = [name for name in names if not name.startswith(" ")]
+    after_app = top_level[top_level.index("app") + 1 :]
+    assert after_app == ["_json"], "only the bootstrap imports after the handler"
+    assert not any("coldprof" in name for name in names)
+    assert int(parsed[names.index("app")][1]) >= 300_000
+    assert result.init_ms >= 300
+
+
+def test_warm_invocations_cost_little_more_than_the_handler():
+    with Environment(EnvironmentSpec(HANDLERS / "sleep_50ms_per_invoke", "app.handler")) as env:
+        env.start()
+        results = [env.invoke({}) for _ in range(5)]
+    durations = [r.duration_ms for r in results]
+    assert all(50 <= d < r.round_trip_ms for d, r in zip(durations, results, strict=True))
+    assert statistics.median(r.round_trip_ms - r.duration_ms for r in results) >= 0
+
+
+def test_first_invocation_carries_its_own_cost():
+    with Environment(EnvironmentSpec(HANDLERS / "first_invoke_200ms", "app.handler")) as env:
+        env.start()
+        first, second = env.invoke({}), env.invoke({})
+    assert first.duration_ms >= 200 > second.duration_ms
+    assert first.response == second.response == {"warm": True}
