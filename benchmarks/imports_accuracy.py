@@ -1,0 +1,95 @@
+"""How accurate and how cheap `coldprof imports` is, measured side by side in one run.
+
+1. A handler sleeping 300 ms at import: init against 300 ms plus a bare interpreter start.
+2. A real package (requests + boto3): the per-distribution self times summed against the
+   profiled import total.
+3. The bootstrap's overhead: init of a trivial handler against
+   `python -I -S -B -c "import app"` in the same folder.
+
+    .venv/bin/python benchmarks/imports_accuracy.py [--repeat 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from coldprof.imports.profile import profile_imports, start_once
+from coldprof.sandbox import EnvironmentSpec, interpreter_info
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
+IMPORT_APP = "import sys; sys.path.insert(0, ''); import app; sys.stdout.write('.')"
+SDK_HANDLER = "import boto3\nimport requests\n\n\ndef handler(event, context):\n    return 1\n"
+
+
+def plain_import_ms(folder: Path) -> float:
+    """Spawn of `python -I -S -B -c "import app"` in the folder -> the import done, no bootstrap."""
+    python = interpreter_info(None).executable
+    start = time.perf_counter_ns()
+    with subprocess.Popen(
+        [python, "-I", "-S", "-B", "-c", IMPORT_APP], cwd=folder, stdout=subprocess.PIPE
+    ) as child:
+        child.stdout.read(1)
+        imported_ns = time.perf_counter_ns()
+    return (imported_ns - start) / 1e6
+
+
+def sleep_accuracy(repeat: int) -> None:
+    result = profile_imports(FIXTURES / "sleep_300ms", "app.handler", repeat=repeat)
+    init = result.init_ms.median
+    expected = 300 + result.bare_start_ms.median
+    print("1. handler sleeping 300 ms at import")
+    print(f"   init median {init:.1f} ms, bare start {result.bare_start_ms.median:.1f} ms")
+    print(f"   init / (300 + bare start) = {init / expected:.3f}  (goal: within 0.95..1.05)")
+
+
+def rollup_accuracy(repeat: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder)
+        pip = [sys.executable, "-m", "pip", "install", "-q", "--target", folder]
+        subprocess.run(
+            [*pip, "requests", "boto3"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        (target / "app.py").write_text(SDK_HANDLER)
+        result = profile_imports(target, "app.handler", repeat=repeat)
+    summed = sum(row.self_ms for row in result.distributions)
+    total = result.import_ms.median
+    print("2. requests + boto3: per-distribution self times against the profiled total")
+    for row in result.distributions[:6]:
+        print(f"   {row.name:<28} {row.self_ms:8.1f} ms  {row.share:6.1%} of init")
+    print(f"   sum {summed:.1f} ms, import total {total:.1f} ms, init {result.init_ms.median:.1f}")
+    print(f"   sum / total = {summed / total:.3f}  (goal: within 0.90..1.10)")
+
+
+def bootstrap_overhead(repeat: int) -> None:
+    trivial = FIXTURES / "trivial"
+    spec = EnvironmentSpec(task_root=trivial, handler="app.handler")
+    inits, plains = [], []
+    for _ in range(repeat):
+        inits.append(start_once(spec).init_ms)
+        plains.append(plain_import_ms(trivial))
+    init, plain = statistics.median(inits), statistics.median(plains)
+    print("3. bootstrap overhead on a trivial handler (interleaved runs, spawn -> imported)")
+    print(f"   coldprof init median {init:.2f} ms, python -I -S -B -c 'import app' {plain:.2f} ms")
+    print(f"   difference {init - plain:+.2f} ms  (goal: at most 5 ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    repeat = parser.parse_args().repeat
+    bootstrap_overhead(repeat)
+    sleep_accuracy(repeat)
+    rollup_accuracy(repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""`coldprof imports`: the click command."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from coldprof.cli.common import emit, handle_errors, output_options
+from coldprof.errors import EXIT_FAILED
+from coldprof.imports.flamegraph import flamegraph
+from coldprof.imports.profile import profile_imports
+from coldprof.imports.result import ImportsResult
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Lambda refuses these as function environment variables: the runtime sets them.
+RESERVED_ENV = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+
+
+def parse_env(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict:
+    """--env K=V pairs as a dict; a malformed name or a name Lambda reserves is a usage error."""
+    env = {}
+    for item in values:
+        name, equals, value = item.partition("=")
+        if not equals or not ENV_NAME.fullmatch(name):
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE with a valid variable name")
+        if name in RESERVED_ENV:
+            raise click.BadParameter(f"{name} is reserved: Lambda sets it, a function cannot")
+        if "\0" in value:
+            raise click.BadParameter(f"the value of {name} contains a NUL character")
+        env[name] = value
+    return env
+
+
+def progress(done: int, total: int) -> None:
+    """Run count on stderr, rewritten in place."""
+    click.echo(f"\rcold starts: {done}/{total}", err=True, nl=done == total)
+
+
+@click.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--handler", required=True, help="The function's handler, e.g. app.handler.")
+@click.option(
+    "--layer",
+    "layers",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A layer (folder or zip, Lambda's python/ layout); repeatable, in order.",
+)
+@click.option("--python", help="Interpreter to run the handler (default: this one).")
+@click.option("--runtime", help="Lambda runtime, e.g. python3.12: must match --python's version.")
+@click.option(
+    "--runtime-sdk",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with the SDK the runtime provides (boto3, ...), after the layers on sys.path.",
+)
+@click.option(
+    "--env",
+    "env",
+    multiple=True,
+    callback=parse_env,
+    help="NAME=VALUE for the handler (repeatable).",
+)
+@click.option(
+    "--repeat",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Fresh processes per kind of run.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0, 900, min_open=True),
+    help="Seconds an init may take before it is killed.",
+)
+@click.option(
+    "--memory",
+    "memory_mb",
+    default=3008,
+    show_default=True,
+    type=click.IntRange(128, 10240),
+    help="Memory size in MB: resident memory above it is an out-of-memory error.",
+)
+@click.option(
+    "--top",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Modules shown in the tree (largest cumulative times).",
+)
+@click.option(
+    "--min-ms",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Hide modules whose cumulative time is below this.",
+)
+@click.option(
+    "--flamegraph",
+    "flamegraph_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the import tree to FILE: speedscope JSON for .json, else collapsed stacks.",
+)
+@output_options(["table", "json", "markdown"])
+@handle_errors
+def imports(
+    target: Path,
+    handler: str,
+    layers: tuple[Path, ...],
+    python: str | None,
+    runtime: str | None,
+    runtime_sdk: Path | None,
+    env: dict[str, str],
+    repeat: int,
+    timeout_s: float,
+    memory_mb: int,
+    top: int,
+    min_ms: float,
+    flamegraph_file: Path | None,
+    fmt: str | None,
+    output: Path | None,
+) -> None:
+    """Where the init phase goes, module by module and dependency by dependency.
+
+    TARGET is the function's folder or deployment .zip; it is never modified. Each run is a
+    fresh child interpreter set up like a Lambda execution environment: runs without
+    -X importtime give the init time, runs with it the import tree, runs with a warmed
+    bytecode cache outside the package what shipping valid .pyc files would save.
+
+    \b
+    Examples:
+      coldprof imports build/ --handler app.handler
+      coldprof imports function.zip --handler app.handler --layer layer.zip --repeat 10
+      coldprof imports build/ --handler app.handler --python python3.12 --runtime python3.12
+      coldprof imports build/ --handler app.handler --flamegraph init.speedscope.json
+      coldprof imports build/ --handler app.handler --format json --output imports.json
+
+    Exit status 1 when the handler fails to initialise (the JSON document is still written).
+    """
+    result = profile_imports(
+        target,
+        handler,
+        layers=layers,
+        python=python,
+        runtime=runtime,
+        runtime_sdk=runtime_sdk,
+        env=env,
+        repeat=repeat,
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+        observer=progress if sys.stderr.isatty() else None,
+    )
+    result = dataclasses.replace(result, top=top, min_ms=min_ms)
+    if flamegraph_file is not None:
+        write_flamegraph(result, flamegraph_file)
+    emit(result, fmt, output)
+    if result.error is not None:
+        click.echo(f"coldprof: {result.error.type}: {result.error.message}", err=True)
+        sys.exit(EXIT_FAILED)
+
+
+def write_flamegraph(result: ImportsResult, path: Path) -> None:
+    """Write the flame graph file and say so on stderr."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(flamegraph(result, path), encoding="utf-8")
+    click.echo(f"wrote {path}", err=True)
