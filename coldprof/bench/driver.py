@@ -1,0 +1,172 @@
+"""The local benchmark: cold samples in fresh environments, warm invocations inside them.
+
+Design: each cold sample is one new execution environment (one child process). It measures
+init (spawn -> handler ready), the first invocation, then the warm invocations in that same
+environment, as Lambda reuses an environment for the requests that follow a cold start.
+So `--cold N --warm M` runs N environments and N * (1 + M) invocations. Warm-up samples are
+whole cold samples (init and first invocation) whose figures are thrown away.
+
+A failed phase is recorded with its sample and the run goes on: a handler exception keeps
+the environment (as on Lambda), a crash, timeout or out-of-memory ends it, and that sample's
+remaining warm invocations are not run. Ctrl-C stops the run and keeps every sample so far.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from coldprof.bench.result import Sample, SampleError
+from coldprof.errors import ColdprofError
+from coldprof.sandbox import Environment, EnvironmentSpec, InitResult, InvokeResult
+
+DETAILED_ERRORS = 1000  # errors kept with their stack trace; later ones keep type and message
+MESSAGE_CHARS = 4096
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many cold samples, warm invocations per environment, and warm-up samples."""
+
+    cold: int
+    warm: int
+    warmup: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One finished cold sample, for a progress bar."""
+
+    label: str  # the run it belongs to
+    done: int  # cold samples finished in this run, warm-up included
+    total: int
+    sample: Sample | None  # None for a warm-up sample
+
+
+Observer = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Everything one run measured, possibly cut short."""
+
+    samples: tuple[Sample, ...]
+    errors: tuple[SampleError, ...]
+    interrupted: bool
+
+
+def _error(
+    sample: int, phase: str, invocation: int, result: InitResult | InvokeResult, duration_ms: float
+) -> SampleError:
+    ended = result.environment_ended if isinstance(result, InvokeResult) else True
+    return SampleError(
+        sample=sample,
+        phase=phase,
+        invocation=invocation,
+        type=result.error.type,
+        message=result.error.message,
+        stack_trace=tuple(result.error.stack_trace),
+        duration_ms=duration_ms,
+        environment_ended=ended,
+    )
+
+
+def bounded(error: SampleError, detailed: bool) -> SampleError:
+    """The error with its message cut to MESSAGE_CHARS, and without stack trace unless detailed."""
+    message = error.message[:MESSAGE_CHARS]
+    stack_trace = error.stack_trace if detailed else ()
+    return dataclasses.replace(error, message=message, stack_trace=stack_trace)
+
+
+def failed_init_sample(index: int, init: InitResult) -> tuple[Sample, list[SampleError]]:
+    """The sample of an environment whose init failed."""
+    sample = Sample(index, None, None, None, None, (), (), init.max_rss_mb, ok=False)
+    return sample, [_error(index, "init", 0, init, init.init_ms)]
+
+
+def build_sample(
+    index: int, init: InitResult, first: InvokeResult, warm: list[InvokeResult]
+) -> tuple[Sample, list[SampleError]]:
+    """The sample and errors of an environment that started: first and warm invocations."""
+    errors = [] if first.ok else [_error(index, "first_invoke", 0, first, first.duration_ms)]
+    errors += [
+        _error(index, "warm_invoke", n, r, r.duration_ms) for n, r in enumerate(warm, 1) if not r.ok
+    ]
+    ok_warm = [r for r in warm if r.ok]
+    sample = Sample(
+        index=index,
+        init_ms=init.init_ms,
+        first_invoke_ms=first.duration_ms if first.ok else None,
+        total_ms=init.init_ms + first.duration_ms if first.ok else None,
+        first_round_trip_ms=first.round_trip_ms if first.ok else None,
+        invoke_ms=tuple(r.duration_ms for r in ok_warm),
+        round_trip_ms=tuple(r.round_trip_ms for r in ok_warm),
+        max_memory_used_mb=max(r.max_rss_mb for r in (init, first, *warm)),
+        ok=not errors,
+    )
+    return sample, errors
+
+
+def request_id() -> str:
+    """A new request id, shaped like Lambda's."""
+    return str(uuid.uuid4())
+
+
+def cold_sample(
+    spec: EnvironmentSpec, event: Any, warm: int, index: int
+) -> tuple[Sample, list[SampleError]]:
+    """One new environment: init, the first invocation, then up to `warm` warm invocations."""
+    with Environment(spec) as environment:
+        init = environment.start()
+        if not init.ok:
+            return failed_init_sample(index, init)
+        first = environment.invoke(event, request_id())
+        warm_results: list[InvokeResult] = []
+        ended = first.environment_ended
+        while len(warm_results) < warm and not ended:
+            warm_results.append(environment.invoke(event, request_id()))
+            ended = warm_results[-1].environment_ended
+    return build_sample(index, init, first, warm_results)
+
+
+def _coldprof_error(index: int, error: Exception) -> SampleError:
+    message = error.message if isinstance(error, ColdprofError) else str(error)
+    return SampleError(index, "environment", 0, "coldprof.Error", message, (), 0.0, True)
+
+
+def _ignore(progress: Progress) -> None:
+    """An observer that wants nothing."""
+
+
+def warm_up(spec: EnvironmentSpec, event: Any, plan: Plan, label: str, observer: Observer) -> None:
+    """Run the warm-up samples and throw their figures away."""
+    for done in range(1, plan.warmup + 1):
+        cold_sample(spec, event, 0, -1)
+        observer(Progress(label, done, plan.warmup + plan.cold, None))
+
+
+def measure(
+    spec: EnvironmentSpec, event: Any, plan: Plan, label: str, observer: Observer | None = None
+) -> Measured:
+    """Warm-up, then the cold samples of one run; stops early on Ctrl-C keeping what it has."""
+    notify = observer or _ignore
+    samples: list[Sample] = []
+    errors: list[SampleError] = []
+    try:
+        warm_up(spec, event, plan, label, notify)
+        for index in range(plan.cold):
+            sample, sample_errors = cold_sample(spec, event, plan.warm, index)
+            samples.append(sample)
+            errors += [bounded(e, len(errors) < DETAILED_ERRORS) for e in sample_errors]
+            notify(Progress(label, plan.warmup + index + 1, plan.warmup + plan.cold, sample))
+    except KeyboardInterrupt:
+        return Measured(tuple(samples), tuple(errors), interrupted=True)
+    except (ColdprofError, OSError) as error:
+        if not samples:
+            raise
+        errors.append(_coldprof_error(len(samples), error))
+        return Measured(tuple(samples), tuple(errors), interrupted=True)
+    return Measured(tuple(samples), tuple(errors), interrupted=False)

@@ -1,0 +1,115 @@
+"""The result record of `coldprof bench` (JSON schema: docs/json-schema-bench.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coldprof.bench.cost import CostEstimate
+from coldprof.stats import Stats
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SampleError:
+    """A failed phase of one cold sample: where, and Lambda's error type and message."""
+
+    sample: int  # index of the cold sample (its environment), from 0
+    phase: str  # "init", "first_invoke", "warm_invoke" or "environment" (coldprof could not run it)
+    invocation: int  # 0 for init and the first invocation; 1, 2, ... for warm invocations
+    type: str  # "ValueError", "Runtime.ExitError", "Sandbox.Timedout", "Runtime.OutOfMemory", ...
+    message: str
+    stack_trace: tuple[str, ...]
+    duration_ms: float  # how long the failed phase ran
+    environment_ended: bool  # the environment died: its remaining warm invocations were not run
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One cold sample: a new environment, its init, first invocation and warm invocations.
+
+    Only successful phases carry a time here; a failed phase's time is in its SampleError.
+    """
+
+    index: int
+    init_ms: float | None  # spawn -> handler ready (Lambda's Init Duration)
+    first_invoke_ms: float | None  # the handler's own time on the first invocation (Duration)
+    total_ms: float | None  # init_ms + first_invoke_ms: the cold start a caller waits for
+    first_round_trip_ms: float | None  # parent clock around the first invocation
+    invoke_ms: tuple[float, ...]  # Duration of each successful warm invocation, in order
+    round_trip_ms: tuple[float, ...]  # parent clock around each successful warm invocation
+    max_memory_used_mb: float | None  # peak resident memory of the environment (MiB)
+    ok: bool  # no phase of this sample failed
+
+
+@dataclass(frozen=True)
+class ColdStats:
+    """Statistics of the cold samples, in ms."""
+
+    init_ms: Stats | None
+    first_invoke_ms: Stats | None
+    total_ms: Stats | None
+
+
+@dataclass(frozen=True)
+class WarmStats:
+    """Statistics of the warm invocations, in ms."""
+
+    invoke_ms: Stats | None  # the handler's own time (Lambda's Duration)
+    round_trip_ms: Stats | None  # with coldprof's per-invocation overhead
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How much faster one run's phase is than another's, hyperfine style."""
+
+    phase: str  # "cold start" or "warm invocation"
+    faster: str  # label of the faster run
+    slower: str
+    times: float  # slower mean / faster mean (>= 1)
+    error: float  # standard error of `times`, propagated from both standard deviations
+    ci_low: float  # 95% confidence interval of `times` (bootstrap over the raw samples)
+    ci_high: float
+    significant: bool  # the interval excludes 1
+    summary: str  # "B's cold start is 1.42 ± 0.05 times faster than A's (95% CI 1.35-1.50)"
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """Cold against warm for one handler, with cost, errors, every raw sample and comparisons."""
+
+    label: str  # how comparisons name this run
+    target: str
+    handler: str
+    layers: tuple[str, ...]
+    python: str  # the real executable that ran the handler
+    python_version: str
+    memory_mb: int
+    timeout_s: float
+    arch: str
+    region: str
+    cold_samples: int  # cold samples asked for
+    warm_per_environment: int  # warm invocations asked for in each cold sample's environment
+    warmup: int  # cold samples run first and not recorded
+    cold: ColdStats
+    warm: WarmStats
+    max_memory_used_mb: float | None  # peak resident memory over every environment (MiB)
+    errors: tuple[SampleError, ...]
+    samples: tuple[Sample, ...]
+    cost: CostEstimate
+    warnings: tuple[str, ...]
+    interrupted: bool  # stopped early (Ctrl-C or an environment coldprof could not run)
+    compared: tuple[BenchResult, ...]  # the other runs of --compare / --compare-handler
+    comparisons: tuple[Comparison, ...]  # each compared run against this one
+    kind: str = "bench"
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def runs(self) -> tuple[BenchResult, ...]:
+        """This run and the compared ones, in order."""
+        return (self, *self.compared)
+
+    @property
+    def failed(self) -> bool:
+        """True when any sample of any run failed."""
+        return any(run.errors for run in self.runs)

@@ -1,0 +1,174 @@
+"""`coldprof bench` as a library call: run every target, assemble the result record."""
+
+from __future__ import annotations
+
+import dataclasses
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coldprof.bench.compare import compare
+from coldprof.bench.cost import CostEstimate, billed_duration_ms, estimate_cost
+from coldprof.bench.driver import Measured, Observer, Plan, measure
+from coldprof.bench.function import FunctionConfig, environment_spec
+from coldprof.bench.quality import run_warnings
+from coldprof.bench.result import BenchResult, ColdStats, Comparison, Sample, WarmStats
+from coldprof.errors import UsageError
+from coldprof.sandbox import interpreter_info
+from coldprof.sandbox.interpreter import InterpreterInfo
+from coldprof.stats import summarize
+
+COMPARED_PHASES = {"cold start": "total_ms", "warm invocation": "invoke_ms"}
+MAX_INVOCATIONS = 1_000_000  # per run: every raw sample is kept in memory
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What every run of one `coldprof bench` shares."""
+
+    function: FunctionConfig = field(default_factory=FunctionConfig)
+    event: Any = field(default_factory=dict)
+    cold: int = 10
+    warm: int = 10
+    warmup: int = 1
+    arch: str = "x86_64"
+    cold_share: float = 0.01
+
+
+def _values(samples: tuple[Sample, ...], name: str) -> list[float]:
+    """Every successful figure of one field over the samples (warm lists flattened)."""
+    values: list[float] = []
+    for sample in samples:
+        value = getattr(sample, name)
+        if isinstance(value, tuple):
+            values += value
+        elif value is not None:
+            values.append(value)
+    return values
+
+
+def _cost(samples: tuple[Sample, ...], options: BenchOptions) -> CostEstimate:
+    cold_billed = [
+        billed_duration_ms(s.first_invoke_ms, s.init_ms) for s in samples if s.total_ms is not None
+    ]
+    warm_billed = [billed_duration_ms(ms) for ms in _values(samples, "invoke_ms")]
+    return estimate_cost(
+        cold_billed,
+        warm_billed,
+        options.function.memory_mb,
+        options.arch,
+        options.function.region,
+        options.cold_share,
+    )
+
+
+def assemble(
+    label: str,
+    target: Path,
+    handler: str,
+    options: BenchOptions,
+    python: InterpreterInfo,
+    measured: Measured,
+) -> BenchResult:
+    """The result record of one run from what it measured."""
+    samples = measured.samples
+    cold = ColdStats(
+        init_ms=summarize(_values(samples, "init_ms")),
+        first_invoke_ms=summarize(_values(samples, "first_invoke_ms")),
+        total_ms=summarize(_values(samples, "total_ms")),
+    )
+    warm = WarmStats(
+        invoke_ms=summarize(_values(samples, "invoke_ms")),
+        round_trip_ms=summarize(_values(samples, "round_trip_ms")),
+    )
+    memory = [s.max_memory_used_mb for s in samples if s.max_memory_used_mb is not None]
+    cost = _cost(samples, options)
+    plan = Plan(options.cold, options.warm, options.warmup)
+    return BenchResult(
+        label=label,
+        target=str(target),
+        handler=handler,
+        layers=tuple(str(layer) for layer in options.function.layers),
+        python=python.executable,
+        python_version=f"{python.version[0]}.{python.version[1]}",
+        memory_mb=options.function.memory_mb,
+        timeout_s=options.function.timeout_s,
+        arch=options.arch,
+        region=options.function.region,
+        cold_samples=options.cold,
+        warm_per_environment=options.warm,
+        warmup=options.warmup,
+        cold=cold,
+        warm=warm,
+        max_memory_used_mb=max(memory) if memory else None,
+        errors=measured.errors,
+        samples=samples,
+        cost=cost,
+        warnings=run_warnings(cold, warm, measured, plan, cost),
+        interrupted=measured.interrupted,
+        compared=(),
+        comparisons=(),
+    )
+
+
+def bench_one(
+    target: Path, handler: str, label: str, options: BenchOptions, observer: Observer | None
+) -> BenchResult:
+    """Measure one target and handler."""
+    info = interpreter_info(options.function.python)
+    plan = Plan(options.cold, options.warm, options.warmup)
+    function = dataclasses.replace(options.function, python=info.executable)
+    with ExitStack() as stack:
+        spec = environment_spec(target, handler, function, stack)
+        measured = measure(spec, options.event, plan, label, observer)
+    return assemble(label, target, handler, options, info, measured)
+
+
+def run_labels(runs: list[tuple[Path, str]]) -> list[str]:
+    """Short names for runs: their targets, their handlers, or both when neither is unique."""
+    targets = [str(target) for target, _ in runs]
+    handlers = [handler for _, handler in runs]
+    if len(set(targets)) == len(runs):
+        return targets
+    if len(set(handlers)) == len(runs):
+        return handlers
+    return [f"{target} ({handler})" for target, handler in zip(targets, handlers, strict=True)]
+
+
+def comparisons(first: BenchResult, other: BenchResult) -> list[Comparison]:
+    """The cold start and warm invocation of `other` against `first`."""
+    found = []
+    for phase, name in COMPARED_PHASES.items():
+        a, b = _values(first.samples, name), _values(other.samples, name)
+        comparison = compare(phase, first.label, a, other.label, b)
+        if comparison is not None:
+            found.append(comparison)
+    return found
+
+
+def bench(
+    target: Path,
+    handler: str,
+    options: BenchOptions,
+    compare_targets: tuple[Path, ...] = (),
+    compare_handlers: tuple[str, ...] = (),
+    observer: Observer | None = None,
+) -> BenchResult:
+    """Cold against warm for a handler, and for each target or handler it is compared with."""
+    if options.cold * (1 + options.warm) > MAX_INVOCATIONS:
+        raise UsageError(
+            f"--cold {options.cold} --warm {options.warm} asks for more than "
+            f"{MAX_INVOCATIONS:,} invocations per run; lower one of them"
+        )
+    runs = [(target, handler)]
+    runs += [(other, handler) for other in compare_targets]
+    runs += [(target, other) for other in compare_handlers]
+    results: list[BenchResult] = []
+    for (run_target, run_handler), label in zip(runs, run_labels(runs), strict=True):
+        results.append(bench_one(run_target, run_handler, label, options, observer))
+        if results[-1].interrupted:
+            break
+    first, *others = results
+    found = [c for other in others for c in comparisons(first, other)]
+    return dataclasses.replace(first, compared=tuple(others), comparisons=tuple(found))

@@ -1,0 +1,117 @@
+"""Comparisons ("B's cold start is 1.42 ± 0.05 times faster than A's") and trust warnings."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from coldprof.bench.compare import compare
+from coldprof.bench.cost import estimate_cost
+from coldprof.bench.driver import Measured, Plan
+from coldprof.bench.quality import phase_warnings, run_warnings
+from coldprof.bench.result import ColdStats, Sample, SampleError, WarmStats
+from coldprof.stats import summarize
+
+
+def noisy(mean_ms: float, n: int, seed: int, spread: float = 0.02) -> list[float]:
+    rng = random.Random(seed)
+    return [rng.gauss(mean_ms, mean_ms * spread) for _ in range(n)]
+
+
+def test_the_faster_run_is_named_first_with_the_error_and_interval():
+    a, b = noisy(142, 30, 1), noisy(100, 30, 2)
+    comparison = compare("cold start", "old/", a, "new/", b)
+    assert (comparison.faster, comparison.slower) == ("new/", "old/")
+    assert comparison.times == pytest.approx(1.42, abs=0.03)
+    assert 0 < comparison.error < 0.1
+    assert comparison.ci_low < comparison.times < comparison.ci_high
+    assert comparison.ci_low > 1 and comparison.significant
+    assert comparison.summary.startswith(
+        f"new/'s cold start is {comparison.times:.2f} ± {comparison.error:.2f} times faster "
+        "than old/'s (95% CI "
+    )
+
+
+def test_the_order_of_the_runs_does_not_change_the_verdict():
+    a, b = noisy(100, 20, 3), noisy(150, 20, 4)
+    forward = compare("warm invocation", "A", a, "B", b)
+    backward = compare("warm invocation", "B", b, "A", a)
+    assert forward.faster == backward.faster == "A"
+    assert forward.times == pytest.approx(backward.times)
+
+
+def test_the_same_distribution_twice_is_within_the_noise():
+    comparison = compare("cold start", "A", noisy(100, 20, 5), "B", noisy(100, 20, 6))
+    assert comparison.ci_low < 1 < comparison.ci_high
+    assert not comparison.significant
+    assert comparison.summary.endswith("; the difference is within the noise")
+
+
+def test_the_interval_is_the_same_on_every_run():
+    a, b = noisy(100, 10, 7), noisy(120, 10, 8)
+    first, second = compare("x", "A", a, "B", b), compare("x", "A", a, "B", b)
+    assert (first.ci_low, first.ci_high) == (second.ci_low, second.ci_high)
+
+
+def test_no_comparison_without_samples_on_both_sides():
+    assert compare("cold start", "A", [], "B", [10.0]) is None
+    assert compare("cold start", "A", [0.0, 0.0], "B", [10.0]) is None
+
+
+def test_outliers_are_warned_about_when_they_matter():
+    values = [*noisy(100, 20, 9, spread=0.01), 180.0]
+    (warning,) = phase_warnings("cold start", summarize(values))
+    assert warning.startswith("cold start: 1 of 21 samples are outliers")
+    assert "--warmup" in warning
+
+
+def test_sub_millisecond_jitter_is_not_worth_a_warning():
+    values = [0.01] * 10 + [0.02, 0.3]
+    assert phase_warnings("warm invocation", summarize(values)) == []
+
+
+def test_a_spread_too_wide_to_trust_is_warned_about():
+    (warning,) = phase_warnings("cold init", summarize([50.0, 100.0, 150.0, 80.0, 120.0]))
+    assert warning.startswith("cold init: the spread is too wide to trust (σ = 38.1 ms, 38.1% of")
+
+
+def sample(index: int, total_ms: float | None, warm: int) -> Sample:
+    started = total_ms is not None
+    return Sample(
+        index=index,
+        init_ms=total_ms - 1 if started else None,
+        first_invoke_ms=1.0 if started else None,
+        total_ms=total_ms,
+        first_round_trip_ms=1.2 if started else None,
+        invoke_ms=(0.5,) * warm,
+        round_trip_ms=(0.6,) * warm,
+        max_memory_used_mb=30.0,
+        ok=True,
+    )
+
+
+def warnings_of(samples: list[Sample], errors: list[SampleError], plan: Plan, **kw) -> tuple:
+    measured = Measured(tuple(samples), tuple(errors), kw.get("interrupted", False))
+    cold = ColdStats(None, None, summarize([s.total_ms for s in samples if s.total_ms]))
+    warm = WarmStats(None, None)
+    cost = estimate_cost([10], [1], 128, "x86_64", kw.get("region", "us-east-1"), 0.01)
+    return run_warnings(cold, warm, measured, plan, cost)
+
+
+def test_few_samples_ended_environments_interruption_and_region_are_warned_about():
+    crash = SampleError(1, "warm_invoke", 2, "Runtime.ExitError", "signal", (), 1.0, True)
+    samples = [sample(0, 100.0, 3), sample(1, 101.0, 1), sample(2, None, 0)]
+    plan = Plan(cold=10, warm=3, warmup=0)
+    warnings = warnings_of(samples, [crash], plan, interrupted=True, region="eu-west-1")
+    assert warnings == (
+        "only 2 successful cold sample(s): too few for sound statistics; use --cold 10 or more",
+        "1 warm invocation(s) not run: their environment ended (see errors)",
+        "stopped after 3 of 10 cold samples: the figures cover what was measured",
+        "prices are us-east-1's (checked 2026-11-23); eu-west-1's may differ",
+    )
+
+
+def test_a_clean_run_has_no_warnings():
+    samples = [sample(i, 100.0 + i % 2, 2) for i in range(10)]
+    assert warnings_of(samples, [], Plan(cold=10, warm=2, warmup=1)) == ()

@@ -1,0 +1,163 @@
+"""Every bench renderer on the same fixed results (a run with a comparison, a failed one,
+an empty one), against golden output in fixtures/bench/golden/.
+
+Set COLDPROF_UPDATE_GOLDEN=1 to rewrite the golden files after a deliberate change.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from coldprof.bench.compare import compare
+from coldprof.bench.driver import Measured
+from coldprof.bench.function import FunctionConfig
+from coldprof.bench.result import BenchResult, Sample, SampleError
+from coldprof.bench.run import BenchOptions, assemble, run_labels
+from coldprof.render import formats_for, render
+from coldprof.sandbox import InterpreterInfo
+
+GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "bench" / "golden"
+PYTHON = InterpreterInfo("/usr/bin/python3.12", (3, 12))
+OPTIONS = BenchOptions(function=FunctionConfig(memory_mb=256), cold=4, warm=2, warmup=1)
+
+
+def sample(index: int, init_ms: float, first_ms: float, warm_ms: tuple[float, ...]) -> Sample:
+    return Sample(
+        index=index,
+        init_ms=init_ms,
+        first_invoke_ms=first_ms,
+        total_ms=init_ms + first_ms,
+        first_round_trip_ms=first_ms + 0.25,
+        invoke_ms=warm_ms,
+        round_trip_ms=tuple(ms + 0.125 for ms in warm_ms),
+        max_memory_used_mb=41.5 + index,
+        ok=len(warm_ms) == 2,
+    )
+
+
+def measured_a() -> Measured:
+    timeout = SampleError(
+        3,
+        "warm_invoke",
+        2,
+        "Sandbox.Timedout",
+        "Task timed out after 3.00 seconds",
+        (),
+        3000.0,
+        True,
+    )
+    boom = SampleError(
+        2,
+        "warm_invoke",
+        1,
+        "ValueError",
+        "bad\x1b[2J input\nsecond line",
+        ("  File x",),
+        0.5,
+        False,
+    )
+    samples = (
+        sample(0, 310.0, 2.5, (1.25, 1.5)),
+        sample(1, 320.0, 2.0, (1.0, 1.5)),
+        sample(2, 300.0, 3.0, (1.75,)),
+        sample(3, 330.0, 2.5, (1.25,)),
+    )
+    return Measured(samples, (boom, timeout), interrupted=False)
+
+
+def measured_b() -> Measured:
+    samples = tuple(sample(i, 200.0 + 10 * i, 2.0, (1.0, 1.25)) for i in range(4))
+    return Measured(samples, (), interrupted=False)
+
+
+def with_comparison() -> BenchResult:
+    labels = run_labels([(Path("build/old"), "app.handler"), (Path("build/new"), "app.handler")])
+    a = assemble(labels[0], Path("build/old"), "app.handler", OPTIONS, PYTHON, measured_a())
+    b = assemble(labels[1], Path("build/new"), "app.handler", OPTIONS, PYTHON, measured_b())
+    totals = [[s.total_ms for s in run.samples] for run in (a, b)]
+    comparison = compare("cold start", a.label, totals[0], b.label, totals[1])
+    return dataclasses.replace(a, compared=(b,), comparisons=(comparison,))
+
+
+def failed_init() -> BenchResult:
+    error = SampleError(
+        0,
+        "init",
+        0,
+        "Runtime.ImportModuleError",
+        "Unable to import module 'app': No module named 'requests'",
+        (),
+        12.5,
+        True,
+    )
+    failed = Sample(0, None, None, None, None, (), (), 9.75, ok=False)
+    measured = Measured((failed,), (error,), interrupted=False)
+    return assemble("app", Path("app"), "app.handler", OPTIONS, PYTHON, measured)
+
+
+def empty() -> BenchResult:
+    measured = Measured((), (), interrupted=True)
+    return assemble("app", Path("app"), "app.handler", OPTIONS, PYTHON, measured)
+
+
+RESULTS = {"compared": with_comparison, "failed_init": failed_init, "empty": empty}
+SUFFIX = {"table": "txt", "markdown": "md", "csv": "csv", "json": "json"}
+
+
+def test_bench_results_render_in_every_format_a_user_can_ask_for():
+    assert formats_for("bench") == ["json", "table", "markdown", "csv"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
+@pytest.mark.parametrize("name", sorted(RESULTS))
+def test_renderers_match_golden_output(name, fmt):
+    text = render(RESULTS[name](), fmt)
+    golden = GOLDEN / f"{name}.{SUFFIX[fmt]}"
+    if os.environ.get("COLDPROF_UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_the_table_shows_statistics_cost_errors_and_the_comparison():
+    text = render(with_comparison(), "table")
+    assert "cold start (init + first)    4  317.2 ms" in text
+    assert "max memory used (peak resident, MiB)          44 MB of 256 MB" in text
+    assert "Sandbox.Timedout" in text
+    assert "build/new's cold start is 1.46 ± 0.10 times faster than build/old's (95% CI" in text
+
+
+def test_user_text_cannot_drive_the_terminal():
+    text = render(with_comparison(), "table") + render(with_comparison(), "markdown")
+    assert "\x1b" not in text
+    assert "bad\\x1b[2J input" in text
+
+
+def test_csv_has_one_row_per_invocation_failed_ones_included():
+    rows = list(csv.DictReader(io.StringIO(render(with_comparison(), "csv"))))
+    old = [r for r in rows if r["run"] == "build/old"]
+    assert len(old) == 4 * 3  # 4 samples: first invocation and 2 warm each
+    assert len([r for r in rows if r["run"] == "build/new"]) == 12
+    failed = [(r["sample"], r["invocation"], r["error_type"]) for r in old if r["ok"] == "False"]
+    assert failed == [("2", "1", "ValueError"), ("3", "2", "Sandbox.Timedout")]
+    sample_2 = [(r["invocation"], r["duration_ms"]) for r in old if r["sample"] == "2"]
+    assert sample_2 == [("0", "3.0"), ("1", "0.5"), ("2", "1.75")]
+
+
+def test_json_keeps_every_raw_sample_and_the_schema_fields():
+    document = json.loads(render(with_comparison(), "json"))
+    assert (document["kind"], document["schema_version"]) == ("bench", 1)
+    assert document["cold"]["total_ms"]["n"] == 4
+    assert document["cold"]["init_ms"]["median"] == 315.0
+    assert document["warm"]["invoke_ms"]["n"] == 6
+    assert [e["phase"] for e in document["errors"]] == ["warm_invoke", "warm_invoke"]
+    assert [s["invoke_ms"] for s in document["samples"]][2] == [1.75]
+    assert document["cost"]["per_million_usd"] > 0.2
+    assert document["compared"][0]["label"] == "build/new"
+    assert document["comparisons"][0]["faster"] == "build/new"
