@@ -5,6 +5,10 @@ from __future__ import annotations
 import click
 
 from coldprof.cli.analyze import analyze
+from coldprof.cli.bench import bench_command
+from coldprof.cli.check import check
+from coldprof.cli.imports import imports
+from coldprof.cli.invoke import invoke
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -22,3 +26,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 main.add_command(analyze)
+main.add_command(imports)
+main.add_command(invoke)
+main.add_command(bench_command)
+main.add_command(check)

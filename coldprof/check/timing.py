@@ -1,0 +1,45 @@
+"""Init time over fresh execution environments, for the init_ms budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+from coldprof.config import Config
+from coldprof.stats import Stats, summarize
+
+Observer = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class InitTiming:
+    """The init samples' statistics, or why the handler could not be made ready."""
+
+    init_ms: Stats | None
+    error: str | None  # "Runtime.ImportModuleError: Unable to import module 'app': ..."
+
+
+def time_init(config: Config, observer: Observer | None = None) -> InitTiming:
+    """Init (spawn to handler ready) in a warm-up run and then `runs` fresh environments."""
+    from coldprof.sandbox import Environment, EnvironmentSpec, materialize
+
+    samples: list[float] = []
+    with ExitStack() as stack:
+        spec = EnvironmentSpec(
+            task_root=stack.enter_context(materialize(config.target)),
+            handler=str(config.handler),
+            layers=tuple(stack.enter_context(materialize(layer)) for layer in config.layers),
+            python=config.python,
+            runtime=config.runtime,
+        )
+        for run in range(config.runs + 1):
+            if observer is not None:
+                observer(f"timing init: run {run} of {config.runs}" if run else "warming up")
+            with Environment(spec) as environment:
+                result = environment.start()
+            if not result.ok:
+                error = result.error
+                return InitTiming(None, f"{error.type}: {error.message}" if error else "failed")
+            samples.append(result.init_ms)
+    return InitTiming(summarize(samples[1:]), None)
