@@ -1,0 +1,127 @@
+"""`coldprof serve`: the click command."""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+import click
+
+from coldprof.cli.common import handle_errors
+from coldprof.serve import parse_function
+from coldprof.serve import serve as run_server
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _Stop(Exception):
+    """SIGINT or SIGTERM arrived: stop serving and end every environment."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    for other in STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
+    raise _Stop(signal.Signals(signum).name)
+
+
+def _say(message: str) -> None:
+    click.echo(f"coldprof serve: {message}", err=True)
+
+
+@click.command()
+@click.option(
+    "--function",
+    "functions",
+    multiple=True,
+    required=True,
+    metavar="NAME=TARGET:module.handler",
+    help="A function to serve: its name, its folder or .zip, its handler; repeatable.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=9001,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--max-environments",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Environments per function at once; beyond, invocations get TooManyRequestsException.",
+)
+@click.option(
+    "--idle-timeout",
+    "idle_timeout_s",
+    default=300.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds an environment may stay idle before it is ended.",
+)
+@click.option(
+    "--memory",
+    "memory_mb",
+    default=128,
+    show_default=True,
+    type=click.IntRange(128, 10240),
+    help="MemorySize of every function at start (MB); enforced on resident memory.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 900),
+    help="Timeout of every function at start (seconds).",
+)
+@click.option("--region", default="us-east-1", show_default=True, help="Region in the ARNs.")
+@click.option("--quiet", is_flag=True, help="Print nothing per request.")
+@handle_errors
+def serve(
+    functions: tuple[str, ...],
+    host: str,
+    port: int,
+    max_environments: int,
+    idle_timeout_s: float,
+    memory_mb: int,
+    timeout_s: int,
+    region: str,
+    quiet: bool,
+) -> None:
+    """A local Lambda Invoke API endpoint: boto3 and the AWS CLI work against it unchanged.
+
+    Each function keeps warm environments and reuses them; a configuration change
+    (UpdateFunctionConfiguration) ends them, so the next invocation is a cold start.
+    Stop with Ctrl-C or SIGTERM: every environment is ended.
+
+    \b
+    Examples:
+      coldprof serve --function hello=build/:app.handler
+      coldprof serve --function api=function.zip:api.main.handler --port 3001
+      aws lambda invoke --endpoint-url http://127.0.0.1:9001 --function-name hello out.json
+      coldprof bench --function-name hello --endpoint-url http://127.0.0.1:9001
+    """
+    specs = [parse_function(text) for text in functions]
+    previous = {signum: signal.signal(signum, _stop) for signum in STOP_SIGNALS}
+    try:
+        with run_server(
+            specs,
+            host=host,
+            port=port,
+            max_environments=max_environments,
+            idle_timeout_s=idle_timeout_s,
+            memory_mb=memory_mb,
+            timeout_s=timeout_s,
+            region=region,
+            observer=None if quiet else _say,
+        ) as server:
+            names = ", ".join(spec.name for spec in specs)
+            _say(f"serving {names} on {server.url} (Ctrl-C to stop)")
+            server.serve_forever()
+    except _Stop as stop:
+        _say(f"{stop}: stopped; every environment ended")
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

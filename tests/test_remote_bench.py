@@ -1,0 +1,332 @@
+"""`coldprof bench --function-name` with the real boto3 client against `coldprof serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+from click.testing import CliRunner
+from test_serve import HANDLERS, echo, lambda_client, running_server
+
+from coldprof.bench.remote import (
+    Invocation,
+    RemoteOptions,
+    SizeRun,
+    aws_errors,
+    record_invocation,
+    restore,
+    size_result,
+)
+from coldprof.bench.remote import (
+    lambda_client as remote_client,
+)
+from coldprof.bench.report_line import parse_reports
+from coldprof.cli.bench import bench_command
+from coldprof.cli.bench_remote import bench_with_remote
+from coldprof.errors import ColdprofError
+from coldprof.serve import FunctionSpec
+
+BENCH = bench_with_remote(bench_command)
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Any credentials, no real AWS configuration or instance metadata."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture(scope="module")
+def server():
+    specs = [
+        echo("echo"),
+        echo("sweep"),
+        echo("crowd"),
+        echo("interrupted"),
+        echo("kept"),
+        FunctionSpec("sleepy", HANDLERS / "sleep_50ms_per_invoke", "app.handler"),
+        FunctionSpec("failing", HANDLERS / "raises_in_handler", "app.handler"),
+    ]
+    with running_server(specs, max_environments=4) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return lambda_client(server[0].url)
+
+
+def bench(server, *args: str):
+    url = server[0].url
+    return CliRunner().invoke(BENCH, ["--endpoint-url", url, "--region", "us-east-1", *args])
+
+
+def test_cold_and_warm_samples_of_a_served_function(server, client, tmp_path):
+    client.update_function_configuration(
+        FunctionName="sleepy", MemorySize=192, Environment={"Variables": {"GREETING": "hi"}}
+    )
+    output = tmp_path / "bench.json"
+    result = bench(
+        server, "--function-name", "sleepy", "--cold", "3", "--warm", "4", "-o", str(output)
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "== coldprof bench: arn:aws:lambda:us-east-1:000000000000:function:sleepy" in result.output
+    )
+    assert "cold start (init + first)    3" in result.output
+    restored = (
+        "the configuration of sleepy was restored: MemorySize 192 MB, 1 environment variable(s)"
+    )
+    assert restored in result.output
+
+    doc = json.loads(output.read_text())
+    assert (doc["kind"], doc["schema_version"]) == ("bench", 1)
+    assert (doc["memory_mb"], doc["handler"]) == (192, "app.handler")
+    assert doc["python"].startswith("AWS Lambda python3.")
+    assert doc["cold"]["init_ms"]["n"] == doc["cold"]["total_ms"]["n"] == 3
+    assert doc["cold"]["total_ms"]["median"] > doc["cold"]["init_ms"]["median"] > 0
+    assert doc["warm"]["invoke_ms"]["n"] == 4
+    assert doc["warm"]["invoke_ms"]["median"] >= 50
+    assert doc["warm"]["round_trip_ms"]["median"] > doc["warm"]["invoke_ms"]["median"]
+    assert doc["cost"]["warm_billed_ms"] >= 50 and doc["cost"]["memory_mb"] == 192
+    assert doc["remote"]["configuration_changed"] and doc["remote"]["configuration_restored"]
+    assert doc["remote"]["not_cold"] == [] and doc["errors"] == []
+
+    config = client.get_function_configuration(FunctionName="sleepy")
+    assert config["MemorySize"] == 192
+    assert config["Environment"] == {"Variables": {"GREETING": "hi"}}
+
+
+def test_a_memory_sweep_marks_the_cheapest_and_the_fastest(server, client):
+    result = bench(
+        server, "--function-name", "sweep", "--memory", "128,512", "--cold", "2", "--warm", "2",
+        "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["label"] == "128 MB" and doc["memory_mb"] == 128
+    (other,) = doc["compared"]
+    assert other["label"] == "512 MB" and other["memory_mb"] == 512
+    assert other["cold"]["total_ms"]["n"] == 2
+    rows = doc["remote"]["sweep"]
+    assert [row["memory_mb"] for row in rows] == [128, 512]
+    assert [row["cheapest"] for row in rows] == [True, False]
+    assert sum(row["fastest"] for row in rows) == 1
+    assert rows[1]["per_million_usd"] > rows[0]["per_million_usd"] > 0
+    assert any(w.startswith("memory sweep: cheapest 128 MB ($") for w in doc["warnings"])
+    assert client.get_function_configuration(FunctionName="sweep")["MemorySize"] == 128
+
+
+def test_concurrency_gives_k_cold_starts_per_round(server):
+    _, lines = server
+    result = bench(
+        server, "--function-name", "crowd", "--concurrency", "3", "--cold", "3", "--warm", "0",
+        "--event", '{"sleep_ms": 500}', "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["cold"]["init_ms"]["n"] == 3, (doc["errors"], doc["remote"]["not_cold"])
+    assert doc["remote"]["concurrency"] == 3
+    assert sum(line.startswith("crowd: cold start") for line in lines) == 3, lines
+
+
+def test_function_errors_are_recorded_and_the_configuration_put_back(server, client):
+    result = bench(
+        server, "--function-name", "failing", "--cold", "2", "--warm", "1", "--format", "json"
+    )
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert [(e["phase"], e["type"], e["message"]) for e in doc["errors"]] == [
+        ("first_invoke", "KeyError", "'order_id'"),
+        ("first_invoke", "KeyError", "'order_id'"),
+        ("warm_invoke", "KeyError", "'order_id'"),
+    ]
+    assert doc["remote"]["configuration_restored"]
+    assert "Environment" not in client.get_function_configuration(FunctionName="failing")
+
+
+def test_warm_only_changes_nothing(server, client):
+    before = client.get_function_configuration(FunctionName="kept")["RevisionId"]
+    result = bench(
+        server, "--function-name", "kept", "--cold", "0", "--warm", "3", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["remote"]["configuration_changed"] is False
+    assert doc["remote"]["restore_note"] == "the configuration was not changed"
+    assert client.get_function_configuration(FunctionName="kept")["RevisionId"] == before
+
+
+def test_ctrl_c_keeps_the_samples_and_restores_the_configuration(server, client):
+    _, lines = server
+    command = [
+        sys.executable, "-c",
+        "from coldprof.cli.bench_remote import bench_remote_command; bench_remote_command()",
+        "--function-name", "interrupted", "--endpoint-url", server[0].url, "--region", "us-east-1",
+        "--cold", "500", "--warm", "0",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy()
+    )
+    deadline = time.monotonic() + 60
+    while sum(line.startswith("interrupted: cold start") for line in lines) < 3:
+        assert time.monotonic() < deadline and process.poll() is None, lines
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "the configuration of interrupted was restored: MemorySize 128 MB" in stdout
+    assert "Traceback" not in stderr
+    config = client.get_function_configuration(FunctionName="interrupted")
+    assert "Environment" not in config and config["MemorySize"] == 128
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--function-name", "nope"], 1, "function 'nope' not found (Function not found: arn:"),
+        (["--function-name", "echo", "--qualifier", "3"], 2, "--qualifier 3: a published version"),
+        (
+            ["--function-name", "echo", "--qualifier", "3", "--cold", "0"],
+            1,
+            "Function not found: arn:aws:lambda:us-east-1:000000000000:function:echo:3",
+        ),
+        (["--function-name", "echo", "--memory", "64"], 2, "64 MB: Lambda's memory sizes are 128"),
+        (["--function-name", "echo", "--memory", "128,big"], 2, "expected MB sizes like 128,512"),
+        (["--function-name", "echo", "--memory", "256,256"], 2, "a memory size is listed twice"),
+        (["--function-name", "echo", "--profile", "nosuch"], 2, "--profile nosuch: no such AWS"),
+        (["--function-name", "echo", "--event", "{oops"], 2, "--event: '{oops' (not a file"),
+        (["--function-name", "echo", "--cold", "0", "--warm", "0"], 2, "nothing to measure"),
+    ],
+)
+def test_bad_input_is_one_clear_line(server, args, code, message):
+    result = bench(server, *args)
+    assert result.exit_code == code, result.output
+    (line,) = [line for line in result.output.splitlines() if message in line]
+    assert line.startswith(("coldprof: error: ", "Error: Invalid value for '--memory'"))
+    assert "Traceback" not in result.output
+
+
+def test_missing_credentials_are_one_clear_line(server, monkeypatch):
+    for name in CREDENTIALS:
+        monkeypatch.delenv(name)
+    result = bench(server, "--function-name", "echo")
+    assert result.exit_code == 1
+    assert result.output.startswith("coldprof: error: no AWS credentials found: pass --profile")
+
+
+def test_a_denied_call_names_the_permissions_needed():
+    denied = {"Error": {"Code": "AccessDeniedException", "Message": "User: x is not authorized"}}
+    with pytest.raises(ColdprofError) as raised, aws_errors("my-fn", "InvokeFunction"):
+        raise ClientError(denied, "Invoke")
+    assert raised.value.message == (
+        "lambda:InvokeFunction on 'my-fn' was denied (User: x is not authorized); coldprof needs "
+        "lambda:GetFunction, lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration "
+        "and lambda:InvokeFunction"
+    )
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_failed_restore_says_what_to_put_back_by_hand(unused_tcp_port):
+    options = RemoteOptions(
+        "gone", endpoint_url=f"http://127.0.0.1:{unused_tcp_port}", max_attempts=1
+    )
+    original = {"FunctionName": "gone", "MemorySize": 512, "Environment": {"Variables": {}}}
+    ok, note = restore(remote_client(options), "gone", original)
+    assert not ok
+    assert note.startswith("the configuration of gone was NOT restored (")
+    assert note.endswith(
+        "set MemorySize back to 512 MB and remove the environment variable COLDPROF_COLD yourself"
+    )
+
+
+def _invocation(log: str, error: str | None = None) -> Invocation:
+    reports = parse_reports(log)
+    return Invocation("id", 12.5, reports[-1] if reports else None, error, "boom" if error else "")
+
+
+REPORT = (
+    "REPORT RequestId: id\tDuration: 8.40 ms\tBilled Duration: {billed} ms\tMemory Size: 128 MB\t"
+)
+COLD = REPORT + "Max Memory Used: 66 MB\tInit Duration: 170.13 ms\t"
+WARM = REPORT + "Max Memory Used: 67 MB\t"
+SNAPSTART = (
+    REPORT
+    + "Max Memory Used: 70 MB\tRestore Duration: 300.00 ms\tBilled Restore Duration: 120 ms\t"
+)
+JSON_COLD = json.dumps(
+    {
+        "type": "platform.report",
+        "record": {
+            "requestId": "id",
+            "metrics": {
+                "durationMs": 5.5,
+                "billedDurationMs": 182,
+                "memorySizeMB": 128,
+                "maxMemoryUsedMB": 60,
+                "initDurationMs": 176.0,
+            },
+            "status": "success",
+        },
+    }
+)
+
+
+def test_only_invocations_with_init_or_restore_duration_count_as_cold():
+    run = SizeRun(128)
+    first_calls = [
+        COLD.format(billed=179),
+        WARM.format(billed=9),
+        SNAPSTART.format(billed=9),
+        JSON_COLD,
+        "no report at all",
+    ]
+    for index, log in enumerate(first_calls):
+        record_invocation(run, _invocation(log), index, "first_invoke", 0)
+    record_invocation(run, _invocation(COLD.format(billed=179), "ValueError"), 5, "first_invoke", 0)
+    for number in range(1, 4):
+        record_invocation(run, _invocation(WARM.format(billed=9)), 6, "warm_invoke", number)
+    record_invocation(run, _invocation(COLD.format(billed=179)), 6, "warm_invoke", 4)
+    options = RemoteOptions("fn", region="us-east-1", cold=6, warm=3)
+    configuration = {
+        "FunctionArn": "arn:aws:lambda:us-east-1:1:function:fn",
+        "Runtime": "python3.12",
+    }
+    result = size_result(run, options, configuration, "fn", interrupted=False)
+
+    cold = [(s.index, s.init_ms) for s in result.samples if s.init_ms is not None]
+    assert cold == [(0, 170.13), (2, 300.0), (3, 176.0), (10, 170.13)]
+    assert result.cold.total_ms.median == pytest.approx((176.0 + 5.5 + 170.13 + 8.4) / 2)
+    assert [n.sample for n in run.not_cold] == [1]
+    assert result.warm.invoke_ms.n == 3
+    assert result.cost.cold_billed_ms == pytest.approx((179 + 9 + 120 + 182 + 179) / 4)
+    assert [(e.sample, e.type) for e in result.errors] == [
+        (4, "coldprof.NoReport"),
+        (5, "ValueError"),
+    ]
+    assert any(
+        "1 first invocation(s) after a configuration change had no Init" in w
+        for w in result.warnings
+    )
+    assert result.python_version == "3.12"

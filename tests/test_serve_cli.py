@@ -1,0 +1,206 @@
+"""`coldprof serve` as a real process: start, serve, stop on SIGTERM or SIGINT; usage errors."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psutil
+import pytest
+from botocore.exceptions import BotoCoreError
+from click.testing import CliRunner
+from test_serve import ECHO, echo, invoke, lambda_client, running_server
+
+from coldprof.cli.serve import serve
+
+SERVE = "from coldprof.cli.serve import serve; serve()"
+START_TIMEOUT_S = 30
+
+
+def _lines(stream, into: queue.Queue) -> None:
+    for line in stream:
+        into.put(line)
+    into.put(None)
+
+
+@contextmanager
+def serve_process(*args: str) -> Iterator[tuple[subprocess.Popen, str, list[str]]]:
+    """`coldprof serve ... --port 0` in a subprocess: the process, its URL, its stderr lines."""
+    command = [sys.executable, "-c", SERVE, "--port", "0", *args]
+    process = subprocess.Popen(
+        command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    )
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_lines, args=(process.stderr, lines), daemon=True).start()
+    seen: list[str] = []
+    try:
+        while not any("serving" in line for line in seen):
+            line = lines.get(timeout=START_TIMEOUT_S)
+            assert line is not None, seen
+            seen.append(line)
+        url = seen[-1].split(" on ")[1].split()[0]
+        yield process, url, seen
+        process.wait(timeout=20)
+        while (line := lines.get(timeout=5)) is not None:
+            seen.append(line)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _invoke_until_stopped(client) -> None:
+    with contextlib.suppress(BotoCoreError):
+        invoke(client, "echo", {"sleep_ms": 20_000})
+
+
+def environments_of(process: subprocess.Popen) -> list[psutil.Process]:
+    return psutil.Process(process.pid).children(recursive=True)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_server_and_ends_every_environment(signum):
+    function = f"echo={ECHO}:app.handler"
+    with serve_process("--function", function, "--timeout", "30") as (process, url, lines):
+        client = lambda_client(url)
+        busy = threading.Thread(target=_invoke_until_stopped, args=(client,), daemon=True)
+        busy.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not environments_of(process):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        _, payload, _ = invoke(client, "echo")
+        children = environments_of(process)
+        assert len(children) == 2
+        assert payload["pid"] in [child.pid for child in children]
+        process.send_signal(signum)
+    assert process.returncode == 0, lines
+    assert (
+        f"coldprof serve: {signal.Signals(signum).name}: stopped; every environment ended\n"
+        in lines
+    )
+    assert not [child for child in children if child.is_running() and child.status() != "zombie"]
+    assert not any("Traceback" in line for line in lines)
+    assert payload["tmp"] != "/tmp" and not Path(payload["tmp"]).exists()
+
+
+def test_requests_are_reported_on_stderr(tmp_path):
+    with serve_process("--function", f"hello={ECHO}:app.handler") as (process, url, lines):
+        invoke(lambda_client(url), "hello")
+        process.send_signal(signal.SIGTERM)
+    assert any(line.startswith("coldprof serve: hello: cold start, init ") for line in lines)
+
+
+def _raw_request(url: str, method: str, path: str, body: bytes, headers: dict) -> tuple:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection.putrequest(method, path, skip_accept_encoding=True)
+    for key, value in headers.items():
+        connection.putheader(key, value)
+    connection.endheaders(body)
+    response = connection.getresponse()
+    result = response.status, response.getheader("X-Amzn-ErrorType"), json.loads(response.read())
+    connection.close()
+    return result
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "expected"),
+    [
+        ("GET", "/2015-03-31/functions", b"", {}, (404, "UnknownOperationException")),
+        ("DELETE", "/2015-03-31/functions/echo", b"", {}, (404, "UnknownOperationException")),
+        (
+            "POST",
+            "/2015-03-31/functions/echo/aliases",
+            b"{}",
+            {"Content-Length": "2"},
+            (404, "UnknownOperationException"),
+        ),
+        (
+            "PUT",
+            "/2015-03-31/functions/echo/configuration",
+            b" " * 70_000,
+            {"Content-Length": "70000"},
+            (413, "RequestTooLargeException"),
+        ),
+        (
+            "POST",
+            "/2015-03-31/functions/echo/invocations",
+            b"{}",
+            {"Content-Length": "many"},
+            (400, "InvalidRequestContentException"),
+        ),
+        (
+            "POST",
+            "/2015-03-31/functions/echo/invocations",
+            b"2\r\n{}\r\n0\r\n\r\n",
+            {"Transfer-Encoding": "chunked"},
+            (400, "InvalidRequestContentException"),
+        ),
+        (
+            "POST",
+            "/2015-03-31/functions/echo/invocations",
+            b"{}",
+            {"Content-Length": "2", "X-Amz-Invocation-Type": "Later"},
+            (400, "InvalidParameterValueException"),
+        ),
+        (
+            "PUT",
+            "/2015-03-31/functions/echo/configuration",
+            b"[1]",
+            {"Content-Length": "3"},
+            (400, "InvalidRequestContentException"),
+        ),
+    ],
+)
+def test_malformed_requests_get_aws_shaped_errors(method, path, body, headers, expected):
+    with running_server([echo("echo")]) as (server, lines):
+        status, error_type, payload = _raw_request(server.url, method, path, body, headers)
+    assert (status, error_type) == expected
+    assert payload["Type"] == "User" and payload["message"]
+    assert not any("Traceback" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--function", "nonsense"], "expected NAME=TARGET:module.handler"),
+        (["--function", "bad name=x:app.handler"], "the name must be 1 to 64 letters"),
+        (["--function", f"echo={ECHO}:handler"], "the handler must look like module.function"),
+        (["--function", "echo=/no/such/dir:app.handler"], "/no/such/dir: no such file or folder"),
+        (
+            ["--function", f"a={ECHO}:app.handler", "--function", f"a={ECHO}:app.handler"],
+            "the name 'a' is given twice",
+        ),
+    ],
+)
+def test_usage_errors_are_one_line(args, message):
+    result = CliRunner().invoke(serve, args)
+    assert result.exit_code == 2
+    assert result.output.startswith("coldprof: error: ")
+    assert message in result.output
+    assert result.output.count("\n") == 1
+
+
+def test_a_port_in_use_is_a_usage_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            serve, ["--function", f"echo={ECHO}:app.handler", "--port", str(port)]
+        )
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
