@@ -176,3 +176,18 @@ def test_top_limits_largest_lists():
     sizes = [row["unzipped_bytes"] for row in document["largest_files"]]
     assert sizes == sorted(sizes, reverse=True)
     assert document["largest_folders"][0]["unzipped_bytes"] >= sizes[0]
+
+
+def test_report_option_writes_a_markdown_report_beside_the_table(tmp_path):
+    report = tmp_path / "demo.md"
+    result = CliRunner().invoke(main, ["analyze", str(DEMO), "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "== Lambda limits" in result.output
+    text = report.read_text()
+    assert "jmespath" in text and "|" in text
+
+
+def test_report_option_with_an_unknown_extension_fails_before_any_work(tmp_path):
+    result = CliRunner().invoke(main, ["analyze", str(DEMO), "--report", str(tmp_path / "x.txt")])
+    assert result.exit_code == 2
+    assert "name it .html or .md" in result.output

@@ -6,9 +6,12 @@ import click
 
 from coldprof.cli.analyze import analyze
 from coldprof.cli.bench import bench_command
+from coldprof.cli.bench_remote import bench_with_remote
 from coldprof.cli.check import check
 from coldprof.cli.imports import imports
 from coldprof.cli.invoke import invoke
+from coldprof.cli.report import report
+from coldprof.cli.serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -28,5 +31,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 main.add_command(analyze)
 main.add_command(imports)
 main.add_command(invoke)
-main.add_command(bench_command)
+main.add_command(bench_with_remote(bench_command))
+main.add_command(serve)
 main.add_command(check)
+main.add_command(report)

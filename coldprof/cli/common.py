@@ -12,6 +12,10 @@ import click
 
 from coldprof.errors import EXIT_USAGE, ColdprofError
 from coldprof.render import format_for_path, render
+from coldprof.report import format_for as report_format_for
+from coldprof.report import write_result_report
+
+REPORT_KEY = "coldprof.report"
 
 
 def _check_output(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
@@ -24,10 +28,27 @@ def _check_output(ctx: click.Context, param: click.Parameter, value: Path | None
     return value
 
 
+def _remember_report(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    """Check --report's file name before any work, and keep it for emit()."""
+    if value is not None:
+        try:
+            report_format_for(value)
+        except ColdprofError as error:
+            raise click.BadParameter(error.message) from None
+    ctx.meta[REPORT_KEY] = value
+
+
 def output_options(formats: list[str]) -> Callable:
-    """--format and --output, the same on every command."""
+    """--format, --output and --report, the same on every command."""
 
     def decorate(command: Callable) -> Callable:
+        command = click.option(
+            "--report",
+            type=click.Path(dir_okay=False, path_type=Path),
+            callback=_remember_report,
+            expose_value=False,
+            help="Also write a report: FILE.html (charts; needs coldprof[report]) or FILE.md.",
+        )(command)
         command = click.option(
             "--output",
             "-o",
@@ -57,6 +78,9 @@ def emit(result: Any, fmt: str | None, output: Path | None) -> None:
     click.echo(render(result, fmt or "table"), nl=False)
     if output is not None:
         click.echo(f"wrote {output}", err=True)
+    report = click.get_current_context().meta.get(REPORT_KEY)
+    if report is not None:
+        click.echo(f"wrote {write_result_report(result, report)}", err=True)
 
 
 def handle_errors(command: Callable) -> Callable:

@@ -117,10 +117,11 @@ def _errors(run: BenchResult) -> Table:
 
 
 def _title(run: BenchResult) -> str:
+    cold = sum(1 for s in run.samples if s.init_ms is not None or not s.invoke_ms)
     return (
         f"coldprof bench: {display_path(run.target)} ({display_path(run.handler)}), "
         f"Python {run.python_version}, {run.memory_mb:,} MB, {run.arch}, "
-        f"{len(run.samples)} of {run.cold_samples} cold samples × {run.warm_per_environment} warm"
+        f"{cold} of {run.cold_samples} cold samples × {run.warm_per_environment} warm"
     )
 
 
