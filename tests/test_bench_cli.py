@@ -96,6 +96,22 @@ def test_bad_options_are_usage_errors():
     assert no_handler.exit_code == 2 and "Missing option '--handler'" in no_handler.stderr
 
 
+def test_a_missing_compare_target_fails_before_anything_is_measured(tmp_path):
+    function = tmp_path / "function"
+    function.mkdir()
+    (function / "app.py").write_text(
+        "import os\nopen(os.environ['MARK'], 'a').write('x')\n"
+        "def handler(event, context):\n    return 1\n"
+    )
+    mark = tmp_path / "inits"
+    args = [function, "--handler", "app.handler", "--cold", "1", "--warm", "0", "--warmup", "0"]
+    missing = tmp_path / "missing.zip"
+    result = run(*args, "--env", f"MARK={mark}", "--compare", missing)
+    assert result.exit_code == 2
+    assert result.stderr == f"coldprof: error: {missing}: no such file or folder\n"
+    assert not mark.exists()
+
+
 def test_help_explains_the_design_and_gives_examples():
     result = run("--help")
     assert result.exit_code == 0

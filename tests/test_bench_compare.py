@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from coldprof.bench.cost import estimate_cost
 from coldprof.bench.driver import Measured, Plan
 from coldprof.bench.quality import phase_warnings, run_warnings
 from coldprof.bench.result import ColdStats, Sample, SampleError, WarmStats
+from coldprof.bench.run import run_labels
 from coldprof.stats import summarize
 
 
@@ -48,6 +50,19 @@ def test_the_same_distribution_twice_is_within_the_noise():
     assert comparison.summary.endswith("; the difference is within the noise")
 
 
+def test_a_microsecond_difference_is_called_too_small_to_matter():
+    comparison = compare("warm invocation", "A", [0.0013] * 5 + [0.0014], "B", [0.0010] * 6)
+    assert comparison.significant
+    assert comparison.summary.endswith(
+        "; the difference of the means (0.000 ms) is too small to matter"
+    )
+
+
+def test_a_target_compared_with_itself_gets_numbered_labels():
+    runs = [(Path("f.zip"), "app.handler"), (Path("f.zip"), "app.handler")]
+    assert run_labels(runs) == ["f.zip (app.handler) #1", "f.zip (app.handler) #2"]
+
+
 def test_the_interval_is_the_same_on_every_run():
     a, b = noisy(100, 10, 7), noisy(120, 10, 8)
     first, second = compare("x", "A", a, "B", b), compare("x", "A", a, "B", b)
@@ -64,6 +79,18 @@ def test_outliers_are_warned_about_when_they_matter():
     (warning,) = phase_warnings("cold start", summarize(values))
     assert warning.startswith("cold start: 1 of 21 samples are outliers")
     assert "--warmup" in warning
+
+
+def test_jitter_of_a_few_percent_is_not_worth_a_warning():
+    values = [310.1, 310.3, 310.2, 310.3, 313.6]
+    assert summarize(values).outliers == 1
+    assert phase_warnings("cold init", summarize(values)) == []
+
+
+def test_low_outliers_are_warned_about_too():
+    values = [*noisy(100, 20, 9, spread=0.01), 20.0]
+    (warning,) = phase_warnings("cold start", summarize(values))
+    assert "1 of 21 samples are outliers (modified z-score above 3.5, up to 79.9 ms" in warning
 
 
 def test_sub_millisecond_jitter_is_not_worth_a_warning():

@@ -128,7 +128,7 @@ def test_renderers_match_golden_output(name, fmt):
 def test_the_table_shows_statistics_cost_errors_and_the_comparison():
     text = render(with_comparison(), "table")
     assert "cold start (init + first)    4  317.2 ms" in text
-    assert "max memory used (peak resident, MiB)          44 MB of 256 MB" in text
+    assert "max memory used (peak resident; Lambda's MB are MiB)  44 MB of 256 MB" in text
     assert "Sandbox.Timedout" in text
     assert "build/new's cold start is 1.46 ± 0.10 times faster than build/old's (95% CI" in text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,16 @@ def test_markdown_output_file(known_json):
     assert "wrote " in known_json["result"].stderr
 
 
+def test_small_distributions_are_sized_in_bytes_not_zero_mib(known_json):
+    slow_a = next(d for d in known_json["document"]["distributions"] if d["name"] == "slow-a")
+    assert 0 < slow_a["unzipped_bytes"] < 1024
+    assert f"| {slow_a['unzipped_bytes']:,} B " in known_json["markdown"]
+    assert "0.00 MiB" not in known_json["markdown"]
+    assert re.search(
+        r"peak memory after init \(resident\) *\| *[\d.,]+ MiB", known_json["markdown"]
+    )
+
+
 def test_table_shows_summary_rollup_and_indented_tree():
     result = run(str(KNOWN_TREE), "--handler", "app.handler", "--repeat", "1", "--top", "3")
     assert result.exit_code == 0, result.output
@@ -161,6 +172,8 @@ def test_a_crash_is_named_by_its_signal_in_the_table():
         (["--repeat", "0"], "--repeat"),
         (["--runtime", "python3.9"], "does not match"),
         (["--python", "/nonexistent/python3"], "no such interpreter"),
+        (["--runtime", "python9"], "unknown runtime 'python9'"),
+        (["--runtime-sdk", "/nonexistent/sdk"], "--runtime-sdk /nonexistent/sdk: not a folder"),
     ],
 )
 def test_usage_errors_exit_2(args, message):
@@ -183,6 +196,25 @@ def test_env_values_reach_the_handler(tmp_path):
         str(tmp_path), "--handler", "app.handler", "--repeat", "1", "--env", "STAGE=prod=1"
     )
     assert result.exit_code == 0, result.output
+
+
+def test_an_unwritable_flamegraph_is_one_line_after_the_result(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    target = blocker / "init.json"
+    result = run(
+        str(HANDLERS / "trivial"),
+        "--handler",
+        "app.handler",
+        "--repeat",
+        "1",
+        "--flamegraph",
+        str(target),
+    )
+    assert result.exit_code == 2
+    assert "import tree" in result.stdout
+    assert result.stderr.startswith(f"coldprof: error: --flamegraph {target}: cannot write: ")
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_help_shows_examples():

@@ -101,6 +101,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
         "{not json": "error: --event: '{not json' (not a file, so inline JSON) is not valid",
         str(big): f"coldprof: error: --event: {big} is over Lambda's 6,291,456-byte payload limit",
         "[" * 100_000: "is nested too deeply",
+        str(tmp_path): f"--event: {tmp_path} is a folder; give a JSON file, inline JSON, or -",
     }
     for event, message in cases.items():
         result = run(SCRIPTED, "--handler", "app.handler", "--event", event)

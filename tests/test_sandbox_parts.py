@@ -18,6 +18,7 @@ from coldprof.sandbox import (
     Environment,
     EnvironmentSpec,
     bare_start_ms,
+    check_runtime,
     interpreter_info,
     materialize,
 )
@@ -99,6 +100,44 @@ def test_named_interpreter_is_asked_for_its_real_executable():
 def test_missing_or_broken_interpreter_is_a_usage_error(python, message):
     with pytest.raises(UsageError, match=message):
         interpreter_info(python)
+
+
+def test_a_failing_interpreter_is_named_by_its_first_line_not_its_last(tmp_path):
+    shim = tmp_path / "python3.99"
+    shim.write_text(
+        "#!/bin/sh\necho 'pyenv: python3.99: command not found' >&2\necho >&2\n"
+        "echo 'Note: see pyenv help global' >&2\nexit 127\n"
+    )
+    shim.chmod(0o755)
+    with pytest.raises(UsageError) as caught:
+        interpreter_info(str(shim))
+    assert caught.value.message.endswith(
+        "not a working Python interpreter: pyenv: python3.99: command not found"
+    )
+
+
+def test_a_python_error_is_named_by_its_last_line(tmp_path):
+    broken = tmp_path / "python"
+    broken.write_text(
+        "#!/bin/sh\necho 'Traceback (most recent call last):' >&2\n"
+        "echo 'ModuleNotFoundError: No module named encodings' >&2\nexit 1\n"
+    )
+    broken.chmod(0o755)
+    with pytest.raises(UsageError, match="interpreter: ModuleNotFoundError: No module named enc"):
+        interpreter_info(str(broken))
+
+
+@pytest.mark.parametrize(
+    ("runtime", "message"),
+    [
+        ("python9", "unknown runtime 'python9'; Lambda's Python runtimes are python3.9, "),
+        ("nodejs20.x", "unknown runtime 'nodejs20.x'"),
+        ("python3.8", "unknown runtime 'python3.8'"),
+    ],
+)
+def test_runtime_must_be_a_lambda_python_runtime(runtime, message):
+    with pytest.raises(UsageError, match=message):
+        check_runtime(interpreter_info(None), runtime)
 
 
 def other_python(version: str) -> str | None:

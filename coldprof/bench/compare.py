@@ -11,6 +11,7 @@ from coldprof.stats import ratio, summarize
 BOOTSTRAP_RESAMPLES = 2000
 CONFIDENCE = 0.95
 SEED = 0  # a fixed seed: the same samples always give the same interval
+MIN_DIFFERENCE_MS = 0.1  # below this, a difference of the means is too small to act on
 
 
 def bootstrap_interval(faster_ms: list[float], slower_ms: list[float]) -> tuple[float, float]:
@@ -40,6 +41,7 @@ def compare(
         faster, slower, fast_ms, slow_ms = (a_label, a), (b_label, b), a_ms, b_ms
     times, error = ratio(faster[1], slower[1])
     low, high = bootstrap_interval(fast_ms, slow_ms)
+    difference_ms = slower[1].mean - faster[1].mean
     significant = low > 1 or high < 1
     summary = (
         f"{faster[0]}'s {phase} is {times:.2f} ± {error:.2f} times faster than {slower[0]}'s "
@@ -47,6 +49,8 @@ def compare(
     )
     if not significant:
         summary += "; the difference is within the noise"
+    elif difference_ms < MIN_DIFFERENCE_MS:
+        summary += f"; the difference of the means ({difference_ms:.3f} ms) is too small to matter"
     return Comparison(
         phase=phase,
         faster=faster[0],

@@ -31,6 +31,14 @@ def _is_file(path: Path) -> bool:
         return False
 
 
+def _is_folder(path: Path) -> bool:
+    """True when path names a folder (never raises, like _is_file)."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def _event_bytes(value: str) -> tuple[bytes, str]:
     """The JSON bytes --event names, and where they came from."""
     if value == "-":
@@ -38,6 +46,8 @@ def _event_bytes(value: str) -> tuple[bytes, str]:
     path = Path(value)
     if _is_file(path):
         return _read_file(path), str(path)
+    if _is_folder(path):
+        raise UsageError(f"--event: {path} is a folder; give a JSON file, inline JSON, or -")
     return value.encode("utf-8", "surrogateescape"), f"{value[:40]!r} (not a file, so inline JSON)"
 
 

@@ -10,6 +10,7 @@ from coldprof.stats import OUTLIER_Z, Stats
 
 SPREAD_LIMIT = 0.25  # a standard deviation above this fraction of the median is too wide
 MIN_EFFECT_MS = 1.0  # below this, spread and outliers are noise nobody can act on
+MIN_EFFECT_SHARE = 0.05  # an outlier this close to the median (as a fraction) changes nothing
 FEW_SAMPLES = 5
 
 
@@ -18,11 +19,12 @@ def phase_warnings(phase: str, stats: Stats | None) -> list[str]:
     if stats is None:
         return []
     warnings = []
-    if stats.outliers and stats.max - stats.median > MIN_EFFECT_MS:
+    farthest_ms = max(stats.max - stats.median, stats.median - stats.min)
+    if stats.outliers and farthest_ms > max(MIN_EFFECT_MS, MIN_EFFECT_SHARE * stats.median):
         warnings.append(
-            f"{phase}: {stats.outliers} of {stats.n} samples are outliers (more than "
-            f"{OUTLIER_Z} median absolute deviations from the median); another program may "
-            "have disturbed the run: close it, or add --warmup"
+            f"{phase}: {stats.outliers} of {stats.n} samples are outliers (modified z-score "
+            f"above {OUTLIER_Z}, up to {farthest_ms:,.1f} ms from the median); another program "
+            "may have disturbed the run: close it, or add --warmup"
         )
     if stats.relative_spread > SPREAD_LIMIT and stats.stdev > MIN_EFFECT_MS:
         warnings.append(

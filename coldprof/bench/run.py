@@ -133,7 +133,10 @@ def run_labels(runs: list[tuple[Path, str]]) -> list[str]:
         return targets
     if len(set(handlers)) == len(runs):
         return handlers
-    return [f"{target} ({handler})" for target, handler in zip(targets, handlers, strict=True)]
+    both = [f"{target} ({handler})" for target, handler in zip(targets, handlers, strict=True)]
+    if len(set(both)) == len(runs):
+        return both
+    return [f"{label} #{number}" for number, label in enumerate(both, start=1)]
 
 
 def comparisons(first: BenchResult, other: BenchResult) -> list[Comparison]:
@@ -161,6 +164,9 @@ def bench(
             f"--cold {options.cold} --warm {options.warm} asks for more than "
             f"{MAX_INVOCATIONS:,} invocations per run; lower one of them"
         )
+    for path in (target, *compare_targets, *options.function.layers):
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or folder")
     runs = [(target, handler)]
     runs += [(other, handler) for other in compare_targets]
     runs += [(target, other) for other in compare_handlers]

@@ -3,57 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 import sys
 from pathlib import Path
 
 import click
 
-from coldprof.cli.common import emit, handle_errors, output_options
-from coldprof.errors import EXIT_FAILED
+from coldprof.cli.common import emit, handle_errors, output_options, parse_env
+from coldprof.errors import EXIT_FAILED, UsageError
 from coldprof.imports.flamegraph import flamegraph
 from coldprof.imports.profile import profile_imports
 from coldprof.imports.result import ImportsResult
-
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Lambda refuses these as function environment variables: the runtime sets them.
-RESERVED_ENV = frozenset(
-    {
-        "_HANDLER",
-        "_X_AMZN_TRACE_ID",
-        "AWS_DEFAULT_REGION",
-        "AWS_REGION",
-        "AWS_EXECUTION_ENV",
-        "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "AWS_LAMBDA_INITIALIZATION_TYPE",
-        "AWS_LAMBDA_LOG_GROUP_NAME",
-        "AWS_LAMBDA_LOG_STREAM_NAME",
-        "AWS_ACCESS_KEY",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_LAMBDA_RUNTIME_API",
-        "LAMBDA_TASK_ROOT",
-        "LAMBDA_RUNTIME_DIR",
-    }
-)
-
-
-def parse_env(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict:
-    """--env K=V pairs as a dict; a malformed name or a name Lambda reserves is a usage error."""
-    env = {}
-    for item in values:
-        name, equals, value = item.partition("=")
-        if not equals or not ENV_NAME.fullmatch(name):
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE with a valid variable name")
-        if name in RESERVED_ENV:
-            raise click.BadParameter(f"{name} is reserved: Lambda sets it, a function cannot")
-        if "\0" in value:
-            raise click.BadParameter(f"the value of {name} contains a NUL character")
-        env[name] = value
-    return env
 
 
 def progress(done: int, total: int) -> None:
@@ -178,16 +137,19 @@ def imports(
         observer=progress if sys.stderr.isatty() else None,
     )
     result = dataclasses.replace(result, top=top, min_ms=min_ms)
+    emit(result, fmt, output)
     if flamegraph_file is not None:
         write_flamegraph(result, flamegraph_file)
-    emit(result, fmt, output)
     if result.error is not None:
         click.echo(f"coldprof: {result.error.type}: {result.error.message}", err=True)
         sys.exit(EXIT_FAILED)
 
 
 def write_flamegraph(result: ImportsResult, path: Path) -> None:
-    """Write the flame graph file and say so on stderr."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(flamegraph(result, path), encoding="utf-8")
+    """Write the flame graph file and say so on stderr (UsageError when it cannot be written)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(flamegraph(result, path), encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"--flamegraph {path}: cannot write: {error.strerror or error}") from None
     click.echo(f"wrote {path}", err=True)

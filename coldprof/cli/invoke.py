@@ -12,8 +12,7 @@ import click
 from coldprof.bench.event import load_event
 from coldprof.bench.function import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig
 from coldprof.bench.invoke import invoke_once, lambda_log
-from coldprof.cli.common import handle_errors
-from coldprof.cli.imports import parse_env
+from coldprof.cli.common import handle_errors, parse_env
 from coldprof.data import lambda_facts
 from coldprof.errors import EXIT_FAILED
 

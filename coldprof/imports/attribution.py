@@ -212,6 +212,8 @@ def package_sizes(contexts: Iterable[Context]) -> dict[tuple[str, str | None], t
 
 def sdk_context(folder: Path, runtime: Runtime) -> Context:
     """The runtime SDK folder (--runtime-sdk) read as a package of its own."""
+    if not folder.is_dir():
+        raise UsageError(f"--runtime-sdk {folder}: not a folder")
     package = open_package(folder, SDK_PACKAGE, ("",))
     distributions = find_distributions(package, runtime, "x86_64")
     owners = owner_map([package], distributions)

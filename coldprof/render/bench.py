@@ -89,7 +89,7 @@ def _memory_and_cost(run: BenchResult) -> Table:
     used = "-" if peak is None else f"{peak:,.0f} MB of {run.memory_mb:,} MB"
     prices = f"{cost.arch}, {cost.prices_region} prices checked {cost.prices_checked}"
     rows = [
-        ["max memory used (peak resident, MiB)", used],
+        ["max memory used (peak resident; Lambda's MB are MiB)", used],
         ["billed cold invocation (mean, init included)", _ms(cost.cold_billed_ms)],
         ["billed warm invocation (mean)", _ms(cost.warm_billed_ms)],
         ["cost of a cold invocation", _usd(cost.cold_invocation_usd)],

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from tabulate import tabulate
 
 from coldprof.imports.result import ImportsResult, ModuleRow
-from coldprof.render.units import mib_mb, ms, percent
+from coldprof.render.units import human_bytes, ms, percent
 from coldprof.results import display_path
 from coldprof.stats import Stats
 
@@ -33,7 +33,7 @@ def saving(saving_ms: float | None) -> str:
 
 def summary_rows(result: ImportsResult) -> list[list[str]]:
     """The init summary: measured times side by side, and what they imply."""
-    rss = "-" if result.max_rss_mb is None else f"{result.max_rss_mb:,.1f} MB"
+    rss = "-" if result.max_rss_mb is None else f"{result.max_rss_mb:,.1f} MiB"
     return [
         ["init (spawn to handler ready, no -X importtime)", spread(result.init_ms)],
         ["profiled import total (-X importtime)", spread(result.import_ms)],
@@ -53,8 +53,8 @@ def distribution_rows(result: ImportsResult) -> list[list[str]]:
             row.category,
             ms(row.self_ms),
             percent(row.share),
-            "-" if row.unzipped_bytes is None else mib_mb(row.unzipped_bytes),
-            "-" if row.zipped_bytes is None else mib_mb(row.zipped_bytes),
+            "-" if row.unzipped_bytes is None else human_bytes(row.unzipped_bytes),
+            "-" if row.zipped_bytes is None else human_bytes(row.zipped_bytes),
             f"{row.modules:,}",
         ]
         for row in result.distributions

@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from coldprof.analyze.runtime import runtime_named
 from coldprof.errors import UsageError
 from coldprof.sandbox.capture import KEEP_BYTES
 from coldprof.sandbox.process import Completed, run_to_end
@@ -59,7 +60,7 @@ def _probe(python: str) -> InterpreterInfo:
     done = _run(f"--python {python}", [found, "-I", "-S", "-c", PROBE])
     lines = done.stdout.splitlines()
     if done.returncode != 0 or len(lines) != 3:
-        detail = (done.stderr.strip().splitlines() or ["no answer"])[-1]
+        detail = _failure_line(done.stderr)
         raise UsageError(f"--python {python}: not a working Python interpreter: {detail}")
     executable, version_text, implementation = lines
     version = tuple(int(part) for part in version_text.split())
@@ -71,6 +72,13 @@ def _probe(python: str) -> InterpreterInfo:
     return InterpreterInfo(executable or found, version)
 
 
+def _failure_line(stderr: str) -> str:
+    """The line of a failed probe's stderr that says why: a Python error's last, else the first."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()] or ["no answer"]
+    exception = lines[-1].partition(":")[0]
+    return lines[-1] if exception.endswith(("Error", "Exception")) else lines[0]
+
+
 def _run(label: str, argv: list[str], keep_bytes: int = KEEP_BYTES) -> Completed:
     """Run a short helper command in coldprof's own environment (a shim needs it)."""
     try:
@@ -80,7 +88,9 @@ def _run(label: str, argv: list[str], keep_bytes: int = KEEP_BYTES) -> Completed
 
 
 def check_runtime(info: InterpreterInfo, runtime: str | None) -> None:
-    """UsageError when --runtime names another Python version than the interpreter's."""
+    """UsageError when --runtime is not a Lambda runtime or names another Python version."""
+    if runtime is not None:
+        runtime_named(runtime)
     if runtime is not None and runtime != info.runtime:
         raise UsageError(
             f"--runtime {runtime} does not match the interpreter {info.executable} "

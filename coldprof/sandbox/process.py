@@ -11,6 +11,7 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -148,6 +149,7 @@ class Child:
         self.on_tick: Callable[[], None] | None = None  # called every TICK_NS while waiting
         self._next_tick_ns = 0
         self.exit: ExitStatus | None = None
+        self._reap_lock = threading.Lock()  # close() from another thread may race an invoke
         self._closed = False
         self._sinks: dict[int, Sink] = {}
         self._reply_buffer = bytearray()
@@ -223,17 +225,19 @@ class Child:
 
     def poll_exit(self) -> ExitStatus | None:
         """The exit status if the child has ended (reaps it), else None."""
-        if self.exit is None:
-            pid, status, rusage = os.wait4(self.pid, os.WNOHANG)
-            if pid:
-                self._record_exit(status, rusage)
+        with self._reap_lock:
+            if self.exit is None:
+                pid, status, rusage = os.wait4(self.pid, os.WNOHANG)
+                if pid:
+                    self._record_exit(status, rusage)
         return self.exit
 
     def reap(self) -> ExitStatus:
         """Wait for the child to end (after a kill, or once its pipes closed)."""
-        if self.exit is None:
-            _, status, rusage = os.wait4(self.pid, 0)
-            self._record_exit(status, rusage)
+        with self._reap_lock:
+            if self.exit is None:
+                _, status, rusage = os.wait4(self.pid, 0)
+                self._record_exit(status, rusage)
         return self.exit
 
     def kill_group(self) -> None:
