@@ -10,7 +10,7 @@ import click
 from coldprof.analyze import DEFAULT_TOP
 from coldprof.analyze import analyze as run_analyze
 from coldprof.analyze.runtime import ARCHES, runtime_named
-from coldprof.cli.common import emit, handle_errors, output_options
+from coldprof.cli.common import emit, handle_errors, layer_option, output_options
 
 
 def _progress(count: int) -> None:
@@ -20,13 +20,7 @@ def _progress(count: int) -> None:
 
 @click.command()
 @click.argument("target", type=click.Path(path_type=Path))
-@click.option(
-    "--layer",
-    "layers",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A layer (folder or zip, Lambda's python/ layout); repeatable, in order.",
-)
+@layer_option
 @click.option("--runtime", help="Target runtime, e.g. python3.12 (default: this Python's).")
 @click.option("--arch", type=click.Choice(ARCHES), default="x86_64", show_default=True)
 @click.option(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from coldprof.cli.common import emit, handle_errors, output_options, parse_env
+from coldprof.cli.common import emit, handle_errors, layer_option, output_options, parse_env
 from coldprof.errors import EXIT_FAILED, UsageError
 from coldprof.imports.flamegraph import flamegraph
 from coldprof.imports.profile import profile_imports
@@ -23,13 +23,7 @@ def progress(done: int, total: int) -> None:
 @click.command()
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--handler", required=True, help="The function's handler, e.g. app.handler.")
-@click.option(
-    "--layer",
-    "layers",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A layer (folder or zip, Lambda's python/ layout); repeatable, in order.",
-)
+@layer_option
 @click.option("--python", help="Interpreter to run the handler (default: this one).")
 @click.option("--runtime", help="Lambda runtime, e.g. python3.12: must match --python's version.")
 @click.option(

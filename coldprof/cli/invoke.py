@@ -12,7 +12,7 @@ import click
 from coldprof.bench.event import load_event
 from coldprof.bench.function import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig
 from coldprof.bench.invoke import invoke_once, lambda_log
-from coldprof.cli.common import handle_errors, parse_env
+from coldprof.cli.common import handle_errors, layer_option, parse_env
 from coldprof.data import lambda_facts
 from coldprof.errors import EXIT_FAILED
 
@@ -27,13 +27,7 @@ def function_options(command: Callable) -> Callable:
             "--event",
             help="The event: a JSON file, inline JSON, or - for standard input (default: {}).",
         ),
-        click.option(
-            "--layer",
-            "layers",
-            multiple=True,
-            type=click.Path(path_type=Path),
-            help="A layer (folder or zip, Lambda's python/ layout); repeatable, in order.",
-        ),
+        layer_option,
         click.option("--python", help="Interpreter to run the handler (default: this one)."),
         click.option("--runtime", help="Lambda runtime, e.g. python3.12: must match --python."),
         click.option(
