@@ -191,3 +191,45 @@ def test_report_option_with_an_unknown_extension_fails_before_any_work(tmp_path)
     result = CliRunner().invoke(main, ["analyze", str(DEMO), "--report", str(tmp_path / "x.txt")])
     assert result.exit_code == 2
     assert "name it .html or .md" in result.output
+
+
+def test_table_says_how_many_distributions_it_leaves_out(tmp_path):
+    for number in range(30):
+        name = f"pkg{number:02}"
+        info = tmp_path / f"{name}-1.0.dist-info"
+        info.mkdir()
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text("x = 1\n" * (number + 1))
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        (info / "RECORD").write_text(f"{name}/__init__.py,,\n{info.name}/METADATA,,\n")
+    table = CliRunner().invoke(main, ["analyze", str(tmp_path)], catch_exceptions=False).output
+    assert "== Distributions (25 largest of 30; all in --format json)" in table
+    section = table.split("== Distributions")[1].split("== Largest folders")[0]
+    assert "pkg29" in section and "pkg04" not in section
+    assert len(analyze_json(str(tmp_path))["distributions"]) == 30
+
+
+def test_distribution_in_function_and_layer_is_sized_per_copy(tmp_path, pip_target):
+    layer = zip_folder(pip_target("six"), tmp_path / "layer.zip", prefix="python/")
+    document = analyze_json(str(DEMO), "--layer", str(layer))
+    six = {r["package"]: r for r in document["distributions"] if r["name"] == "six"}
+    layer_bytes = sum(i.file_size for i in zipfile.ZipFile(layer).infolist())
+    function_six = analyze_json(str(DEMO))["distributions"]
+    alone = next(r for r in function_six if r["name"] == "six")
+    assert six["layer 1"]["unzipped_bytes"] == layer_bytes
+    assert six["function"]["unzipped_bytes"] == alone["unzipped_bytes"]
+    assert six["function"]["files"] == alone["files"]
+    both = alone["unzipped_bytes"] + layer_bytes
+    assert six["function"]["removal_saves_bytes"] == six["layer 1"]["removal_saves_bytes"] == both
+
+
+def test_default_runtime_lambda_does_not_offer_asks_for_runtime(monkeypatch):
+    import sys
+    from types import SimpleNamespace
+
+    from coldprof.analyze.runtime import local_runtime
+    from coldprof.errors import UsageError
+
+    monkeypatch.setattr(sys, "version_info", SimpleNamespace(major=3, minor=99))
+    with pytest.raises(UsageError, match=r"this Python is python3\.99, which Lambda does not"):
+        local_runtime()

@@ -174,6 +174,31 @@ def test_corrupt_and_fake_zips_give_one_line(tmp_path, content, expected):
     assert len(result.output.strip().splitlines()) == 1
 
 
+def test_zip_whose_central_directory_points_before_the_archive_gives_one_line(tmp_path):
+    archive = zip_folder(DEMO, tmp_path / "shifted.zip")
+    data = bytearray(archive.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    (offset,) = struct.unpack_from("<L", data, end + 16)
+    struct.pack_into("<L", data, end + 16, offset + 100)  # entries now start at offset -100
+    archive.write_bytes(data)
+    result = CliRunner().invoke(main, ["analyze", str(archive)])
+    assert result.exit_code == 1
+    assert "starts before the archive: the zip is corrupt" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_zip_needing_an_unknown_zip_version_gives_one_line(tmp_path):
+    archive = zip_folder(DEMO, tmp_path / "future.zip")
+    data = bytearray(archive.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6] = 99  # "version needed to extract" 9.9: zipfile raises NotImplementedError
+    archive.write_bytes(data)
+    result = CliRunner().invoke(main, ["analyze", str(archive)])
+    assert result.exit_code == 1
+    assert "not a readable zip archive (zip file version 9.9)" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
 # --- hostile folders -----------------------------------------------------------------------
 
 
@@ -282,6 +307,28 @@ def test_unreadable_file_and_folder_are_skipped():
     assert found["files"] == ["ok.py"]
     assert "unreadable" in found["skipped"]["secret.py"]
     assert "unreadable" in found["skipped"]["locked"]
+
+
+def test_folder_with_more_subfolders_than_open_files_allowed_reads_whole(tmp_path):
+    import json
+    import resource
+    import sys
+
+    root = tmp_path / "wide"
+    for number in range(300):
+        (root / f"d{number:03}").mkdir(parents=True)
+        (root / f"d{number:03}" / "mod.py").write_text("x = 1\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "coldprof", "analyze", str(root), "--format", "json"],
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128)),
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["totals"]["files"] == 300
+    assert result["totals"]["unzipped_bytes"] == 300 * 6
+    assert result["skipped"] == []
 
 
 # --- plain bad input -----------------------------------------------------------------------

@@ -22,44 +22,49 @@ from coldprof.package.model import FileEntry
 from coldprof.results import display_path
 
 
-def _files_by_row(context: Context) -> dict[str, list[FileEntry]]:
-    rows: dict[str, list[FileEntry]] = defaultdict(list)
+def _files_by_row(context: Context) -> dict[tuple[str, str], list[FileEntry]]:
+    """Files per (package name, owner label): a distribution in two packages is two rows."""
+    rows: dict[tuple[str, str], list[FileEntry]] = defaultdict(list)
     for package, entry in context.entries():
-        rows[context.label(package, entry.path)].append(entry)
+        rows[(package.name, context.label(package, entry.path))].append(entry)
     return rows
 
 
 def distribution_rows(context: Context) -> tuple[DistributionRow, ...]:
     """One row per distribution plus one per package's own code, largest first."""
     files = _files_by_row(context)
-    unzipped = {key: sum(f.unzipped_bytes for f in entries) for key, entries in files.items()}
+    unzipped_by_key: Counter[str] = Counter()  # all copies: removal frees every one of them
+    for (_, label), entries in files.items():
+        unzipped_by_key[label] += sum(f.unzipped_bytes for f in entries)
     sdk = set(lambda_facts()["runtime_sdk"])
     dependents = required_by(context.distributions)
-    rows = [
-        DistributionRow(
-            name=d.key,
-            version=d.version,
-            package=d.package,
-            files=len(files.get(d.key, ())),
-            unzipped_bytes=unzipped.get(d.key, 0),
-            zipped_bytes=sum(f.zipped_bytes for f in files.get(d.key, ())),
-            removal_saves_bytes=removal_saves(
-                d.key, context.distributions, lambda key: unzipped.get(key, 0)
-            ),
-            requires=d.requires,
-            required_by=dependents.get(d.key, ()),
-            runtime_provided=d.key in sdk,
-            ownership=d.ownership,
+    rows = []
+    for d in context.distributions:
+        own = files.get((d.package, d.key), [])
+        rows.append(
+            DistributionRow(
+                name=d.key,
+                version=d.version,
+                package=d.package,
+                files=len(own),
+                unzipped_bytes=sum(f.unzipped_bytes for f in own),
+                zipped_bytes=sum(f.zipped_bytes for f in own),
+                removal_saves_bytes=removal_saves(
+                    d.key, context.distributions, lambda key: unzipped_by_key[key]
+                ),
+                requires=d.requires,
+                required_by=dependents.get(d.key, ()),
+                runtime_provided=d.key in sdk,
+                ownership=d.ownership,
+            )
         )
-        for d in context.distributions
-    ]
-    known = {d.key for d in context.distributions}
-    for name in sorted(set(files) - known):
-        rows.append(_code_row(name, files[name], context))
-    return tuple(sorted(rows, key=lambda r: (-r.unzipped_bytes, r.name)))
+    known = {(d.package, d.key) for d in context.distributions}
+    for package_name, name in sorted(set(files) - known):
+        rows.append(_code_row(name, files[(package_name, name)]))
+    return tuple(sorted(rows, key=lambda r: (-r.unzipped_bytes, r.name, r.package)))
 
 
-def _code_row(name: str, entries: list[FileEntry], context: Context) -> DistributionRow:
+def _code_row(name: str, entries: list[FileEntry]) -> DistributionRow:
     size = sum(f.unzipped_bytes for f in entries)
     package = "function" if name == FUNCTION_CODE else name.strip("()").removesuffix(" code")
     return DistributionRow(

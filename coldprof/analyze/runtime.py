@@ -25,4 +25,7 @@ def runtime_named(name: str) -> Runtime:
 
 def local_runtime() -> Runtime:
     """The runtime matching the Python running coldprof (the default target)."""
-    return runtime_named(f"python{sys.version_info.major}.{sys.version_info.minor}")
+    name = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    if name not in lambda_facts()["runtimes"]:
+        raise UsageError(f"this Python is {name}, which Lambda does not offer: pass --runtime")
+    return runtime_named(name)

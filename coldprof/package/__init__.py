@@ -11,7 +11,6 @@ from coldprof.package.model import FileEntry, Package, Skipped
 from coldprof.package.zipped import read_zip
 
 FUNCTION = "function"
-LAYER_IMPORT_ROOTS = ("python",)  # plus python/lib/python3.X/site-packages, added per runtime
 
 __all__ = ["FileEntry", "Package", "Skipped", "layer_import_roots", "open_package"]
 

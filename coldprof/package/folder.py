@@ -99,21 +99,40 @@ class _Walk:
         self.slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
 
     def run(self) -> None:
-        root_fd = os.open(self.root_real, os.O_RDONLY | os.O_DIRECTORY)
-        stack: list[tuple[int, str, str]] = [(root_fd, "", self.root_real)]
-        while stack:
-            dir_fd, prefix, here_real = stack.pop()
-            try:
-                self._scan(dir_fd, prefix, here_real, stack)
-            finally:
+        """Walk depth first, holding one descriptor per level (never one per pending folder)."""
+        stack: list[tuple[int, str, Iterator[str]]] = []
+        try:
+            self._enter(stack, os.open(self.root_real, os.O_RDONLY | os.O_DIRECTORY), "")
+            while stack:
+                dir_fd, prefix, pending = stack[-1]
+                name = next(pending, None)
+                if name is None:
+                    os.close(dir_fd)
+                    stack.pop()
+                    continue
+                path = _join(prefix, name)
+                child_fd = self._open_folder(dir_fd, name, path)
+                if child_fd is not None:
+                    self._enter(stack, child_fd, path)
+        finally:
+            for dir_fd, _, _ in stack:
                 os.close(dir_fd)
 
-    def _scan(self, dir_fd: int, prefix: str, here_real: str, stack: list) -> None:
+    def _enter(self, stack: list, dir_fd: int, prefix: str) -> None:
+        """Put an open folder on the stack (which closes it from then on) and scan it."""
+        folders: list[str] = []
+        stack.append((dir_fd, prefix, iter(folders)))  # the iterator sees the names added next
+        folders.extend(self._scan(dir_fd, prefix))
+
+    def _scan(self, dir_fd: int, prefix: str) -> list[str]:
+        """Measure the files of one folder; return the names of its subfolders."""
         try:
             entries = sorted(os.scandir(dir_fd), key=lambda e: e.name)
         except OSError as error:
             self.skipped.append(Skipped(prefix or ".", f"folder unreadable: {error.strerror}"))
-            return
+            return []
+        here_real = os.path.join(self.root_real, prefix)
+        folders = []
         for entry in entries:
             path = _join(prefix, entry.name)
             try:
@@ -125,20 +144,20 @@ class _Walk:
                 reason = _link_reason(dir_fd, entry.name, self.root_real, here_real)
                 self.skipped.append(Skipped(path, reason))
             elif stat.S_ISDIR(mode):
-                self._enter(dir_fd, entry.name, path, here_real, stack)
+                folders.append(entry.name)
             elif reason := _classify(mode):
                 self.skipped.append(Skipped(path, reason))
             else:
                 self._submit(dir_fd, entry.name, path)
+        return folders
 
-    def _enter(self, dir_fd: int, name: str, path: str, here_real: str, stack: list) -> None:
+    def _open_folder(self, dir_fd: int, name: str, path: str) -> int | None:
         flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
         try:
-            child_fd = os.open(name, flags, dir_fd=dir_fd)
+            return os.open(name, flags, dir_fd=dir_fd)
         except OSError as error:
             self.skipped.append(Skipped(path, f"folder unreadable: {error.strerror}"))
-            return
-        stack.append((child_fd, path, os.path.join(here_real, name)))
+            return None
 
     def _submit(self, dir_fd: int, name: str, path: str) -> None:
         try:

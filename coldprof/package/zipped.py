@@ -1,6 +1,6 @@
 """Reading a deployment zip safely: sizes from the central directory, nothing extracted.
 
-Bounds (documented in docs/json-schema.md, "Hostile input"): an archive is refused when its
+Bounds (documented in docs/json-schema-analyze.md, "Hostile input"): an archive is refused when its
 central directory declares more than MAX_ENTRIES entries or more than MAX_UNZIPPED_BYTES in
 all, or when entries overlap (the way non-recursive zip bombs share one compressed stream).
 Entries with absolute paths, `..` components or symlink modes are skipped, never read.
@@ -19,11 +19,11 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from coldprof.errors import TargetError
+from coldprof.package.folder import CENTRAL_HEADER_BYTES
 from coldprof.package.model import FileEntry, Package, Skipped
 
 MAX_ENTRIES = 200_000
 MAX_UNZIPPED_BYTES = 4 * 1024**3  # 16x Lambda's unzipped limit: refuse anything larger
-END_RECORD_BYTES = 22
 LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
 DATA_DESCRIPTOR_FLAG = 0x08
 
@@ -42,6 +42,8 @@ def _unsafe_reason(info: zipfile.ZipInfo) -> str | None:
 
 def _local_header_bytes(stream: BinaryIO, info: zipfile.ZipInfo) -> int:
     """Size of the entry's local header (30 bytes + name + extra), read from the archive."""
+    if info.header_offset < 0:
+        raise TargetError(f"entry {info.filename!r} starts before the archive: the zip is corrupt")
     stream.seek(info.header_offset)
     header = stream.read(LOCAL_HEADER.size)
     if len(header) != LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
@@ -50,13 +52,14 @@ def _local_header_bytes(stream: BinaryIO, info: zipfile.ZipInfo) -> int:
     return LOCAL_HEADER.size + fields[10] + fields[11]
 
 
-def _entry_zipped_bytes(stream: BinaryIO, info: zipfile.ZipInfo) -> tuple[int, int]:
-    """(start offset, bytes the entry takes in the archive: headers, data, descriptor)."""
+def _entry_span(stream: BinaryIO, info: zipfile.ZipInfo) -> tuple[int, int, int]:
+    """(start offset, end of its data, bytes the entry takes: headers, data, descriptor)."""
     local = _local_header_bytes(stream, info)
-    central = 46 + len(info.orig_filename.encode("utf-8", "surrogateescape"))
+    central = CENTRAL_HEADER_BYTES + len(info.orig_filename.encode("utf-8", "surrogateescape"))
     central += len(info.extra) + len(info.comment)
     descriptor = 16 if info.flag_bits & DATA_DESCRIPTOR_FLAG else 0
-    return info.header_offset, local + info.compress_size + descriptor + central
+    data_end = info.header_offset + local + info.compress_size
+    return info.header_offset, data_end, local + info.compress_size + descriptor + central
 
 
 def _check_bounds(infos: list[zipfile.ZipInfo], location: str) -> None:
@@ -87,7 +90,7 @@ def _check_overlap(spans: list[tuple[int, int, str]], location: str) -> None:
 def _open_zip(path: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
-    except zipfile.BadZipFile as error:
+    except (zipfile.BadZipFile, NotImplementedError, EOFError, ValueError) as error:
         raise TargetError(f"{path} is not a readable zip archive ({error})") from None
     except OSError as error:
         raise TargetError(f"{path}: cannot read: {error.strerror or error}") from None
@@ -112,8 +115,7 @@ def read_zip(path: Path, name: str, import_roots: tuple[str, ...]) -> Package:
             if info.filename in members:
                 skipped.append(Skipped(info.filename, "duplicate entry name: later copy skipped"))
                 continue
-            start, zipped = _entry_zipped_bytes(stream, info)
-            data_end = start + _local_header_bytes(stream, info) + info.compress_size
+            start, data_end, zipped = _entry_span(stream, info)
             spans.append((start, data_end, info.filename))
             members[info.filename] = info
             files.append(FileEntry(info.filename, info.file_size, zipped, info.CRC))

@@ -105,11 +105,18 @@ def _skipped(result: AnalyzeResult) -> tuple[list[str], list[list]]:
     return ["package", "path", "reason"], [[s.package, s.path, s.reason] for s in result.skipped]
 
 
+def _distributions_title(result: AnalyzeResult) -> str:
+    count = len(result.distributions)
+    if count <= DISTRIBUTION_ROWS:
+        return "Distributions"
+    return f"Distributions ({DISTRIBUTION_ROWS} largest of {count:,}; all in --format json)"
+
+
 def _sections(result: AnalyzeResult) -> list[tuple[str, tuple[list[str], list[list]]]]:
     sections = [
         ("Totals", _totals(result)),
         ("Lambda limits", _limits(result)),
-        (f"Distributions (largest {DISTRIBUTION_ROWS})", _distributions(result)),
+        (_distributions_title(result), _distributions(result)),
         ("Largest folders", _sizes(result.largest_folders)),
         ("Largest files", _sizes(result.largest_files)),
         ("Findings", _findings(result)),

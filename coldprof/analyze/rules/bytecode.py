@@ -131,21 +131,21 @@ def _findings(label: str, audit: Audit, runtime: Runtime, place: str) -> list[Fi
         (
             "bytecode-missing",
             audit.missing,
-            f"{len(audit.missing)} module(s){place} have no .pyc for {runtime.name}: Lambda's "
+            f"{len(audit.missing):,} module(s){place} have no .pyc for {runtime.name}: Lambda's "
             "read-only file system makes Python compile them at every cold start (about 2x "
             f"their import time); {hint}",
         ),
         (
             "bytecode-stale",
             audit.stale,
-            f"{len(audit.stale)} module(s){place} have a .pyc that {runtime.name} rejects "
+            f"{len(audit.stale):,} module(s){place} have a .pyc that {runtime.name} rejects "
             "(another Python's magic number, or a source mtime/size that no longer matches), "
             f"so they are compiled at every cold start; {hint}",
         ),
         (
             "bytecode-timestamp",
             audit.timestamp,
-            f"{len(audit.timestamp)} module(s){place} have timestamp-based .pyc, used only "
+            f"{len(audit.timestamp):,} module(s){place} have timestamp-based .pyc, used only "
             "while each source keeps the exact mtime recorded in them; a zip stores mtimes in "
             "local time at 2-second resolution, so rebuilding or re-zipping the package "
             f"usually makes Python ignore them; keep bytecode, but {hint}",
@@ -182,7 +182,7 @@ def _unused(label: str, audit: Audit, runtime: Runtime, place: str) -> list[Find
             label,
             tuple(sorted(e.path for e in entries)),
             sum(e.unzipped_bytes for e in entries),
-            f"{len(entries)} {what}; delete them",
+            f"{len(entries):,} {what}; delete them",
             risk,
         )
         for rule, entries, what, risk in specs
@@ -195,7 +195,7 @@ def _valid(label: str, audit: Audit, runtime: Runtime, place: str) -> list[Findi
     if not audit.valid:
         return []
     message = (
-        f"{len(audit.valid)} module(s){place} have hash-based .pyc valid for {runtime.name}: "
+        f"{len(audit.valid):,} module(s){place} have hash-based .pyc valid for {runtime.name}: "
         "keep them; deleting bytecode to save space roughly doubles import time at cold start"
     )
     risk = "deleting them makes every cold start compile these modules again"

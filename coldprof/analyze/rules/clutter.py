@@ -76,7 +76,7 @@ def _folder_findings(
             label,
             tuple(sorted(folders)),
             sum(folders.values()),
-            f"{len(folders)} {kind} folder(s){where(packages[package_name])}: {advice}",
+            f"{len(folders):,} {kind} folder(s){where(packages[package_name])}: {advice}",
             risk,
         )
         for (package_name, label), folders in sorted(
@@ -161,7 +161,7 @@ def _grouped(
             label,
             covering_paths((path for path, _ in files), counts),
             sum(size for _, size in files),
-            f"{len(files)} file(s){where(package)}: {advice}",
+            f"{len(files):,} file(s){where(package)}: {advice}",
             risk,
         )
         for label, files in sorted(groups.items())

@@ -44,7 +44,7 @@ def _finding(label: str, files: list[tuple[str, ElfFile]], place: str) -> Findin
     debug = sum(elf.debug_bytes for _, elf in files)
     symbols = sum(elf.symtab_bytes for _, elf in files)
     message = (
-        f"{len(files)} shared object(s){place} carry {debug:,} bytes of debug sections and "
+        f"{len(files):,} shared object(s){place} carry {debug:,} bytes of debug sections and "
         f"{symbols:,} bytes of static symbols: `strip --strip-unneeded` removes both and keeps "
         f"what loading needs (`strip --strip-debug` removes only the debug sections)"
     )

@@ -85,7 +85,7 @@ def duplicate_top_level(context: Context) -> list[Finding]:
 def _top_level_finding(name: str, dists: list[Distribution]) -> Finding:
     owners = ", ".join(f"{d.name} {d.version} ({d.package})" for d in dists)
     message = (
-        f"{len(dists)} distributions provide the import name `{name}`: {owners}; only one "
+        f"{len(dists):,} distributions provide the import name `{name}`: {owners}; only one "
         f"copy is imported, so keep the one your code needs and remove the others"
     )
     paths = tuple(sorted({d.dist_info for d in dists}))

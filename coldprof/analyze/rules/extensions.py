@@ -132,7 +132,7 @@ def _finding(
     glibc = f"{runtime.glibc[0]}.{runtime.glibc[1]}"
     advice = ADVICE[kind].format(version=version, platform=platform)
     message = (
-        f"{len(paths)} native file(s){place} cannot load on {runtime.name} {context.arch} "
+        f"{len(paths):,} native file(s){place} cannot load on {runtime.name} {context.arch} "
         f"(glibc {glibc}): {why}; {advice}"
     )
     return Finding("incompatible-extension", "error", label, paths, 0, message, RISK)

@@ -77,6 +77,6 @@ def unowned_files(context: Context) -> list[Finding]:
 def _finding(package: Package, kind: str, found: list[tuple[str, int]]) -> Finding:
     what, risk = KINDS[kind]
     paths = covering_paths((path for path, _ in found), folder_file_counts(package))
-    message = f"{len(found)} file(s) no distribution owns: {what}; leave them out of the package"
+    message = f"{len(found):,} file(s) no distribution owns: {what}; leave them out of the package"
     size = sum(size for _, size in found)
     return Finding("unowned-files", "warning", FUNCTION_CODE, paths, size, message, risk)
