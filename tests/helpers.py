@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from pathlib import Path
 
 
@@ -24,3 +25,12 @@ def tree_snapshot(root: Path) -> dict[str, tuple]:
                 digest,
             )
     return snapshot
+
+
+def zip_folder(folder: Path, archive: Path, prefix: str = "") -> Path:
+    """Zip a folder's files the way a Python build script does (zipfile, deflate level 6)."""
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                out.write(path, prefix + path.relative_to(folder).as_posix())
+    return archive

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sysconfig
-import zipfile
 from pathlib import Path
 
 from coldprof.analyze import scan
@@ -63,15 +62,6 @@ def context_of(
 ) -> Context:
     """The analysis context of a folder or zip (and layers) for a Lambda runtime."""
     return scan(target, layers, runtime=runtime_named(runtime), arch=arch)
-
-
-def zip_folder(folder: Path, archive: Path) -> Path:
-    """Zip a folder with zipfile, files only, as build scripts do."""
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                out.write(path, path.relative_to(folder).as_posix())
-    return archive
 
 
 def by_rule(findings: list, rule: str) -> dict:

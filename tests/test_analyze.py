@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from coldprof.analyze import analyze
 from coldprof.cli import main
-from helpers import tree_snapshot
+from helpers import tree_snapshot, zip_folder
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo_function"
 LIMIT_ZIPPED = 52_428_800
@@ -28,14 +28,6 @@ def analyze_json(*args: str) -> dict:
 
 def rows_by_name(document: dict) -> dict[str, dict]:
     return {row["name"]: row for row in document["distributions"]}
-
-
-def zip_folder(folder: Path, archive: Path, prefix: str = "") -> Path:
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                out.write(path, prefix + path.relative_to(folder).as_posix())
-    return archive
 
 
 def test_demo_distributions_own_every_file_once():
@@ -233,3 +225,13 @@ def test_default_runtime_lambda_does_not_offer_asks_for_runtime(monkeypatch):
     monkeypatch.setattr(sys, "version_info", SimpleNamespace(major=3, minor=99))
     with pytest.raises(UsageError, match=r"this Python is python3\.99, which Lambda does not"):
         local_runtime()
+
+
+def test_largest_rows_name_their_distribution():
+    document = analyze_json(str(DEMO))
+    files = {row["path"]: row["distribution"] for row in document["largest_files"]}
+    assert files["idna/uts46data.py"] == "idna"
+    assert files["six.py"] == "six"
+    folders = {row["path"]: row["distribution"] for row in document["largest_folders"]}
+    assert folders["jmespath"] == "jmespath"
+    assert folders["bin"] in {"jmespath", "idna"}

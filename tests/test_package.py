@@ -17,18 +17,9 @@ from coldprof.cli import main
 from coldprof.errors import TargetError, UsageError
 from coldprof.package import open_package
 from coldprof.package.zipped import MAX_UNZIPPED_BYTES
-from helpers import tree_snapshot
+from helpers import tree_snapshot, zip_folder
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo_function"
-
-
-def zip_folder(folder: Path, archive: Path) -> Path:
-    """Zip a folder the way a Python build script does (zipfile, deflate level 6)."""
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                out.write(path, path.relative_to(folder).as_posix())
-    return archive
 
 
 def run_cli(*args: str):

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from coldprof.analyze.model import FUNCTION_CODE
 from coldprof.analyze.rules.bytecode import bytecode
-from rules_support import by_rule, context_of, write_distribution, zip_folder
+from helpers import zip_folder
+from rules_support import by_rule, context_of, write_distribution
 
 TAG = f"cpython-{sys.version_info[0]}{sys.version_info[1]}"
 RUNTIME = f"python{sys.version_info[0]}.{sys.version_info[1]}"

@@ -14,6 +14,7 @@ from coldprof.analyze.rules.debug_symbols import debug_symbols
 from coldprof.analyze.rules.duplicates import duplicate_libs
 from coldprof.analyze.rules.extensions import incompatible_extension
 from coldprof.analyze.rules.wheels import incompatible_wheel
+from helpers import zip_folder
 from rules_support import (
     EXTENSION_C,
     GLIBC_2_27_C,
@@ -21,7 +22,6 @@ from rules_support import (
     compile_library,
     context_of,
     write_distribution,
-    zip_folder,
 )
 
 LINUX_TAG = "x86_64-linux-gnu"

@@ -89,28 +89,45 @@ def _folders(entry: FileEntry) -> Iterable[str]:
 
 
 def largest_folders(context: Context, top: int) -> tuple[SizeRow, ...]:
-    """The folders (any depth) holding the most unzipped bytes."""
+    """The folders (any depth) holding the most unzipped bytes, with their main owner."""
     sizes: Counter[tuple[str, str]] = Counter()
     zipped: Counter[tuple[str, str]] = Counter()
     counts: Counter[tuple[str, str]] = Counter()
+    owners: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for package, entry in context.entries():
+        owner = context.label(package, entry.path)
         for folder in _folders(entry):
             key = (package.name, folder)
             sizes[key] += entry.unzipped_bytes
             zipped[key] += entry.zipped_bytes
             counts[key] += 1
+            owners[key][owner] += entry.unzipped_bytes
     return tuple(
-        SizeRow(display_path(folder), package, counts[key], size, zipped[key])
+        SizeRow(
+            display_path(folder),
+            package,
+            counts[key],
+            size,
+            zipped[key],
+            owners[key].most_common(1)[0][0],
+        )
         for key, size in sizes.most_common(top)
         for package, folder in [key]
     )
 
 
 def largest_files(context: Context, top: int) -> tuple[SizeRow, ...]:
-    """The largest single files."""
+    """The largest single files, with their owner."""
     ranked = sorted(context.entries(), key=lambda pe: (-pe[1].unzipped_bytes, pe[1].path))
     return tuple(
-        SizeRow(display_path(e.path), p.name, 1, e.unzipped_bytes, e.zipped_bytes)
+        SizeRow(
+            display_path(e.path),
+            p.name,
+            1,
+            e.unzipped_bytes,
+            e.zipped_bytes,
+            context.label(p, e.path),
+        )
         for p, e in ranked[:top]
     )
 

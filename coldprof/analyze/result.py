@@ -61,6 +61,7 @@ class SizeRow:
     files: int
     unzipped_bytes: int
     zipped_bytes: int
+    distribution: str  # the owner of the file, or of most of the folder's bytes
 
 
 @dataclass(frozen=True)
