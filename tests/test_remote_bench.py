@@ -31,7 +31,7 @@ from coldprof.bench.remote import (
 from coldprof.bench.report_line import parse_reports
 from coldprof.cli.bench import bench_command
 from coldprof.cli.bench_remote import bench_with_remote
-from coldprof.errors import ColdprofError
+from coldprof.errors import ColdprofError, UsageError
 from coldprof.serve import FunctionSpec
 
 BENCH = bench_with_remote(bench_command)
@@ -128,8 +128,26 @@ def test_a_memory_sweep_marks_the_cheapest_and_the_fastest(server, client):
     assert [row["cheapest"] for row in rows] == [True, False]
     assert sum(row["fastest"] for row in rows) == 1
     assert rows[1]["per_million_usd"] > rows[0]["per_million_usd"] > 0
-    assert any(w.startswith("memory sweep: cheapest 128 MB ($") for w in doc["warnings"])
+    assert not any("restored" in w for w in doc["warnings"])
     assert client.get_function_configuration(FunctionName="sweep")["MemorySize"] == 128
+
+
+def test_a_memory_sweep_has_its_own_table(server):
+    result = bench(server, "--function-name", "sweep", "--memory", "128,512", "--cold", "2")
+    assert result.exit_code == 0, result.output
+    sweep = result.stdout.split("== Memory sweep\n\n")[1].split("\n\n")[0].splitlines()
+    headers = ["memory", "cold start median", "warm median", "mean at 1.0% cold", "per million"]
+    assert all(header in sweep[0] for header in headers) and sweep[0].endswith("best")
+    assert sweep[2].startswith("128 MB ") and "cheapest" in sweep[2]
+    assert sweep[3].startswith("512 MB ") and "$0." in sweep[3]
+    assert sum("fastest" in row for row in sweep[2:]) == 1
+    assert all(row.count(" ms") == 3 for row in sweep[2:])
+    configuration = result.stdout.split("== Configuration\n\n")[1].splitlines()[0]
+    assert configuration == (
+        "  the configuration of sweep was restored: MemorySize 128 MB, no environment variables "
+        "as before"
+    )
+    assert "128 MB: the configuration" not in result.stdout
 
 
 def test_concurrency_gives_k_cold_starts_per_round(server):
@@ -228,6 +246,17 @@ def test_missing_credentials_are_one_clear_line(server, monkeypatch):
     result = bench(server, "--function-name", "echo")
     assert result.exit_code == 1
     assert result.output.startswith("coldprof: error: no AWS credentials found: pass --profile")
+
+
+def test_the_region_comes_from_aws_region_or_aws_default_region(monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    with pytest.raises(UsageError, match="no AWS region: pass --region or set AWS_REGION"):
+        remote_client(RemoteOptions("echo"))
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    assert remote_client(RemoteOptions("echo")).meta.region_name == "eu-west-1"
+    assert remote_client(RemoteOptions("echo", region="ap-south-1")).meta.region_name == (
+        "ap-south-1"
+    )
 
 
 def test_a_denied_call_names_the_permissions_needed():

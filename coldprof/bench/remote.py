@@ -15,6 +15,7 @@ import base64
 import dataclasses
 import json
 import math
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -40,7 +41,7 @@ from coldprof.bench.quality import FEW_SAMPLES, phase_warnings
 from coldprof.bench.report_line import ReportLine, parse_reports
 from coldprof.bench.result import BenchResult, ColdStats, Sample, SampleError, WarmStats
 from coldprof.bench.run import comparisons
-from coldprof.bench.sweep import SweepRow, sweep_rows, sweep_summary
+from coldprof.bench.sweep import SweepRow, sweep_rows
 from coldprof.errors import ColdprofError, UsageError
 from coldprof.stats import summarize
 
@@ -135,8 +136,9 @@ class SizeRun:
 
 def lambda_client(options: RemoteOptions) -> Any:
     """A Lambda client with botocore's standard retries; one clear line for a bad setup."""
+    region = options.region or os.environ.get("AWS_REGION")  # boto3 reads AWS_DEFAULT_REGION
     try:
-        session = boto3.session.Session(profile_name=options.profile, region_name=options.region)
+        session = boto3.session.Session(profile_name=options.profile, region_name=region)
         config = Config(
             retries={"mode": "standard", "max_attempts": options.max_attempts},
             read_timeout=READ_TIMEOUT_S,
@@ -562,12 +564,10 @@ def assemble(
     )
     details = _details(options, configuration, runs, results, restored)
     first, *others = results
-    notes = [details.restore_note] + ([sweep_summary(details.sweep)] if details.sweep else [])
     found = [c for other in others for c in comparisons(first, other)]
     return RemoteBenchResult(
         **{
             **{f.name: getattr(first, f.name) for f in dataclasses.fields(BenchResult)},
-            "warnings": (*first.warnings, *notes),
             "compared": tuple(others),
             "comparisons": tuple(found),
         },

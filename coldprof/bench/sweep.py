@@ -54,17 +54,3 @@ def sweep_rows(runs: tuple[BenchResult, ...]) -> tuple[SweepRow, ...]:
         )
         for i, run in enumerate(runs)
     )
-
-
-def sweep_summary(rows: tuple[SweepRow, ...]) -> str:
-    """One line naming the cheapest and the fastest memory size."""
-    cheapest = next((row for row in rows if row.cheapest), None)
-    fastest = next((row for row in rows if row.fastest), None)
-    parts = []
-    if cheapest is not None:
-        parts.append(
-            f"cheapest {cheapest.memory_mb:,} MB (${cheapest.per_million_usd:,.2f} per million)"
-        )
-    if fastest is not None:
-        parts.append(f"fastest {fastest.memory_mb:,} MB ({fastest.expected_ms:,.1f} ms mean)")
-    return "memory sweep: " + ("; ".join(parts) if parts else "no size gave usable samples")

@@ -136,8 +136,37 @@ def _run_sections(run: BenchResult) -> list[tuple[str, Table | None]]:
     return sections
 
 
+def _sweep(result: BenchResult) -> Table:
+    """A deployed function's memory sweep (`bench --function-name --memory`): a row per size."""
+    mean = f"mean at {percent(result.cost.cold_share)} cold"
+    headers = ["memory", "cold start median", "warm median", mean, "per million", "best"]
+    rows = [
+        [
+            f"{row.memory_mb:,} MB",
+            _ms(row.cold_start_median_ms),
+            _ms(row.warm_median_ms),
+            _ms(row.expected_ms),
+            "-" if row.per_million_usd is None else f"${row.per_million_usd:,.4f}",
+            ", ".join(
+                mark for mark, on in (("cheapest", row.cheapest), ("fastest", row.fastest)) if on
+            ),
+        ]
+        for row in result.remote.sweep
+    ]
+    return headers, rows
+
+
+def _sweep_sections(result: BenchResult) -> list[tuple[str, Table | None]]:
+    """The memory sweep of a deployed function, when --memory listed several sizes."""
+    remote = getattr(result, "remote", None)
+    return [("Memory sweep", _sweep(result))] if remote is not None and remote.sweep else []
+
+
 def _closing_lines(result: BenchResult) -> list[tuple[str, list[str]]]:
     found = []
+    remote = getattr(result, "remote", None)
+    if remote is not None:
+        found.append(("Configuration", [remote.restore_note]))
     if result.comparisons:
         found.append(("Comparison", [display_path(c.summary) for c in result.comparisons]))
     warnings = [
@@ -150,12 +179,12 @@ def _closing_lines(result: BenchResult) -> list[tuple[str, list[str]]]:
 
 def _render(result: BenchResult, tablefmt: str, heading: Callable[[str], str], bullet: str) -> str:
     parts = []
-    for run in result.runs:
-        for name, table in _run_sections(run):
-            parts.append(heading(name))
-            if table is not None:
-                headers, rows = table
-                parts.append(tabulate(rows, headers, tablefmt=tablefmt) if rows else "(none)")
+    sections = [section for run in result.runs for section in _run_sections(run)]
+    for name, table in sections + _sweep_sections(result):
+        parts.append(heading(name))
+        if table is not None:
+            headers, rows = table
+            parts.append(tabulate(rows, headers, tablefmt=tablefmt) if rows else "(none)")
     for name, lines in _closing_lines(result):
         parts.append(heading(name))
         parts.append("\n".join(f"{bullet}{line}" for line in lines))

@@ -247,9 +247,10 @@ class Child:
 
     def close(self) -> None:
         """Kill what is left of the group, reap the child, close every pipe (once)."""
-        if self._closed:
-            return
-        self._closed = True
+        with self._reap_lock:
+            if self._closed:
+                return
+            self._closed = True
         self.kill_group()
         self.reap()
         self._selector.close()

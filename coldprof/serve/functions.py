@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import threading
 import time
@@ -145,11 +144,7 @@ class FunctionPool:
             self._closed = True
             idle, self._idle = [item.environment for item in self._idle], []
             busy = list(self._busy)
-        _close_all(idle)
-        for environment in busy:
-            # The thread running its invocation may reap the killed child first.
-            with contextlib.suppress(ChildProcessError):
-                environment.close()
+        _close_all(idle + busy)
         with self._lock:
             self._released.wait_for(lambda: not self._busy, timeout=wait_s)
 
