@@ -368,7 +368,7 @@ def test_github_annotations_point_at_the_budget_line(tmp_path):
     assert errors[0].startswith(
         f"::error file={path},line=8,title=coldprof check%3A zipped over budget::zipped is "
     )
-    assert "over the limit of 9.77 KiB (10.00 KB) by" in errors[0]
+    assert "over the limit of 9.8 KiB (10.0 kB) by" in errors[0]
     assert errors[1].startswith(f"::error file={path},line=9,title=coldprof check%3A forbid ")
     assert result.stdout.splitlines()[-1] == (
         "::notice title=coldprof check::OVER BUDGET: 2 of 4 budgets fail (zipped, forbid)"

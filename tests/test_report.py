@@ -336,6 +336,24 @@ def test_markdown_findings_carry_bytes_and_ms_and_escape_hostile_text(result_fil
     assert all(len(row) == 7 for row in findings)
 
 
+def test_measured_ms_go_once_to_bytecode_that_compiles_at_cold_start(tmp_path):
+    document = analyze_document()
+    document["findings"] = [
+        {"rule": rule, "severity": "warning", "distribution": "botocore", "bytes": 0}
+        for rule in ("bytecode-valid", "bytecode-stale", "bytecode-timestamp")
+    ]
+    files = [write_json(tmp_path, "a.json", document)]
+    files.append(write_json(tmp_path, "i.json", imports_document()))
+    _, markdown, _ = run_report(*map(str, files), "--format", "markdown")
+    findings = dict(markdown_tables(markdown))["Findings"]
+    saved_ms = {row[2]: row[5] for row in findings[1:] if row[3] == "botocore"}
+    assert saved_ms == {
+        "bytecode-valid": "-",
+        "bytecode-stale": "27.5 ms",
+        "bytecode-timestamp": "-",
+    }
+
+
 def test_comparison_gives_ratio_with_its_error(result_files):
     _, markdown, _ = run_report(*map(str, result_files), "--format", "markdown")
     compared = dict(markdown_tables(markdown))["bench: cold total"]
@@ -605,3 +623,42 @@ def test_two_builds_are_compared_by_size(tmp_path):
     page = tmp_path / "builds.html"
     run_report(*map(str, paths), "-o", str(page))
     assert "Builds compared: package size" in page.read_text(encoding="utf-8")
+
+
+def _numeric(values: object) -> bool:
+    found = [v for v in values or () if v is not None]
+    return bool(found) and all(isinstance(v, int | float) for v in found)
+
+
+def test_every_numeric_axis_says_its_unit():
+    raw = [analyze_document(), analyze_document(), imports_document(), imports_document(90.0)]
+    raw += [bench_document("a", 180.0), sweep_document()]
+    documents = [validate(document, f"{index}.json") for index, document in enumerate(raw)]
+    untitled = []
+    for _, figure in figures(documents):
+        for trace in figure.data:
+            if trace.type not in ("bar", "box", "scatter") or trace.x == (None,):
+                continue
+            for axis, values in (("x", trace.x), ("y", trace.y)):
+                name = (getattr(trace, f"{axis}axis") or axis).replace(axis, f"{axis}axis")
+                if _numeric(values) and not figure.layout[name].title.text:
+                    untitled.append((figure.layout.title.text, name))
+    assert untitled == []
+
+
+def test_an_unwritable_output_is_one_line_naming_the_file(result_files, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    status, _, stderr = run_report(str(result_files[0]), "-o", str(blocker / "r.md"))
+    assert status == 2
+    assert stderr.startswith(f"coldprof: error: cannot write the report to {blocker / 'r.md'}: ")
+    assert len(stderr.splitlines()) == 1
+
+
+def test_a_timing_budget_shows_its_spread_like_check_does(tmp_path):
+    budget = {"name": "init_ms", "unit": "ms", "actual": 140.0, "limit": 150.0, "ok": True}
+    document = {"kind": "check", "schema_version": 1, "budgets": [{**budget, "spread": 31.6}]}
+    path = write_json(tmp_path, "c.json", document)
+    _, markdown, _ = run_report(str(path), "--format", "markdown")
+    budgets = dict(markdown_tables(markdown))["Budgets"]
+    assert budgets[1][:4] == ["init_ms", "140.0 ms ± 31.6 ms", "150.0 ms", "93.3%"]

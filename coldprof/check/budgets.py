@@ -5,7 +5,7 @@ from __future__ import annotations
 from coldprof.analyze.result import AnalyzeResult, DistributionRow, Finding
 from coldprof.check.result import BudgetResult
 from coldprof.config import Growth
-from coldprof.render.units import mib_mb, ms
+from coldprof.render.units import human_bytes, ms
 from coldprof.results import display_path
 from coldprof.stats import Stats
 
@@ -66,8 +66,8 @@ def unzipped(analysis: AnalyzeResult, limit_bytes: int) -> BudgetResult:
     detail = "function package"
     if analysis.layers:
         detail = (
-            f"function {mib_mb(totals.unzipped_bytes)} + {len(analysis.layers)} layer(s) "
-            f"{mib_mb(totals.layers_unzipped_bytes)}"
+            f"function {human_bytes(totals.unzipped_bytes)} + {len(analysis.layers)} layer(s) "
+            f"{human_bytes(totals.layers_unzipped_bytes)}"
         )
     return _size("unzipped", "unzipped", actual, limit_bytes, detail)
 
@@ -91,7 +91,7 @@ def _distributions(analysis: AnalyzeResult) -> list[DistributionRow]:
 def forbidden(analysis: AnalyzeResult, names: tuple[str, ...]) -> BudgetResult:
     """Distributions listed in forbid that are in the package or its layers."""
     found = [
-        f"{d.name} {d.version} ({d.package}, {mib_mb(d.unzipped_bytes)})"
+        f"{d.name} {d.version} ({d.package}, {human_bytes(d.unzipped_bytes)})"
         for d in _distributions(analysis)
         if d.name in names
     ]
@@ -102,7 +102,9 @@ def largest_distribution(analysis: AnalyzeResult, limit_bytes: int) -> BudgetRes
     """The largest single distribution against max_distribution; names every one over it."""
     rows = _distributions(analysis)
     largest = max(rows, key=lambda d: d.unzipped_bytes, default=None)
-    over = [f"{d.name} {mib_mb(d.unzipped_bytes)}" for d in rows if d.unzipped_bytes > limit_bytes]
+    over = [
+        f"{d.name} {human_bytes(d.unzipped_bytes)}" for d in rows if d.unzipped_bytes > limit_bytes
+    ]
     detail = "over: " + ", ".join(over) if over else f"largest: {largest.name if largest else '-'}"
     actual = largest.unzipped_bytes if largest else 0
     return _size("max_distribution", "max_distribution", actual, limit_bytes, display_path(detail))

@@ -7,44 +7,38 @@ import xml.etree.ElementTree as ET
 from tabulate import tabulate
 
 from coldprof.check.result import BudgetResult, CheckResult
-from coldprof.render.units import MIB, mib_mb, ms
+from coldprof.render.units import human_bytes, ms
 
-UNITS_NOTE = "MiB = 2^20 bytes, MB = 10^6 bytes; KiB = 2^10 bytes, KB = 10^3 bytes."
+UNITS_NOTE = "MiB = 2^20 bytes, MB = 10^6 bytes; KiB = 2^10 bytes, kB = 10^3 bytes."
 HEADERS = ["budget", "actual", "limit", "headroom", "result", "detail"]
 
 
-def _size(n_bytes: int) -> str:
-    """Bytes in MiB and MB, in KiB and KB below one MiB, as bytes below one KiB."""
-    if abs(n_bytes) >= MIB:
-        return mib_mb(n_bytes)
-    if abs(n_bytes) >= 1024:
-        return f"{n_bytes / 1024:,.2f} KiB ({n_bytes / 1000:,.2f} KB)"
-    return f"{n_bytes:,} bytes"
-
-
-def _amount(value: float | None, unit: str) -> str:
-    """A value in its unit: sizes in binary and decimal units, times in ms, counts as numbers."""
+def amount(value: float | None, unit: str) -> str:
+    """A budget's value in its unit: sizes in binary and decimal units, ms, or a count."""
     if value is None:
         return "-"
     if unit == "bytes":
-        return _size(int(value))
+        return human_bytes(int(value))
     if unit == "ms":
         return ms(value)
-    return f"{int(value):,} {unit.removesuffix('s') if value == 1 else unit}"
+    return f"{int(value):,} {unit.removesuffix('s') if value == 1 else unit}".rstrip()
 
 
 def _headroom(budget: BudgetResult) -> str:
     """Headroom for sizes and times; counts have none (any one found fails)."""
     if budget.unit in ("bytes", "ms"):
-        return _amount(budget.headroom, budget.unit)
+        return amount(budget.headroom, budget.unit)
     return "-"
 
 
+def amount_with_spread(value: float | None, spread: float | None, unit: str) -> str:
+    """A budget's actual value, with its spread (± stdev) when it is a timing."""
+    shown = amount(value, unit)
+    return shown if spread is None or value is None else f"{shown} ± {amount(spread, unit)}"
+
+
 def _actual(budget: BudgetResult) -> str:
-    text = _amount(budget.actual, budget.unit)
-    if budget.spread is not None and budget.actual is not None:
-        text += f" ± {_amount(budget.spread, budget.unit)}"
-    return text
+    return amount_with_spread(budget.actual, budget.spread, budget.unit)
 
 
 def _verdict(budget: BudgetResult) -> str:
@@ -57,7 +51,7 @@ def _rows(result: CheckResult) -> list[list[str]]:
         [
             b.name,
             _actual(b),
-            _amount(b.limit, b.unit),
+            amount(b.limit, b.unit),
             _headroom(b),
             _verdict(b),
             b.detail,
@@ -121,12 +115,12 @@ def _command(kind: str, result: CheckResult, budget: BudgetResult, title: str, t
 
 
 def _failure_text(budget: BudgetResult) -> str:
-    limit = _amount(budget.limit, budget.unit)
+    limit = amount(budget.limit, budget.unit)
     if budget.actual is None:
         return f"{budget.name} (limit {limit}): {budget.detail}"
     if budget.unit not in ("bytes", "ms"):
         return f"{budget.name}: {_actual(budget)} found, none allowed: {budget.detail}"
-    over = _amount(-(budget.headroom or 0), budget.unit)
+    over = amount(-(budget.headroom or 0), budget.unit)
     return (
         f"{budget.name} is {_actual(budget)}, over the limit of {limit} by {over}: {budget.detail}"
     )
@@ -136,7 +130,7 @@ def github(result: CheckResult) -> str:
     """GitHub Actions workflow commands: an error per budget over, a warning per noisy timing."""
     lines = []
     for b in result.budgets:
-        lines.append(f"{_verdict(b)} {b.name}: {_actual(b)} of {_amount(b.limit, b.unit)}")
+        lines.append(f"{_verdict(b)} {b.name}: {_actual(b)} of {amount(b.limit, b.unit)}")
         if not b.ok:
             title = f"coldprof check: {b.name} over budget"
             lines.append(_command("error", result, b, title, _failure_text(b)))
@@ -155,7 +149,7 @@ def _testcase(parent: ET.Element, result: CheckResult, budget: BudgetResult) -> 
     if not budget.ok:
         failure = ET.SubElement(case, "failure", message=_failure_text(budget), type="over budget")
         failure.text = budget.detail
-    output = f"{_actual(budget)} of {_amount(budget.limit, budget.unit)}: {budget.detail}"
+    output = f"{_actual(budget)} of {amount(budget.limit, budget.unit)}: {budget.detail}"
     if budget.warning:
         output += f"\nwarning: {budget.warning}"
     ET.SubElement(case, "system-out").text = output

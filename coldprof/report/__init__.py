@@ -69,8 +69,11 @@ def render(documents: Sequence[Document], fmt: str) -> str:
 
 
 def _write(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write the report to {path}: {error.strerror}") from None
 
 
 def write(documents: Sequence[Document], path: Path, fmt: str) -> Path:

@@ -209,6 +209,8 @@ def distribution_costs(document: Document) -> go.Figure:
     )
     figure.add_trace(ms_bar, row=1, col=1)
     figure.add_trace(size_bar, row=1, col=2)
+    figure.update_xaxes(title_text="ms", row=1, col=1)
+    figure.update_xaxes(title_text=unit, row=1, col=2)
     height = 180 + 24 * max(len(costs), 1)
     return figure.update_layout(
         title=f"Cost per distribution: {document.name}", height=height, showlegend=False
@@ -278,8 +280,7 @@ def latency(document: Document) -> go.Figure:
         colour = PALETTE[(col - 1) % len(PALETTE)]
         figure.add_trace(_samples_trace(group, group.name, colour), row=1, col=col)
         _percentile_marks(figure, group, col)
-    figure.update_yaxes(rangemode="tozero")
-    figure.update_yaxes(title_text="ms", row=1, col=1)
+    figure.update_yaxes(title_text="ms", rangemode="tozero")
     return figure.update_layout(
         title=f"Latency: {document.name} (each phase on its own scale)",
         height=520,
@@ -330,7 +331,7 @@ def compare_sizes(documents: Sequence[Document]) -> go.Figure:
             text=[size(value) for value in values],
             textposition="auto",
         )
-    figure.update_yaxes(title_text=unit)
+    figure.update_yaxes(title_text=f"size ({unit})")
     return figure.update_layout(title="Builds compared: package size", barmode="group")
 
 
@@ -344,8 +345,7 @@ def compare_latency(documents: Sequence[Document], kind: str) -> go.Figure:
             group = timing.latency_group(document, name)
             colour = PALETTE[index % len(PALETTE)]
             figure.add_trace(_samples_trace(group, labels[index], colour), row=1, col=col)
-    figure.update_yaxes(rangemode="tozero")
-    figure.update_yaxes(title_text="ms", row=1, col=1)
+    figure.update_yaxes(title_text="ms", rangemode="tozero")
     what = "cold against warm" if kind == "bench" else "init"
     return figure.update_layout(title=f"Runs compared: {what}", height=480)
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from coldprof.check.budgets import BYTECODE_RULES  # modules compiled at every cold start
 from coldprof.report.load import Document, get, number, rows, text
 from coldprof.report.tree import normalize
 from coldprof.report.units import Table, duration, size
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 HEADERS = ["source", "severity", "rule", "distribution", "saves bytes", "saves ms", "advice"]
-BYTECODE_RULE_WORDS = ("bytecode", "pyc")
 MIN_BYTECODE_SAVING_MS = 1.0
 # Module categories of imports whose bytecode the package cannot ship.
 NOT_SHIPPED = {"standard library", "built-in", "runtime SDK", "not found"}
@@ -34,10 +34,6 @@ def _bytecode_ms(document: Document) -> dict[str, float]:
     return saving
 
 
-def _is_bytecode_rule(rule: str) -> bool:
-    return any(word in rule for word in BYTECODE_RULE_WORDS)
-
-
 def _analyze_findings(document: Document, saving: dict[str, float]) -> list[list]:
     """An analyze document's findings; bytecode ones get the ms imports measured for them."""
     saving_by_key = {normalize(owner): saved for owner, saved in saving.items()}
@@ -46,7 +42,9 @@ def _analyze_findings(document: Document, saving: dict[str, float]) -> list[list
         rule = text(get(finding, "rule"), "?")
         owner = text(get(finding, "distribution"))
         saved_bytes = number(get(finding, "bytes")) or 0
-        saved_ms = saving_by_key.get(normalize(owner)) if _is_bytecode_rule(rule) else None
+        # A distribution's measured ms go to its first such bytecode finding only.
+        slow = rule in BYTECODE_RULES
+        saved_ms = saving_by_key.pop(normalize(owner), None) if slow else None
         found.append(
             [
                 document.source,
@@ -77,7 +75,7 @@ def finding_rows(documents: Sequence[Document]) -> Table:
     timed = [d for d in documents if d.kind == "imports"]
     saving = _bytecode_ms(timed[0]) if timed else {}
     found = [row for d in documents if d.kind == "analyze" for row in _analyze_findings(d, saving)]
-    covered = {normalize(row[3]) for row in found if _is_bytecode_rule(row[2])}
+    covered = {normalize(row[3]) for row in found if row[2] in BYTECODE_RULES}
     for document in timed:
         found += _bytecode_findings(document, covered)
     found.sort(key=lambda row: SEVERITY_ORDER.get(row[1], 3))

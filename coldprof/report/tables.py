@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coldprof.render.check import amount, amount_with_spread
 from coldprof.report.load import Document, get, number, rows, text
 from coldprof.report.timing import distribution_costs, latency_rows
 from coldprof.report.units import Table, duration, size
@@ -29,18 +30,6 @@ def _int(value: object) -> int | None:
     return None if found is None else int(found)
 
 
-def _budget_value(value: object, unit: str) -> str:
-    """A budget's actual or limit in its unit: bytes in MiB and MB, ms, or a count."""
-    found = number(value)
-    if found is None:
-        return "-"
-    if unit == "bytes":
-        return size(found)
-    if unit == "ms":
-        return duration(found)
-    return f"{found:,.0f} {unit}".strip()
-
-
 def budget_usage(document: Document) -> list[BudgetUsage]:
     """Every budget of a check document, with the share of its limit used."""
     usage = []
@@ -50,8 +39,8 @@ def budget_usage(document: Document) -> list[BudgetUsage]:
         usage.append(
             BudgetUsage(
                 name=text(get(row, "name"), "?"),
-                actual=_budget_value(actual, unit),
-                limit=_budget_value(limit, unit),
+                actual=amount_with_spread(actual, number(get(row, "spread")), unit),
+                limit=amount(limit, unit),
                 used_percent=actual / limit * 100 if actual is not None and limit else None,
                 ok=get(row, "ok") is True,
                 detail=text(get(row, "detail")),

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from coldprof.render.units import MIB, mib_mb
+from coldprof.render.units import human_bytes
 
 Table = tuple[list[str], list[list]]  # headers, then rows of cells
-SMALL_BYTES = MIB // 100  # below this, MiB with two decimals would read 0.00
 
 
 def size(n_bytes: float | None) -> str:
-    """Bytes as 'x.xx MiB (y.yy MB)', or as whole bytes when smaller than 0.01 MiB."""
-    if n_bytes is None:
-        return "-"
-    return mib_mb(int(n_bytes)) if abs(n_bytes) >= SMALL_BYTES else f"{int(n_bytes):,} B"
+    """Bytes in the unit that reads best (B, KiB (kB), MiB (MB)), or '-' when unknown."""
+    return "-" if n_bytes is None else human_bytes(int(n_bytes))
 
 
 def duration(value_ms: float | None) -> str:
