@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coldprof.data import lambda_facts
-from coldprof.sandbox import EnvironmentSpec, materialize
+from coldprof.sandbox import EnvironmentSpec, materialize_all
 
 DEFAULT_MEMORY_MB = 128  # Lambda's default memory size
 DEFAULT_TIMEOUT_S = 3.0  # Lambda's default timeout
@@ -32,10 +32,11 @@ def environment_spec(
     target: Path, handler: str, config: FunctionConfig, stack: ExitStack
 ) -> EnvironmentSpec:
     """The spec of an environment for target and handler; zips stay extracted until `stack` ends."""
+    task_root, layers = materialize_all(stack, target, config.layers)
     return EnvironmentSpec(
-        task_root=stack.enter_context(materialize(target)),
+        task_root=task_root,
         handler=handler,
-        layers=tuple(stack.enter_context(materialize(layer)) for layer in config.layers),
+        layers=layers,
         python=config.python,
         runtime=config.runtime,
         runtime_sdk=config.runtime_sdk,

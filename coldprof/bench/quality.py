@@ -43,17 +43,22 @@ def _warm_not_run(measured: Measured, plan: Plan) -> int:
     return plan.warm * len(started) - attempted
 
 
-def run_warnings(
-    cold: ColdStats, warm: WarmStats, measured: Measured, plan: Plan, cost: CostEstimate
-) -> tuple[str, ...]:
-    """Every warning about one run."""
+def latency_warnings(cold: ColdStats, warm: WarmStats) -> list[str]:
+    """Outlier and spread warnings for each latency phase of a run."""
     phases = {
         "cold init": cold.init_ms,
         "first invocation": cold.first_invoke_ms,
         "cold start": cold.total_ms,
         "warm invocation": warm.invoke_ms,
     }
-    warnings = [w for phase, stats in phases.items() for w in phase_warnings(phase, stats)]
+    return [w for phase, stats in phases.items() for w in phase_warnings(phase, stats)]
+
+
+def run_warnings(
+    cold: ColdStats, warm: WarmStats, measured: Measured, plan: Plan, cost: CostEstimate
+) -> tuple[str, ...]:
+    """Every warning about one run."""
+    warnings = latency_warnings(cold, warm)
     cold_ok = cold.total_ms.n if cold.total_ms else 0
     if 0 < cold_ok < FEW_SAMPLES:
         warnings.append(

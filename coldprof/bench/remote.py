@@ -37,7 +37,7 @@ from botocore.exceptions import (
 
 from coldprof.bench.cost import estimate_cost
 from coldprof.bench.driver import Observer, Progress
-from coldprof.bench.quality import FEW_SAMPLES, phase_warnings
+from coldprof.bench.quality import FEW_SAMPLES, latency_warnings
 from coldprof.bench.report_line import ReportLine, parse_reports
 from coldprof.bench.result import BenchResult, ColdStats, Sample, SampleError, WarmStats
 from coldprof.bench.run import comparisons
@@ -392,13 +392,7 @@ def _warm_sample(run: SizeRun, index: int) -> Sample | None:
 
 
 def _warnings(run: SizeRun, cold: ColdStats, warm: WarmStats, requested: int) -> list[str]:
-    phases = {
-        "cold init": cold.init_ms,
-        "first invocation": cold.first_invoke_ms,
-        "cold start": cold.total_ms,
-        "warm invocation": warm.invoke_ms,
-    }
-    warnings = [w for phase, stats in phases.items() for w in phase_warnings(phase, stats)]
+    warnings = latency_warnings(cold, warm)
     if run.not_cold:
         warnings.append(
             f"{len(run.not_cold)} first invocation(s) after a configuration change had no Init "

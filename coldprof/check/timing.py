@@ -22,14 +22,15 @@ class InitTiming:
 
 def time_init(config: Config, observer: Observer | None = None) -> InitTiming:
     """Init (spawn to handler ready) in a warm-up run and then `runs` fresh environments."""
-    from coldprof.sandbox import Environment, EnvironmentSpec, materialize
+    from coldprof.sandbox import Environment, EnvironmentSpec, materialize_all
 
     samples: list[float] = []
     with ExitStack() as stack:
+        task_root, layers = materialize_all(stack, config.target, config.layers)
         spec = EnvironmentSpec(
-            task_root=stack.enter_context(materialize(config.target)),
+            task_root=task_root,
             handler=str(config.handler),
-            layers=tuple(stack.enter_context(materialize(layer)) for layer in config.layers),
+            layers=layers,
             python=config.python,
             runtime=config.runtime,
         )

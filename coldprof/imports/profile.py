@@ -41,7 +41,7 @@ from coldprof.sandbox import (
     bare_start_ms,
     check_runtime,
     interpreter_info,
-    materialize,
+    materialize_all,
 )
 from coldprof.stats import summarize
 
@@ -216,10 +216,11 @@ class Request:
 def run_all(request: Request, observer: Observer | None) -> Runs:
     """All the runs, in children whose task root and layers are safe, read-only copies of zips."""
     with ExitStack() as stack:
+        task_root, layers = materialize_all(stack, request.target, request.layers)
         spec = EnvironmentSpec(
-            task_root=stack.enter_context(materialize(request.target)),
+            task_root=task_root,
             handler=request.handler,
-            layers=tuple(stack.enter_context(materialize(layer)) for layer in request.layers),
+            layers=layers,
             python=request.python,
             runtime=request.runtime,
             runtime_sdk=request.runtime_sdk,

@@ -7,7 +7,7 @@ from coldprof.sandbox.interpreter import (
     check_runtime,
     interpreter_info,
 )
-from coldprof.sandbox.materialize import materialize
+from coldprof.sandbox.materialize import materialize, materialize_all
 from coldprof.sandbox.spec import EnvironmentSpec, ErrorInfo, InitResult, InvokeResult
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "check_runtime",
     "interpreter_info",
     "materialize",
+    "materialize_all",
 ]

@@ -6,8 +6,8 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from coldprof.errors import TargetError, UsageError
@@ -36,6 +36,14 @@ def materialize(target: Path) -> Iterator[Path]:
         yield folder
     finally:
         _remove(folder)
+
+
+def materialize_all(
+    stack: ExitStack, target: Path, layers: Sequence[Path]
+) -> tuple[Path, tuple[Path, ...]]:
+    """Folders for a target and its layers; extracted zips stay until `stack` closes."""
+    task_root = stack.enter_context(materialize(target))
+    return task_root, tuple(stack.enter_context(materialize(layer)) for layer in layers)
 
 
 def _extract(package: Package, folder: Path) -> None:
