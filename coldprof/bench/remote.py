@@ -396,7 +396,8 @@ def _warnings(run: SizeRun, cold: ColdStats, warm: WarmStats, requested: int) ->
     if run.not_cold:
         warnings.append(
             f"{len(run.not_cold)} first invocation(s) after a configuration change had no Init "
-            "Duration (AWS had an environment ready): reported apart, not counted as cold starts"
+            "Duration (an environment was already initialised, or a throttled call was retried "
+            "on a warm one): reported apart, not counted as cold starts"
         )
     confirmed = len(run.cold_billed_ms)
     if requested and confirmed < FEW_SAMPLES:
