@@ -165,7 +165,8 @@ def test_memory_size_is_enforced_on_resident_memory(client):
     assert payload["errorType"] == "Runtime.OutOfMemory"
     assert "exceeded the memory size of 128 MB" in payload["errorMessage"]
     (report,) = parse_reports(log)
-    assert report.max_memory_used_mb > 128 and report.error_type == "Runtime.OutOfMemory"
+    # a peak just past 128 MB prints as "128 MB", as Lambda reports an out-of-memory invocation
+    assert report.max_memory_used_mb >= 128 and report.error_type == "Runtime.OutOfMemory"
     _, kept, _ = invoke(client, "hungry", {"mb": 16})
     assert kept == {"kept_mb": 16}
 
