@@ -6,20 +6,21 @@ Sizes: a whole number of bytes (52428800 or "52428800") or a number and a unit: 
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from packaging.utils import InvalidName, canonicalize_name
 
-from coldprof.analyze.runtime import ARCHES
 from coldprof.data import lambda_facts
 from coldprof.errors import UsageError
+from coldprof.function import SETTINGS, FunctionConfig
+from coldprof.function.settings import Setting, read_value, unknown_key
 
 MAX_CONFIG_BYTES = 1024 * 1024
 DEFAULT_RUNS = 5
@@ -37,10 +38,10 @@ DURATION_UNITS_MS = {"ms": Decimal(1), "s": Decimal(1000)}
 SIZE_EXPECTED = 'a size: whole bytes (52428800) or a string like "50 MiB" or "50 MB"'
 DURATION_EXPECTED = 'a duration: milliseconds (800) or a string like "800 ms" or "1.5 s"'
 TARGET_EXPECTED = "the path of the package folder or .zip to check"
+FUNCTION_KEYS = tuple(setting.key for setting in SETTINGS.values())
 GROWTH_EXPECTED = 'a growth: a percentage like "5%" or a size like "2 MB"'
 NUMBER_AND_UNIT = re.compile(r"\s*(\d{1,20}(?:\.\d{1,20})?)\s*([A-Za-z%]*)\s*")
-HANDLER = re.compile(r"[A-Za-z_][\w/.]*\.[A-Za-z_]\w*")
-TOP_KEYS = ("target", "handler", "layers", "runtime", "arch", "python", "runs", "budget")
+TOP_KEYS = (*FUNCTION_KEYS, "runs", "budget")
 BUDGET_KEYS = (
     "zipped",
     "unzipped",
@@ -54,6 +55,7 @@ BUDGET_KEYS = (
 )
 TOP_TABLE = "tool.coldprof"
 BUDGET_TABLE = "tool.coldprof.budget"
+ENV_TABLE = "tool.coldprof.env"
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class Growth:
     growth_bytes: int | None  # 2,000,000 for "2 MB"; None for a percentage
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Budget:
     """The limits of [tool.coldprof.budget], defaults filled in."""
 
@@ -80,17 +82,12 @@ class Budget:
     max_growth: Growth | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Config:
     """A validated [tool.coldprof] table; paths are relative to the config file's folder."""
 
     path: Path
-    target: Path
-    handler: str | None
-    layers: tuple[Path, ...]
-    runtime: str | None
-    arch: str
-    python: str | None  # the interpreter init is timed with; None: the one running coldprof
+    function: FunctionConfig  # the function under test: target, handler, runtime, limits, ...
     runs: int
     budget: Budget
     key_lines: Mapping[str, int] = field(default_factory=dict)  # "budget.zipped" -> line number
@@ -173,18 +170,22 @@ def _parse_toml(path: Path, text: str) -> dict[str, Any]:
 
 
 def key_lines(text: str) -> dict[str, int]:
-    """The line of each key of [tool.coldprof] and its budget table: "budget.zipped" -> 12."""
-    prefixes = {TOP_TABLE: "", BUDGET_TABLE: "budget."}
+    """The line of each key of [tool.coldprof] and its budget table: "budget.zipped" -> 12; a
+    dotted key or a sub-table (`env.STAGE = ...`, [tool.coldprof.env]) also gives its parent's."""
+    prefixes = {TOP_TABLE: "", BUDGET_TABLE: "budget.", ENV_TABLE: "env."}
     lines: dict[str, int] = {}
     prefix: str | None = None
     for number, line in enumerate(text.split("\n"), start=1):
         header = re.fullmatch(r"\s*\[+\s*([^\]]+?)\s*\]+\s*(#.*)?", line)
         if header:
             prefix = prefixes.get(header[1].replace('"', ""))
+            if prefix == "env.":
+                lines.setdefault("env", number)
             continue
         key = re.match(r"\s*\"?([\w.-]+?)\"?\s*=", line)
         if key and prefix is not None:
             lines.setdefault(prefix + key[1], number)
+            lines.setdefault(prefix + key[1].split(".")[0], number)
     return lines
 
 
@@ -205,17 +206,10 @@ class _Reader:
 
     def reject_unknown(self, known: tuple[str, ...], elsewhere: tuple[str, ...]) -> None:
         for key in self.values:
-            if key in known:
-                continue
-            message = f"{self.where(key)}: unknown key"
-            close = difflib.get_close_matches(key, known, n=1)
             if key in elsewhere:
-                message += f"; it belongs in [{BUDGET_TABLE}]"
-            elif close:
-                message += f"; did you mean {close[0]!r}?"
-            else:
-                message += f"; known keys: {', '.join(known)}"
-            raise UsageError(message)
+                raise UsageError(f"{self.where(key)}: unknown key; it belongs in [{BUDGET_TABLE}]")
+            if key not in known:
+                raise UsageError(f"{self.where(key)}: {unknown_key(key, known)}")
 
     def get(self, key: str, parse: Callable[[Any], Any], default: Any = None) -> Any:
         if key not in self.values:
@@ -238,32 +232,6 @@ def _text(what: str) -> Callable[[Any], str]:
         return value
 
     return parse
-
-
-def _handler(value: Any) -> str:
-    if not isinstance(value, str) or HANDLER.fullmatch(value) is None:
-        raise ValueError('a handler like "app.handler" (module.function)')
-    return value
-
-
-def _layers(value: Any) -> tuple[str, ...]:
-    most = lambda_facts()["limits"]["layers_per_function"]
-    if not isinstance(value, list) or len(value) > most:
-        raise ValueError(f"a list of at most {most} layer paths (folders or .zip files)")
-    return tuple(_text("a list of layer paths (folders or .zip files)")(v) for v in value)
-
-
-def _runtime(value: Any) -> str:
-    runtimes = lambda_facts()["runtimes"]
-    if value not in runtimes:
-        raise ValueError(f"one of Lambda's Python runtimes: {', '.join(runtimes)}")
-    return value
-
-
-def _arch(value: Any) -> str:
-    if value not in ARCHES:
-        raise ValueError(f"one of {', '.join(ARCHES)}")
-    return value
 
 
 def _runs(value: Any) -> int:
@@ -320,6 +288,26 @@ def _coldprof_table(path: Path, document: dict[str, Any]) -> dict[str, Any]:
     return table
 
 
+def _function(reader: _Reader, base: Path) -> FunctionConfig:
+    """The function the table describes: its keys read by the shared settings' parsers."""
+    reader.require("target", _text(TARGET_EXPECTED), TARGET_EXPECTED)
+    values = {
+        name: _relative(base, setting, reader.get(setting.key, partial(read_value, setting)))
+        for name, setting in SETTINGS.items()
+        if setting.key in reader.values
+    }
+    return FunctionConfig(**values)
+
+
+def _relative(base: Path, setting: Setting, value: Any) -> Any:
+    """A path setting's value relative to the config file's folder."""
+    if not setting.path:
+        return value
+    if isinstance(value, tuple):
+        return tuple(base / path for path in value)
+    return base / value
+
+
 def load_config(path: Path) -> Config:
     """The validated [tool.coldprof] table of a pyproject.toml (UsageError naming the bad key)."""
     text = _read_text(path)
@@ -331,16 +319,12 @@ def load_config(path: Path) -> Config:
     if not isinstance(budget_values, dict):
         raise UsageError(f"{reader.where('budget')}: expected a table")
     base = path.parent
-    handler = reader.get("handler", _handler)
-    budget = _budget(_Reader(path, BUDGET_TABLE, budget_values, lines), base, handler is not None)
+    function = _function(reader, base)
+    has_handler = function.handler is not None
+    budget = _budget(_Reader(path, BUDGET_TABLE, budget_values, lines), base, has_handler)
     return Config(
         path=path,
-        target=base / reader.require("target", _text(TARGET_EXPECTED), TARGET_EXPECTED),
-        handler=handler,
-        layers=tuple(base / layer for layer in reader.get("layers", _layers, ())),
-        runtime=reader.get("runtime", _runtime),
-        arch=reader.get("arch", _arch, "x86_64"),
-        python=reader.get("python", _text("the path or name of a Python interpreter")),
+        function=function,
         runs=reader.get("runs", _runs, DEFAULT_RUNS),
         budget=budget,
         key_lines=lines,

@@ -7,6 +7,9 @@ import os
 import zipfile
 from pathlib import Path
 
+from coldprof.function import FunctionConfig, environment_spec
+from coldprof.sandbox import EnvironmentSpec
+
 
 def tree_snapshot(root: Path) -> dict[str, tuple]:
     """Every entry under root with its type, size, mtime and content hash (links not followed)."""
@@ -34,3 +37,13 @@ def zip_folder(folder: Path, archive: Path, prefix: str = "") -> Path:
             if path.is_file() and not path.is_symlink():
                 out.write(path, prefix + path.relative_to(folder).as_posix())
     return archive
+
+
+def sandbox_spec(target: Path, handler: str = "app.handler", **options) -> EnvironmentSpec:
+    """The sandbox's spec for a folder, built from the function's record as every command does;
+    `importtime` and `pycache_prefix` go to the spec, the rest to the record."""
+    measuring = {
+        key: options.pop(key) for key in ("importtime", "pycache_prefix") if key in options
+    }
+    function = FunctionConfig(target=target, handler=handler, **options)
+    return environment_spec(function, **measuring)

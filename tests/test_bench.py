@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from coldprof.bench import BenchOptions, FunctionConfig, bench
+from coldprof.bench import BenchOptions, BenchResult, bench
 from coldprof.bench.driver import Progress, bounded
 from coldprof.bench.result import SampleError
 from coldprof.errors import UsageError
+from coldprof.function import FunctionConfig
 from helpers import tree_snapshot
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -19,13 +20,21 @@ HANDLERS = FIXTURES / "handlers"
 SCRIPTED = FIXTURES / "bench" / "scripted"
 
 
-def options(cold: int = 2, warm: int = 2, warmup: int = 0, event=None, **function) -> BenchOptions:
-    config = FunctionConfig(**{"timeout_s": 5.0, **function})
-    return BenchOptions(function=config, event=event or {}, cold=cold, warm=warm, warmup=warmup)
+def options(cold: int = 2, warm: int = 2, warmup: int = 0, event=None, **settings) -> tuple:
+    """The function's settings (timeout 5 s unless given) and the bench options."""
+    chosen = BenchOptions(event=event or {}, cold=cold, warm=warm, warmup=warmup)
+    return {"timeout_s": 5.0, **settings}, chosen
+
+
+def bench_of(target: Path, handler: str, chosen: tuple, **more) -> BenchResult:
+    """bench() of the handler in target, with options() and compare or observer arguments."""
+    settings, bench_options = chosen
+    function = FunctionConfig(target=target, handler=handler, **settings)
+    return bench(function, bench_options, **more)
 
 
 def test_a_trivial_handler_gives_plausible_cold_and_warm_figures():
-    result = bench(HANDLERS / "trivial", "app.handler", options(cold=3, warm=4, warmup=1))
+    result = bench_of(HANDLERS / "trivial", "app.handler", options(cold=3, warm=4, warmup=1))
     assert result.errors == () and not result.failed and not result.interrupted
     assert [len(s.invoke_ms) for s in result.samples] == [4, 4, 4]
     assert (result.cold.total_ms.n, result.warm.invoke_ms.n) == (3, 12)
@@ -41,17 +50,17 @@ def test_a_trivial_handler_gives_plausible_cold_and_warm_figures():
 
 
 def test_init_sleep_and_first_invocation_sleep_land_in_their_phases():
-    slow_init = bench(HANDLERS / "sleep_init_300ms", "app.handler", options(warm=1))
+    slow_init = bench_of(HANDLERS / "sleep_init_300ms", "app.handler", options(warm=1))
     assert slow_init.cold.init_ms.min >= 300
     assert slow_init.cold.first_invoke_ms.max < 50
-    first_slow = bench(HANDLERS / "first_invoke_200ms", "app.handler", options(warm=2))
+    first_slow = bench_of(HANDLERS / "first_invoke_200ms", "app.handler", options(warm=2))
     assert first_slow.cold.first_invoke_ms.min >= 200
     assert first_slow.warm.invoke_ms.max < 50
     assert first_slow.cold.total_ms.min >= 200 + first_slow.cold.init_ms.min
 
 
 def test_compare_names_the_faster_target_with_a_ratio_and_interval():
-    result = bench(
+    result = bench_of(
         HANDLERS / "sleep_init_300ms",
         "app.handler",
         options(cold=3, warm=1),
@@ -69,7 +78,7 @@ def test_compare_names_the_faster_target_with_a_ratio_and_interval():
 
 
 def test_compare_handler_labels_runs_by_handler():
-    result = bench(
+    result = bench_of(
         SCRIPTED, "app.handler", options(cold=2, warm=1), compare_handlers=("app.missing",)
     )
     assert [run.label for run in result.runs] == ["app.handler", "app.missing"]
@@ -79,7 +88,7 @@ def test_compare_handler_labels_runs_by_handler():
 
 
 def test_a_handler_exception_keeps_the_environment_and_every_invocation_is_recorded():
-    result = bench(HANDLERS / "raises_in_handler", "app.handler", options(cold=2, warm=2))
+    result = bench_of(HANDLERS / "raises_in_handler", "app.handler", options(cold=2, warm=2))
     assert len(result.errors) == 2 * 3
     assert {(e.type, e.message, e.environment_ended) for e in result.errors} == {
         ("KeyError", "'order_id'", False)
@@ -96,7 +105,7 @@ def test_a_handler_exception_keeps_the_environment_and_every_invocation_is_recor
 
 def test_failures_inside_a_run_never_lose_the_other_samples():
     event = {"fail_every": 3, "crash_at": 5}
-    result = bench(SCRIPTED, "app.handler", options(cold=2, warm=5, event=event))
+    result = bench_of(SCRIPTED, "app.handler", options(cold=2, warm=5, event=event))
     for sample in result.samples:
         assert sample.first_invoke_ms is not None
         assert len(sample.invoke_ms) == 2  # warm 1 and 3 succeed; 2 fails; 4 crashes
@@ -112,7 +121,7 @@ def test_failures_inside_a_run_never_lose_the_other_samples():
 
 
 def test_a_crash_at_init_is_recorded_per_sample():
-    result = bench(HANDLERS / "segfault", "app.handler", options(cold=2, warm=3))
+    result = bench_of(HANDLERS / "segfault", "app.handler", options(cold=2, warm=3))
     assert [(e.sample, e.phase, e.type) for e in result.errors] == [
         (0, "init", "Runtime.ExitError"),
         (1, "init", "Runtime.ExitError"),
@@ -123,7 +132,7 @@ def test_a_crash_at_init_is_recorded_per_sample():
 
 
 def test_a_timeout_ends_the_environment_like_lambda():
-    result = bench(
+    result = bench_of(
         HANDLERS / "hangs_in_handler", "app.handler", options(cold=1, warm=3, timeout_s=0.3)
     )
     (error,) = result.errors
@@ -138,7 +147,7 @@ def test_a_timeout_ends_the_environment_like_lambda():
 
 
 def test_memory_beyond_the_memory_size_is_an_out_of_memory_error():
-    result = bench(
+    result = bench_of(
         HANDLERS / "eats_memory", "app.handler", options(cold=1, warm=0, event={"mb": 400})
     )
     (error,) = result.errors
@@ -148,7 +157,7 @@ def test_memory_beyond_the_memory_size_is_an_out_of_memory_error():
 
 
 def test_a_flood_of_output_is_measured_without_failing():
-    result = bench(HANDLERS / "floods_output", "app.handler", options(cold=1, warm=1))
+    result = bench_of(HANDLERS / "floods_output", "app.handler", options(cold=1, warm=1))
     assert result.errors == ()
     assert result.warm.invoke_ms.n == 1
 
@@ -161,7 +170,7 @@ def test_ctrl_c_keeps_every_sample_measured_so_far():
         if progress.done == 3:  # one warm-up sample, then two cold samples
             raise KeyboardInterrupt
 
-    result = bench(
+    result = bench_of(
         HANDLERS / "trivial",
         "app.handler",
         options(cold=10, warm=1, warmup=1),
@@ -185,7 +194,7 @@ def test_a_zip_target_runs_and_is_left_as_it_was(tmp_path):
     with zipfile.ZipFile(archive, "w") as zf:
         zf.write(SCRIPTED / "app.py", "app.py")
     before = tree_snapshot(tmp_path)
-    result = bench(archive, "app.handler", options(cold=1, warm=1))
+    result = bench_of(archive, "app.handler", options(cold=1, warm=1))
     assert result.errors == ()
     assert result.target == str(archive)
     assert tree_snapshot(tmp_path) == before
@@ -195,18 +204,18 @@ def test_a_folder_target_is_never_modified(tmp_path):
     folder = tmp_path / "function"
     shutil.copytree(SCRIPTED, folder, ignore=shutil.ignore_patterns("__pycache__"))
     before = tree_snapshot(folder)
-    bench(folder, "app.handler", options(cold=1, warm=1))
+    bench_of(folder, "app.handler", options(cold=1, warm=1))
     assert tree_snapshot(folder) == before
 
 
 def test_a_missing_target_is_a_usage_error_before_anything_runs(tmp_path):
     with pytest.raises(UsageError, match="no such file or folder"):
-        bench(tmp_path / "nothing", "app.handler", options())
+        bench_of(tmp_path / "nothing", "app.handler", options())
 
 
 def test_a_run_too_large_to_keep_in_memory_is_refused():
     with pytest.raises(UsageError, match="more than 1,000,000 invocations per run"):
-        bench(SCRIPTED, "app.handler", options(cold=10_000, warm=100_000))
+        bench_of(SCRIPTED, "app.handler", options(cold=10_000, warm=100_000))
 
 
 def test_errors_keep_a_bounded_message_and_later_ones_drop_the_trace():

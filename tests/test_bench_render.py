@@ -17,15 +17,19 @@ import pytest
 
 from coldprof.bench.compare import compare
 from coldprof.bench.driver import Measured
-from coldprof.bench.function import FunctionConfig
 from coldprof.bench.result import BenchResult, Sample, SampleError
 from coldprof.bench.run import BenchOptions, assemble, run_labels
+from coldprof.function import FunctionConfig
 from coldprof.render import formats_for, render
 from coldprof.sandbox import InterpreterInfo
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "bench" / "golden"
 PYTHON = InterpreterInfo("/usr/bin/python3.12", (3, 12))
-OPTIONS = BenchOptions(function=FunctionConfig(memory_mb=256), cold=4, warm=2, warmup=1)
+OPTIONS = BenchOptions(cold=4, warm=2, warmup=1)
+
+
+def function(target: str) -> FunctionConfig:
+    return FunctionConfig(target=Path(target), handler="app.handler", memory_mb=256)
 
 
 def sample(index: int, init_ms: float, first_ms: float, warm_ms: tuple[float, ...]) -> Sample:
@@ -79,8 +83,8 @@ def measured_b() -> Measured:
 
 def with_comparison() -> BenchResult:
     labels = run_labels([(Path("build/old"), "app.handler"), (Path("build/new"), "app.handler")])
-    a = assemble(labels[0], Path("build/old"), "app.handler", OPTIONS, PYTHON, measured_a())
-    b = assemble(labels[1], Path("build/new"), "app.handler", OPTIONS, PYTHON, measured_b())
+    a = assemble(labels[0], function("build/old"), OPTIONS, PYTHON, measured_a())
+    b = assemble(labels[1], function("build/new"), OPTIONS, PYTHON, measured_b())
     totals = [[s.total_ms for s in run.samples] for run in (a, b)]
     comparison = compare("cold start", a.label, totals[0], b.label, totals[1])
     return dataclasses.replace(a, compared=(b,), comparisons=(comparison,))
@@ -99,12 +103,12 @@ def failed_init() -> BenchResult:
     )
     failed = Sample(0, None, None, None, None, (), (), 9.75, ok=False)
     measured = Measured((failed,), (error,), interrupted=False)
-    return assemble("app", Path("app"), "app.handler", OPTIONS, PYTHON, measured)
+    return assemble("app", function("app"), OPTIONS, PYTHON, measured)
 
 
 def empty() -> BenchResult:
     measured = Measured((), (), interrupted=True)
-    return assemble("app", Path("app"), "app.handler", OPTIONS, PYTHON, measured)
+    return assemble("app", function("app"), OPTIONS, PYTHON, measured)
 
 
 RESULTS = {"compared": with_comparison, "failed_init": failed_init, "empty": empty}

@@ -9,6 +9,7 @@ import pytest
 
 from coldprof.config import load_config, parse_duration_ms, parse_growth, parse_size
 from coldprof.errors import UsageError
+from coldprof.function import FunctionConfig
 
 
 def write_config(folder: Path, text: str) -> Path:
@@ -78,7 +79,7 @@ def test_growth_as_percentage_or_size():
 
 def test_defaults_are_lambda_limits_in_exact_bytes(tmp_path):
     config = load_config(write_config(tmp_path, '[tool.coldprof]\ntarget = "build"\n'))
-    assert config.target == tmp_path / "build"
+    assert config.function == FunctionConfig(target=tmp_path / "build")
     assert config.budget.zipped_bytes == 52_428_800
     assert config.budget.unzipped_bytes == 262_144_000
     assert config.budget.init_ms is None
@@ -86,7 +87,9 @@ def test_defaults_are_lambda_limits_in_exact_bytes(tmp_path):
     assert config.budget.allow_incompatible_extensions is False
     assert config.budget.require_valid_bytecode is False
     assert config.runs == 5
-    assert config.arch == "x86_64"
+    function = config.function
+    assert (function.memory_mb, function.timeout_s, function.region) == (128, 3.0, "us-east-1")
+    assert (function.arch, function.env, function.runtime_sdk) == ("x86_64", {}, None)
 
 
 def test_every_key_read_and_paths_relative_to_the_config(tmp_path):
@@ -101,6 +104,12 @@ layers = ["layers/deps.zip"]
 runtime = "python3.12"
 arch = "arm64"
 runs = 7
+runtime_sdk = "sdk"
+python = "python3.12"
+memory = 512
+timeout = "2.5"
+region = "eu-west-3"
+env = {STAGE = "prod", TABLE = "orders"}
 
 [tool.coldprof.budget]
 zipped = "40 MiB"
@@ -115,13 +124,19 @@ max_growth = "5%"
 """
     config = load_config(write_config(tmp_path, text))
     budget = config.budget
-    assert config.target == tmp_path / "build" / "function.zip"
-    assert config.layers == (tmp_path / "layers" / "deps.zip",)
-    assert (config.handler, config.runtime, config.arch, config.runs) == (
-        "app.handler",
-        "python3.12",
-        "arm64",
-        7,
+    assert config.runs == 7
+    assert config.function == FunctionConfig(
+        target=tmp_path / "build" / "function.zip",
+        handler="app.handler",
+        layers=(tmp_path / "layers" / "deps.zip",),
+        runtime="python3.12",
+        arch="arm64",
+        runtime_sdk=tmp_path / "sdk",
+        python="python3.12",
+        memory_mb=512,
+        timeout_s=2.5,
+        region="eu-west-3",
+        env={"STAGE": "prod", "TABLE": "orders"},
     )
     assert budget.zipped_bytes == 41_943_040
     assert budget.unzipped_bytes == 200_000_000
@@ -132,9 +147,10 @@ max_growth = "5%"
     assert budget.allow_incompatible_extensions is True
     assert budget.baseline == tmp_path / "ci" / "coldprof-baseline.json"
     assert budget.max_growth.fraction == pytest.approx(0.05)
-    assert config.line_of("budget.zipped") == 14
-    assert config.line_of("budget.max_growth") == 22
+    assert config.line_of("budget.zipped") == 20
+    assert config.line_of("budget.max_growth") == 28
     assert config.line_of("target") == 6
+    assert config.line_of("env") == 17
 
 
 def test_typo_in_a_budget_key_suggests_the_closest(tmp_path):
@@ -150,6 +166,23 @@ def test_typo_in_a_budget_key_suggests_the_closest(tmp_path):
 def test_typo_in_a_top_level_key_suggests_the_closest(tmp_path):
     message = load_error(tmp_path, '[tool.coldprof]\ntarget = "b"\nhandlr = "app.handler"\n')
     assert "[tool.coldprof] handlr: unknown key; did you mean 'handler'?" in message
+    message = load_error(tmp_path, '[tool.coldprof]\ntarget = "b"\nruntime-sdk = "sdk"\n')
+    assert message == (
+        f"{tmp_path / 'pyproject.toml'}:3: [tool.coldprof] runtime-sdk: unknown key; "
+        "did you mean 'runtime_sdk'?"
+    )
+
+
+def test_env_as_a_sub_table_or_dotted_keys_and_its_errors_name_the_line(tmp_path):
+    text = '[tool.coldprof]\ntarget = "b"\nenv.STAGE = "dev"\n\n[tool.coldprof.env]\nA_B = "1"\n'
+    with pytest.raises(UsageError):  # TOML itself refuses a table defined twice
+        load_config(write_config(tmp_path, text))
+    text = '[tool.coldprof]\ntarget = "b"\n\n[tool.coldprof.env]\nSTAGE = "dev"\nA = "x"\n'
+    assert load_config(write_config(tmp_path, text)).function.env == {"STAGE": "dev", "A": "x"}
+    text = '[tool.coldprof]\ntarget = "b"\nenv.STAGE = "dev"\nenv.LAMBDA_TASK_ROOT = "/x"\n'
+    message = load_error(tmp_path, text)
+    assert message.startswith(f"{tmp_path / 'pyproject.toml'}:3: [tool.coldprof] env: expected")
+    assert "LAMBDA_TASK_ROOT is reserved" in message
 
 
 def test_budget_key_at_the_top_level_says_where_it_belongs(tmp_path):
@@ -201,6 +234,15 @@ def test_malformed_budget_values(tmp_path, budget_line, expected):
         ('handler = "app"', 'handler: expected a handler like "app.handler"'),
         ('layers = ["a", "b", "c", "d", "e", "f"]', "layers: expected a list of at most 5 layer"),
         ('budget = "tight"', "budget: expected a table"),
+        ("memory = 64", "memory: expected a memory size in MB, a whole number from 128 to 10240"),
+        ("memory = 128.5", "memory: expected a memory size in MB, a whole number"),
+        ('timeout = "soon"', "timeout: expected a timeout in seconds, above 0 and at most 900"),
+        ("timeout = 0", "timeout: expected a timeout in seconds"),
+        ('region = "Mars"', "region: expected an AWS region like us-east-1"),
+        ("runtime_sdk = 3", "runtime_sdk: expected the path of a folder holding boto3"),
+        ('env = "STAGE=prod"', 'env: expected a table of NAME = "VALUE"'),
+        ("env = {PORT = 8080}", 'env: expected a string value for PORT (TOML: PORT = "...")'),
+        ('env = {AWS_REGION = "x"}', "env: expected a variable Lambda lets a function set; AWS_"),
     ],
 )
 def test_malformed_top_level_values(tmp_path, line, expected):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -166,13 +167,15 @@ def test_a_crash_is_named_by_its_signal_in_the_table():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--env", "NOEQUALS"], "is not NAME=VALUE"),
-        (["--env", "1BAD=x"], "is not NAME=VALUE"),
+        (["--env", "NOEQUALS"], "'--env': expected NAME=VALUE, not 'NOEQUALS'"),
+        (["--env", "1BAD=x"], "expected NAME=VALUE with a valid variable name, not '1BAD'"),
         (["--env", "AWS_REGION=eu-west-1"], "AWS_REGION is reserved"),
         (["--repeat", "0"], "--repeat"),
-        (["--runtime", "python3.9"], "does not match"),
+        (["--python", sys.executable, "--runtime", "python3.9"], "does not match"),
         (["--python", "/nonexistent/python3"], "no such interpreter"),
-        (["--runtime", "python9"], "unknown runtime 'python9'"),
+        (["--runtime", "python9"], "expected one of Lambda's Python runtimes: python3.9,"),
+        (["--memory", "64"], "expected a memory size in MB, a whole number from 128 to 10240"),
+        (["--timeout", "901"], "expected a timeout in seconds, above 0 and at most 900"),
         (["--runtime-sdk", "/nonexistent/sdk"], "--runtime-sdk /nonexistent/sdk: not a folder"),
     ],
 )

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
-from test_serve import HANDLERS, echo, lambda_client, running_server
+from test_serve import HANDLERS, echo, lambda_client, running_server, served
 
 from coldprof.bench.remote import (
     Invocation,
@@ -32,7 +32,6 @@ from coldprof.bench.report_line import parse_reports
 from coldprof.cli.bench import bench_command
 from coldprof.cli.bench_remote import bench_with_remote
 from coldprof.errors import ColdprofError, UsageError
-from coldprof.serve import FunctionSpec
 
 BENCH = bench_with_remote(bench_command)
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
@@ -59,8 +58,8 @@ def server():
         echo("crowd"),
         echo("interrupted"),
         echo("kept"),
-        FunctionSpec("sleepy", HANDLERS / "sleep_50ms_per_invoke", "app.handler"),
-        FunctionSpec("failing", HANDLERS / "raises_in_handler", "app.handler"),
+        served("sleepy", HANDLERS / "sleep_50ms_per_invoke"),
+        served("failing", HANDLERS / "raises_in_handler"),
     ]
     with running_server(specs, max_environments=4) as running:
         yield running

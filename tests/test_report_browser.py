@@ -23,6 +23,7 @@ from test_report import HOSTILE, run_report, write_json
 from coldprof import analyze, bench, check, profile_imports
 from coldprof.bench import BenchOptions
 from coldprof.config import load_config
+from coldprof.function import FunctionConfig
 from coldprof.results import to_json
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -149,9 +150,9 @@ def real_results(folder: Path) -> list[Path]:
     """
     analysis = json.loads(to_json(analyze(KNOWN_TREE)))
     analysis["target"] = HOSTILE
-    profile = profile_imports(KNOWN_TREE, "app.handler", repeat=3)
-    options = BenchOptions(cold=8, warm=5)
-    timed = bench(KNOWN_TREE, "app.handler", options, compare_targets=(TRIVIAL,))
+    function = FunctionConfig(target=KNOWN_TREE, handler="app.handler")
+    profile = profile_imports(function, repeat=3)
+    timed = bench(function, BenchOptions(cold=8, warm=5), compare_targets=(TRIVIAL,))
     config = folder / "pyproject.toml"
     config.write_text(CHECK_CONFIG.format(target=KNOWN_TREE), encoding="utf-8")
     gate = check(load_config(config))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -13,8 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from coldprof.sandbox import Environment, EnvironmentSpec, materialize
-from helpers import tree_snapshot
+from coldprof.sandbox import Environment, materialize
+from helpers import sandbox_spec, tree_snapshot
 
 HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
 
@@ -39,7 +40,7 @@ def assert_gone(pid: int) -> None:
 
 
 def test_init_that_never_ends_times_out_and_its_children_die():
-    spec = EnvironmentSpec(HANDLERS / "hangs_at_import", "app.handler", timeout_s=1.0)
+    spec = dataclasses.replace(sandbox_spec(HANDLERS / "hangs_at_import"), init_timeout_s=1.0)
     with Environment(spec) as environment:
         result = environment.start()
     assert not result.ok
@@ -53,7 +54,7 @@ def test_init_that_never_ends_times_out_and_its_children_die():
 
 
 def test_invocation_timeout_ends_the_environment_and_its_children():
-    spec = EnvironmentSpec(HANDLERS / "hangs_in_handler", "app.handler", timeout_s=0.5)
+    spec = sandbox_spec(HANDLERS / "hangs_in_handler", timeout_s=0.5)
     with Environment(spec) as environment:
         assert environment.start().ok
         result = environment.invoke({}, request_id="slow")
@@ -72,7 +73,7 @@ def test_invocation_timeout_ends_the_environment_and_its_children():
 
 
 def test_output_flood_is_bounded_and_the_import_profile_survives():
-    spec = EnvironmentSpec(HANDLERS / "floods_output", "app.handler", importtime=True)
+    spec = sandbox_spec(HANDLERS / "floods_output", importtime=True)
     with Environment(spec) as environment:
         init = environment.start()
         invoked = environment.invoke({})
@@ -89,7 +90,7 @@ def test_output_flood_is_bounded_and_the_import_profile_survives():
 
 
 def test_memory_past_the_limit_ends_the_environment_with_out_of_memory():
-    spec = EnvironmentSpec(HANDLERS / "eats_memory", "app.handler", memory_mb=128)
+    spec = sandbox_spec(HANDLERS / "eats_memory", memory_mb=128)
     with Environment(spec) as environment:
         assert environment.start().ok
         small = environment.invoke({"mb": 32})
@@ -103,9 +104,7 @@ def test_memory_past_the_limit_ends_the_environment_with_out_of_memory():
 
 
 def test_memory_past_the_limit_at_init(tmp_path):
-    spec = EnvironmentSpec(
-        HANDLERS / "eats_memory", "app.handler", memory_mb=128, env={"EAT_AT_INIT_MB": "1024"}
-    )
+    spec = sandbox_spec(HANDLERS / "eats_memory", memory_mb=128, env={"EAT_AT_INIT_MB": "1024"})
     with Environment(spec) as environment:
         result = environment.start()
     assert result.error.type == "Runtime.OutOfMemory"
@@ -137,7 +136,7 @@ def test_package_and_layers_are_untouched_by_several_runs(tmp_path):
     for target in (root, archive):
         with materialize(target) as task_root:
             for _ in range(3):
-                spec = EnvironmentSpec(task_root, "app.handler", layers=(layer,))
+                spec = sandbox_spec(task_root, layers=(layer,))
                 with Environment(spec) as environment:
                     assert environment.start().ok
                     assert environment.invoke({}).response == 42
@@ -151,7 +150,7 @@ def test_bytecode_cache_outside_the_package_is_written_and_used(tmp_path):
     before = tree_snapshot(root)
     snapshots = []
     for _ in range(2):
-        spec = EnvironmentSpec(root, "app.handler", pycache_prefix=cache)
+        spec = sandbox_spec(root, pycache_prefix=cache)
         with Environment(spec) as environment:
             assert environment.start().ok
         snapshots.append(tree_snapshot(cache))

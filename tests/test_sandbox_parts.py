@@ -16,13 +16,14 @@ import pytest
 from coldprof.errors import TargetError, UsageError
 from coldprof.sandbox import (
     Environment,
-    EnvironmentSpec,
     bare_start_ms,
     check_runtime,
+    find_interpreter,
     interpreter_info,
     materialize,
 )
 from coldprof.sandbox.capture import BoundedLog, ImportTimeSplitter
+from helpers import sandbox_spec
 
 HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
 
@@ -48,7 +49,7 @@ def test_zip_is_extracted_read_only_without_skipped_entries_and_removed(tmp_path
     with materialize(archive) as folder:
         files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
         modes = {stat.S_IMODE(p.stat().st_mode) for p in folder.rglob("*")}
-        with Environment(EnvironmentSpec(folder, "pkg.service.handler.main")) as environment:
+        with Environment(sandbox_spec(folder, "pkg.service.handler.main")) as environment:
             assert environment.start().ok
             response = environment.invoke({"x": 1}).response
     assert files == ["pkg/__init__.py", "pkg/service/__init__.py", "pkg/service/handler.py"]
@@ -141,16 +142,11 @@ def test_runtime_must_be_a_lambda_python_runtime(runtime, message):
 
 
 def other_python(version: str) -> str | None:
-    """A working python3.X: on PATH (shims included) or in pyenv's versions folder."""
-    home = os.path.expanduser("~/.pyenv/versions")
-    candidates = [f"python{version}", *sorted(glob.glob(f"{home}/{version}*/bin/python{version}"))]
-    for candidate in candidates:
-        try:
-            interpreter_info(candidate)
-        except UsageError:
-            continue
-        return candidate
-    return None
+    """The real executable of a working python3.X found as --runtime finds it, or None."""
+    try:
+        return find_interpreter(None, f"python{version}").executable
+    except UsageError:
+        return None
 
 
 @pytest.mark.parametrize("version", ["3.12", "3.13"])
@@ -158,15 +154,14 @@ def test_other_python_versions_run_the_bootstrap(version):
     python = other_python(version)
     if python is None:
         pytest.skip(f"no working python{version} here")
-    spec = EnvironmentSpec(
-        HANDLERS / "raises_in_handler", "app.handler", python=python, runtime=f"python{version}"
-    )
+    spec = sandbox_spec(HANDLERS / "raises_in_handler", runtime=f"python{version}")
+    assert spec.interpreter.executable == python
     with Environment(spec) as environment:
         assert environment.start().ok
         result = environment.invoke({})
     assert result.error.type == "KeyError"
-    assert f"python{version}" in interpreter_info(python).executable
-    with Environment(EnvironmentSpec(HANDLERS / "trivial", "app.handler", python=python)) as env:
+    assert f"python{version}" in python
+    with Environment(sandbox_spec(HANDLERS / "trivial", python=python)) as env:
         assert env.start().ok and env.invoke({}).response == {"ok": True}
 
 
@@ -221,7 +216,7 @@ def test_import_rows_are_split_from_the_log_even_glued_to_user_text():
 
 
 def test_handler_row_comes_before_the_bootstraps_own_imports():
-    spec = EnvironmentSpec(HANDLERS / "sleep_init_300ms", "app.handler", importtime=True)
+    spec = sandbox_spec(HANDLERS / "sleep_init_300ms", importtime=True)
     with Environment(spec) as environment:
         result = environment.start()
     header, *rows = result.importtime_lines
@@ -237,7 +232,7 @@ def test_handler_row_comes_before_the_bootstraps_own_imports():
 
 
 def test_warm_invocations_cost_little_more_than_the_handler():
-    with Environment(EnvironmentSpec(HANDLERS / "sleep_50ms_per_invoke", "app.handler")) as env:
+    with Environment(sandbox_spec(HANDLERS / "sleep_50ms_per_invoke")) as env:
         env.start()
         results = [env.invoke({}) for _ in range(5)]
     durations = [r.duration_ms for r in results]
@@ -246,7 +241,7 @@ def test_warm_invocations_cost_little_more_than_the_handler():
 
 
 def test_first_invocation_carries_its_own_cost():
-    with Environment(EnvironmentSpec(HANDLERS / "first_invoke_200ms", "app.handler")) as env:
+    with Environment(sandbox_spec(HANDLERS / "first_invoke_200ms")) as env:
         env.start()
         first, second = env.invoke({}), env.invoke({})
     assert first.duration_ms >= 200 > second.duration_ms

@@ -16,7 +16,8 @@ import pytest
 from botocore.config import Config
 
 from coldprof.bench.report_line import parse_reports
-from coldprof.serve import FunctionSpec, LambdaServer, serve
+from coldprof.function import FunctionConfig
+from coldprof.serve import LambdaServer, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 ECHO = ROOT / "fixtures" / "serve" / "echo"
@@ -25,7 +26,7 @@ PAYLOAD_LIMIT_BYTES = 6_291_456
 
 
 @contextmanager
-def running_server(specs: list[FunctionSpec], **options) -> Iterator[tuple[LambdaServer, list]]:
+def running_server(specs: list[FunctionConfig], **options) -> Iterator[tuple[LambdaServer, list]]:
     """`coldprof serve` on a free port of 127.0.0.1, in a thread; the observer's lines kept."""
     lines: list[str] = []
     with serve(specs, port=0, observer=lines.append, **options) as server:
@@ -50,8 +51,13 @@ def lambda_client(url: str, attempts: int = 1):
     )
 
 
-def echo(name: str) -> FunctionSpec:
-    return FunctionSpec(name, ECHO, "app.handler")
+def served(name: str, target: Path, **settings) -> FunctionConfig:
+    """A function to serve under `name`: app.handler in target, Lambda's defaults."""
+    return FunctionConfig(function_name=name, target=target, handler="app.handler", **settings)
+
+
+def echo(name: str) -> FunctionConfig:
+    return served(name, ECHO)
 
 
 def invoke(client, name: str, event: dict | None = None, **kwargs) -> tuple[dict, dict, str]:
@@ -80,11 +86,11 @@ def server(zipped_echo: Path) -> Iterator[tuple[LambdaServer, list]]:
         echo("json_logs"),
         echo("busy"),
         echo("guarded"),
-        FunctionSpec("zipped", zipped_echo, "app.handler"),
-        FunctionSpec("failing", HANDLERS / "raises_in_handler", "app.handler"),
-        FunctionSpec("crashing", HANDLERS / "segfault", "app.handler"),
-        FunctionSpec("hanging", HANDLERS / "hangs_in_handler", "app.handler"),
-        FunctionSpec("hungry", HANDLERS / "eats_memory", "app.handler"),
+        served("zipped", zipped_echo),
+        served("failing", HANDLERS / "raises_in_handler"),
+        served("crashing", HANDLERS / "segfault"),
+        served("hanging", HANDLERS / "hangs_in_handler"),
+        served("hungry", HANDLERS / "eats_memory"),
     ]
     with running_server(specs, max_environments=2) as running:
         yield running
@@ -318,7 +324,7 @@ def test_concurrent_invocations_get_separate_environments_up_to_the_limit(client
 
 
 def test_a_zip_target_is_extracted_and_removed_when_the_server_stops(zipped_echo):
-    with running_server([FunctionSpec("zipped", zipped_echo, "app.handler")]) as (server, _):
+    with running_server([served("zipped", zipped_echo)]) as (server, _):
         _, payload, _ = invoke(lambda_client(server.url), "zipped")
         task_root = Path(payload["task_root"])
         assert (task_root / "app.py").is_file()

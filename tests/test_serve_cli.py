@@ -96,6 +96,27 @@ def test_a_signal_stops_the_server_and_ends_every_environment(signum):
     assert payload["tmp"] != "/tmp" and not Path(payload["tmp"]).exists()
 
 
+def test_each_function_has_its_own_settings_over_the_shared_ones():
+    own = f'api={ECHO}:app.handler,memory=512,timeout=10,"env.TAGS=a,b",region=eu-west-3'
+    args = ["--memory", "256", "--env", "STAGE=dev", "--function", own]
+    with serve_process(*args, "--function", f"plain={ECHO}:app.handler") as (process, url, _):
+        client = lambda_client(url)
+        api, plain = (client.get_function_configuration(FunctionName=n) for n in ("api", "plain"))
+        _, payload, _ = invoke(client, "api")
+        process.send_signal(signal.SIGTERM)
+    assert (api["MemorySize"], api["Timeout"], plain["MemorySize"], plain["Timeout"]) == (
+        512,
+        10,
+        256,
+        3,
+    )
+    assert api["Environment"]["Variables"] == {"STAGE": "dev", "TAGS": "a,b"}
+    assert plain["Environment"]["Variables"] == {"STAGE": "dev"}
+    assert api["FunctionArn"].startswith("arn:aws:lambda:eu-west-3:")
+    assert api["Runtime"] == f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    assert payload["memory_mb"] == "512" and 9_000 < payload["remaining_ms"] <= 10_000
+
+
 def test_requests_are_reported_on_stderr(tmp_path):
     with serve_process("--function", f"hello={ECHO}:app.handler") as (process, url, lines):
         invoke(lambda_client(url), "hello")
@@ -178,7 +199,25 @@ def test_malformed_requests_get_aws_shaped_errors(method, path, body, headers, e
     [
         (["--function", "nonsense"], "expected NAME=TARGET:module.handler"),
         (["--function", "bad name=x:app.handler"], "the name must be 1 to 64 letters"),
-        (["--function", f"echo={ECHO}:handler"], "the handler must look like module.function"),
+        (["--function", f"echo={ECHO}:handler"], 'handler: expected a handler like "app.handler"'),
+        (
+            ["--function", f"echo={ECHO}:app.handler,memroy=512"],
+            "memroy: unknown key; did you mean 'memory'?",
+        ),
+        (
+            ["--function", f"echo={ECHO}:app.handler,memory=64"],
+            "memory: expected a memory size in MB, a whole number from 128 to 10240",
+        ),
+        (
+            ["--function", f"echo={ECHO}:app.handler,env.AWS_REGION=x"],
+            "env.AWS_REGION: expected a variable Lambda lets a function set; AWS_REGION is",
+        ),
+        (["--function", f"echo={ECHO}:app.handler,arch=arm64"], "arch: unknown key; known keys"),
+        (["--function", f"echo={ECHO}:app.handler,memory"], "memory: expected key=value"),
+        (
+            ["--function", f"e={ECHO}:app.handler,runtime=python3.99"],
+            "runtime: expected one of Lambda's Python runtimes: python3.9,",
+        ),
         (["--function", "echo=/no/such/dir:app.handler"], "/no/such/dir: no such file or folder"),
         (
             ["--function", f"a={ECHO}:app.handler", "--function", f"a={ECHO}:app.handler"],

@@ -1,7 +1,6 @@
 """`coldprof bench` and `coldprof invoke`: cold against warm, measured locally like Lambda does."""
 
 from coldprof.bench.cost import CostEstimate, billed_duration_ms, estimate_cost
-from coldprof.bench.function import FunctionConfig
 from coldprof.bench.invoke import InvokeOutcome, invoke_once, lambda_log
 from coldprof.bench.report_line import ReportLine, format_report_line, parse_reports
 from coldprof.bench.result import BenchResult
@@ -11,7 +10,6 @@ __all__ = [
     "BenchOptions",
     "BenchResult",
     "CostEstimate",
-    "FunctionConfig",
     "InvokeOutcome",
     "ReportLine",
     "bench",

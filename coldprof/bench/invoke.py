@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from coldprof.bench.driver import request_id
-from coldprof.bench.function import FunctionConfig, environment_spec
 from coldprof.bench.report_line import ReportLine, format_report_line, local_report
-from coldprof.sandbox import Environment, InitResult, interpreter_info
+from coldprof.function import FunctionConfig, environment_spec, prepare
+from coldprof.sandbox import Environment, InitResult
 
 
 @dataclass(frozen=True)
@@ -27,30 +25,28 @@ class InvokeOutcome:
     report: ReportLine
 
 
-def _init_failed(rid: str, init: InitResult, config: FunctionConfig) -> InvokeOutcome:
+def _init_failed(rid: str, init: InitResult, function: FunctionConfig) -> InvokeOutcome:
     report = local_report(
-        rid, 0.0, config.memory_mb, init.max_rss_mb, init.init_ms, error_type=init.error.type
+        rid, 0.0, function.memory_mb, init.max_rss_mb, init.init_ms, error_type=init.error.type
     )
     payload = {**init.error.payload(), "requestId": rid}
     return InvokeOutcome(False, rid, payload, init.error.type, init.log, "", report)
 
 
-def invoke_once(target: Path, handler: str, event: Any, config: FunctionConfig) -> InvokeOutcome:
-    """Start a new environment for the handler and invoke it once with the event."""
-    config = dataclasses.replace(config, python=interpreter_info(config.python).executable)
+def invoke_once(function: FunctionConfig, event: Any) -> InvokeOutcome:
+    """Start a new environment for the function and invoke it once with the event."""
     rid = request_id()
     with ExitStack() as stack:
-        environment = stack.enter_context(
-            Environment(environment_spec(target, handler, config, stack))
-        )
+        spec = environment_spec(prepare(stack, function))
+        environment = stack.enter_context(Environment(spec))
         init = environment.start()
         if not init.ok:
-            return _init_failed(rid, init, config)
+            return _init_failed(rid, init, function)
         result = environment.invoke(event, rid)
     error_type = result.error.type if result.error else None
     memory_mb = max(init.max_rss_mb, result.max_rss_mb)
     report = local_report(
-        rid, result.duration_ms, config.memory_mb, memory_mb, init.init_ms, error_type
+        rid, result.duration_ms, function.memory_mb, memory_mb, init.init_ms, error_type
     )
     return InvokeOutcome(result.ok, rid, result.response, error_type, init.log, result.log, report)
 

@@ -11,28 +11,25 @@ from typing import Any
 from coldprof.bench.compare import compare
 from coldprof.bench.cost import CostEstimate, billed_duration_ms, estimate_cost
 from coldprof.bench.driver import Measured, Observer, Plan, measure
-from coldprof.bench.function import FunctionConfig, environment_spec
 from coldprof.bench.quality import run_warnings
 from coldprof.bench.result import BenchResult, ColdStats, Comparison, Sample, WarmStats
 from coldprof.errors import UsageError
-from coldprof.sandbox import interpreter_info
-from coldprof.sandbox.interpreter import InterpreterInfo
+from coldprof.function import FunctionConfig, environment_spec, prepare
+from coldprof.sandbox import InterpreterInfo
 from coldprof.stats import summarize
 
 COMPARED_PHASES = {"cold start": "total_ms", "warm invocation": "invoke_ms"}
 MAX_INVOCATIONS = 1_000_000  # per run: every raw sample is kept in memory
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BenchOptions:
-    """What every run of one `coldprof bench` shares."""
+    """How one `coldprof bench` measures: the event, the samples, the cost's cold share."""
 
-    function: FunctionConfig = field(default_factory=FunctionConfig)
     event: Any = field(default_factory=dict)
     cold: int = 10
     warm: int = 10
     warmup: int = 1
-    arch: str = "x86_64"
     cold_share: float = 0.01
 
 
@@ -48,7 +45,9 @@ def _values(samples: tuple[Sample, ...], name: str) -> list[float]:
     return values
 
 
-def _cost(samples: tuple[Sample, ...], options: BenchOptions) -> CostEstimate:
+def _cost(
+    samples: tuple[Sample, ...], function: FunctionConfig, options: BenchOptions
+) -> CostEstimate:
     cold_billed = [
         billed_duration_ms(s.first_invoke_ms, s.init_ms) for s in samples if s.total_ms is not None
     ]
@@ -56,17 +55,16 @@ def _cost(samples: tuple[Sample, ...], options: BenchOptions) -> CostEstimate:
     return estimate_cost(
         cold_billed,
         warm_billed,
-        options.function.memory_mb,
-        options.arch,
-        options.function.region,
+        function.memory_mb,
+        function.arch,
+        function.region,
         options.cold_share,
     )
 
 
 def assemble(
     label: str,
-    target: Path,
-    handler: str,
+    function: FunctionConfig,
     options: BenchOptions,
     python: InterpreterInfo,
     measured: Measured,
@@ -83,19 +81,19 @@ def assemble(
         round_trip_ms=summarize(_values(samples, "round_trip_ms")),
     )
     memory = [s.max_memory_used_mb for s in samples if s.max_memory_used_mb is not None]
-    cost = _cost(samples, options)
+    cost = _cost(samples, function, options)
     plan = Plan(options.cold, options.warm, options.warmup)
     return BenchResult(
         label=label,
-        target=str(target),
-        handler=handler,
-        layers=tuple(str(layer) for layer in options.function.layers),
+        target=str(function.target),
+        handler=str(function.handler),
+        layers=tuple(str(layer) for layer in function.layers),
         python=python.executable,
         python_version=f"{python.version[0]}.{python.version[1]}",
-        memory_mb=options.function.memory_mb,
-        timeout_s=options.function.timeout_s,
-        arch=options.arch,
-        region=options.function.region,
+        memory_mb=function.memory_mb,
+        timeout_s=function.timeout_s,
+        arch=function.arch,
+        region=function.region,
         cold_samples=options.cold,
         warm_per_environment=options.warm,
         warmup=options.warmup,
@@ -113,16 +111,14 @@ def assemble(
 
 
 def bench_one(
-    target: Path, handler: str, label: str, options: BenchOptions, observer: Observer | None
+    function: FunctionConfig, label: str, options: BenchOptions, observer: Observer | None
 ) -> BenchResult:
-    """Measure one target and handler."""
-    info = interpreter_info(options.function.python)
+    """Measure one function (resolved: its interpreter found)."""
     plan = Plan(options.cold, options.warm, options.warmup)
-    function = dataclasses.replace(options.function, python=info.executable)
     with ExitStack() as stack:
-        spec = environment_spec(target, handler, function, stack)
+        spec = environment_spec(prepare(stack, function))
         measured = measure(spec, options.event, plan, label, observer)
-    return assemble(label, target, handler, options, info, measured)
+    return assemble(label, function, options, function.interpreter(), measured)
 
 
 def run_labels(runs: list[tuple[Path, str]]) -> list[str]:
@@ -151,28 +147,30 @@ def comparisons(first: BenchResult, other: BenchResult) -> list[Comparison]:
 
 
 def bench(
-    target: Path,
-    handler: str,
-    options: BenchOptions,
+    function: FunctionConfig,
+    options: BenchOptions | None = None,
     compare_targets: tuple[Path, ...] = (),
     compare_handlers: tuple[str, ...] = (),
     observer: Observer | None = None,
 ) -> BenchResult:
-    """Cold against warm for a handler, and for each target or handler it is compared with."""
+    """Cold against warm for a function, and for each target or handler it is compared with."""
+    options = options or BenchOptions()
     if options.cold * (1 + options.warm) > MAX_INVOCATIONS:
         raise UsageError(
             f"--cold {options.cold} --warm {options.warm} asks for more than "
             f"{MAX_INVOCATIONS:,} invocations per run; lower one of them"
         )
-    for path in (target, *compare_targets, *options.function.layers):
+    for path in (function.target, *compare_targets, *function.layers):
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
-    runs = [(target, handler)]
-    runs += [(other, handler) for other in compare_targets]
-    runs += [(target, other) for other in compare_handlers]
+    function = function.resolved()
+    runs = [function]
+    runs += [dataclasses.replace(function, target=other) for other in compare_targets]
+    runs += [dataclasses.replace(function, handler=other) for other in compare_handlers]
+    labels = run_labels([(run.target, str(run.handler)) for run in runs])
     results: list[BenchResult] = []
-    for (run_target, run_handler), label in zip(runs, run_labels(runs), strict=True):
-        results.append(bench_one(run_target, run_handler, label, options, observer))
+    for run, label in zip(runs, labels, strict=True):
+        results.append(bench_one(run, label, options, observer))
         if results[-1].interrupted:
             break
     first, *others = results

@@ -82,17 +82,18 @@ def _baseline_to_compare(config: Config, update_baseline: bool) -> Baseline | No
 
 
 def _analysed(config: Config) -> tuple[Path, ...]:
-    return (config.target, *config.layers)
+    return (config.function.target, *config.function.layers)
 
 
 def _measure(config: Config, observer: Observer | None) -> tuple[AnalyzeResult, InitTiming]:
+    function = config.function
     if observer is not None:
-        observer(f"analysing {config.target}")
-    runtime = runtime_named(config.runtime) if config.runtime else None
-    analysis = analyze(config.target, config.layers, runtime, config.arch)
-    if config.handler is None or config.budget.init_ms is None:
+        observer(f"analysing {function.target}")
+    runtime = runtime_named(function.runtime_name())
+    analysis = analyze(function.target, function.layers, runtime, function.arch)
+    if function.handler is None or config.budget.init_ms is None:
         return analysis, InitTiming(None, None)
-    return analysis, time_init(config, observer)
+    return analysis, time_init(function, config.runs, observer)
 
 
 def _measurements(analysis: AnalyzeResult, timing: InitTiming) -> Measurements:

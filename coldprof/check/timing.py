@@ -6,7 +6,8 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from coldprof.config import Config
+from coldprof.function import FunctionConfig, environment_spec, prepare
+from coldprof.sandbox import Environment
 from coldprof.stats import Stats, summarize
 
 Observer = Callable[[str], None]
@@ -20,23 +21,14 @@ class InitTiming:
     error: str | None  # "Runtime.ImportModuleError: Unable to import module 'app': ..."
 
 
-def time_init(config: Config, observer: Observer | None = None) -> InitTiming:
+def time_init(function: FunctionConfig, runs: int, observer: Observer | None = None) -> InitTiming:
     """Init (spawn to handler ready) in a warm-up run and then `runs` fresh environments."""
-    from coldprof.sandbox import Environment, EnvironmentSpec, materialize_all
-
     samples: list[float] = []
     with ExitStack() as stack:
-        task_root, layers = materialize_all(stack, config.target, config.layers)
-        spec = EnvironmentSpec(
-            task_root=task_root,
-            handler=str(config.handler),
-            layers=layers,
-            python=config.python,
-            runtime=config.runtime,
-        )
-        for run in range(config.runs + 1):
+        spec = environment_spec(prepare(stack, function))
+        for run in range(runs + 1):
             if observer is not None:
-                observer(f"timing init: run {run} of {config.runs}" if run else "warming up")
+                observer(f"timing init: run {run} of {runs}" if run else "warming up")
             with Environment(spec) as environment:
                 result = environment.start()
             if not result.ok:

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,10 +16,11 @@ from coldprof.bench.event import load_event
 from coldprof.bench.result import BenchResult
 from coldprof.bench.run import BenchOptions, bench
 from coldprof.cli.common import emit, handle_errors, output_options
-from coldprof.cli.invoke import function_config, function_options
+from coldprof.cli.function import RUN_KEYS, function_options
+from coldprof.cli.invoke import event_option
 from coldprof.errors import EXIT_FAILED
+from coldprof.function import FunctionConfig
 
-ARCHES = ("x86_64", "arm64")
 EXIT_INTERRUPTED = 130
 
 
@@ -62,8 +64,8 @@ def exit_status(result: BenchResult) -> tuple[int, str]:
 
 
 @click.command("bench")
-@click.argument("target", type=click.Path(path_type=Path))
-@function_options
+@function_options(*RUN_KEYS, "arch", required=("handler",))
+@event_option
 @click.option(
     "--cold",
     default=10,
@@ -84,13 +86,6 @@ def exit_status(result: BenchResult) -> tuple[int, str]:
     show_default=True,
     type=click.IntRange(0, 1000),
     help="Cold samples run first and not recorded.",
-)
-@click.option(
-    "--arch",
-    type=click.Choice(ARCHES),
-    default="x86_64",
-    show_default=True,
-    help="Architecture whose prices the cost uses (the handler runs on this machine's).",
 )
 @click.option(
     "--cold-share",
@@ -115,21 +110,11 @@ def exit_status(result: BenchResult) -> tuple[int, str]:
 @output_options(["table", "json", "csv", "markdown"])
 @handle_errors
 def bench_command(
-    target: Path,
-    handler: str,
+    settings: dict[str, Any],
     event: str | None,
-    layers: tuple[Path, ...],
-    python: str | None,
-    runtime: str | None,
-    runtime_sdk: Path | None,
-    env: dict[str, str],
-    memory_mb: int,
-    timeout_s: float,
-    region: str,
     cold: int,
     warm: int,
     warmup: int,
-    arch: str,
     cold_share: float,
     compare_targets: tuple[Path, ...],
     compare_handlers: tuple[str, ...],
@@ -156,19 +141,12 @@ def bench_command(
     Exit status 1 when any sample failed (the result is still printed and written).
     """
     options = BenchOptions(
-        function=function_config(
-            layers, python, runtime, runtime_sdk, env, memory_mb, timeout_s, region
-        ),
-        event=load_event(event),
-        cold=cold,
-        warm=warm,
-        warmup=warmup,
-        arch=arch,
-        cold_share=cold_share,
+        event=load_event(event), cold=cold, warm=warm, warmup=warmup, cold_share=cold_share
     )
+    function = FunctionConfig(**settings)
     runs = 1 + len(compare_targets) + len(compare_handlers)
     with sigterm_as_ctrl_c(), progress_observer(runs * (cold + warmup)) as observer:
-        result = bench(target, handler, options, compare_targets, compare_handlers, observer)
+        result = bench(function, options, compare_targets, compare_handlers, observer)
     emit(result, fmt, output)
     status, why = exit_status(result)
     if status:

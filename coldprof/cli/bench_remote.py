@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from coldprof.bench.event import load_event
-from coldprof.bench.remote import RemoteBenchResult, RemoteOptions, bench_remote
 from coldprof.cli.bench import exit_status, progress_observer
 from coldprof.cli.common import emit, handle_errors, output_options
 from coldprof.data import lambda_facts
 from coldprof.errors import EXIT_FAILED
+
+if TYPE_CHECKING:
+    from coldprof.bench.remote import RemoteBenchResult
 
 FUNCTION_NAME_OPTION = "--function-name"
 
@@ -135,6 +137,8 @@ def bench_remote_command(
       coldprof bench --function-name my-api --concurrency 5 --cold 25 --profile staging
       coldprof bench --function-name hello --endpoint-url http://127.0.0.1:9001
     """
+    from coldprof.bench.remote import RemoteOptions, bench_remote  # boto3: only when used
+
     options = RemoteOptions(
         function_name=function_name,
         region=region,

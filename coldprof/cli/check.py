@@ -5,13 +5,20 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
 from coldprof.check.run import check as run_check
 from coldprof.cli.common import emit, handle_errors, output_options
+from coldprof.cli.function import function_options
 from coldprof.config import MAX_RUNS, load_config
 from coldprof.errors import EXIT_FAILED, EXIT_OK
+from coldprof.function import with_settings
+
+# The settings the command line may override; the package itself (target, handler, layers)
+# is what [tool.coldprof] describes.
+OVERRIDES = ("python", "runtime", "arch", "runtime_sdk", "env", "memory", "timeout", "region")
 
 
 def _progress(message: str) -> None:
@@ -38,21 +45,26 @@ def _progress(message: str) -> None:
     help="Write the baseline file with this run's sizes and init median instead of "
     "comparing growth against it.",
 )
+@function_options(*OVERRIDES)
 @output_options(["table", "json", "github", "junit", "markdown"])
 @handle_errors
 def check(
     config_path: Path,
     runs: int | None,
     update_baseline: bool,
+    settings: dict[str, Any],
     fmt: str | None,
     output: Path | None,
 ) -> None:
     """Fail CI when the package or its cold start goes over budget.
 
-    Reads [tool.coldprof] from pyproject.toml (see docs/check.md): the target, and the
-    budgets: zipped, unzipped, init_ms, forbid, max_distribution, require_valid_bytecode,
-    allow_incompatible_extensions, baseline and max_growth. Sizes are "50 MiB" (2^20 bytes),
-    "50 MB" (10^6 bytes) or whole bytes. init_ms compares the median of fresh runs.
+    Reads [tool.coldprof] from pyproject.toml (see docs/check.md): the function (target,
+    handler, layers, runtime, python, runtime_sdk, env, memory, timeout, ...; Lambda's
+    defaults where unset), and the budgets: zipped, unzipped, init_ms, forbid,
+    max_distribution, require_valid_bytecode, allow_incompatible_extensions, baseline and
+    max_growth. Sizes are "50 MiB" (2^20 bytes), "50 MB" (10^6 bytes) or whole bytes. init_ms
+    compares the median of fresh runs. An option given here overrides the file's key
+    (--env adds to its env).
 
     \b
     Exit status: 0 within budget, 1 over budget, 2 configuration or usage error.
@@ -64,8 +76,10 @@ def check(
       coldprof check --format junit --output reports/check.xml
       coldprof check --config service/pyproject.toml --runs 10
       coldprof check --update-baseline                 # accept today's sizes as the baseline
+      coldprof check --runtime python3.12 --memory 256 # another runtime and memory size
     """
     config = load_config(config_path)
+    config = replace(config, function=with_settings(config.function, settings))
     if runs is not None:
         config = replace(config, runs=runs)
     observer = _progress if sys.stderr.isatty() else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,47 +16,6 @@ from coldprof.report import format_for as report_format_for
 from coldprof.report import write_result_report
 
 REPORT_KEY = "coldprof.report"
-
-
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Lambda refuses these as function environment variables: the runtime sets them.
-RESERVED_ENV = frozenset(
-    {
-        "_HANDLER",
-        "_X_AMZN_TRACE_ID",
-        "AWS_DEFAULT_REGION",
-        "AWS_REGION",
-        "AWS_EXECUTION_ENV",
-        "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "AWS_LAMBDA_INITIALIZATION_TYPE",
-        "AWS_LAMBDA_LOG_GROUP_NAME",
-        "AWS_LAMBDA_LOG_STREAM_NAME",
-        "AWS_ACCESS_KEY",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_LAMBDA_RUNTIME_API",
-        "LAMBDA_TASK_ROOT",
-        "LAMBDA_RUNTIME_DIR",
-    }
-)
-
-
-def parse_env(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict:
-    """--env K=V pairs as a dict; a malformed name or a name Lambda reserves is a usage error."""
-    env = {}
-    for item in values:
-        name, equals, value = item.partition("=")
-        if not equals or not ENV_NAME.fullmatch(name):
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE with a valid variable name")
-        if name in RESERVED_ENV:
-            raise click.BadParameter(f"{name} is reserved: Lambda sets it, a function cannot")
-        if "\0" in value:
-            raise click.BadParameter(f"the value of {name} contains a NUL character")
-        env[name] = value
-    return env
 
 
 layer_option = click.option(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from coldprof.cli.common import emit, handle_errors, layer_option, output_options, parse_env
+from coldprof.cli.common import emit, handle_errors, output_options
+from coldprof.cli.function import RUN_KEYS, function_options
 from coldprof.errors import EXIT_FAILED, UsageError
+from coldprof.function import FunctionConfig
 from coldprof.imports.flamegraph import flamegraph
 from coldprof.imports.profile import profile_imports
 from coldprof.imports.result import ImportsResult
@@ -21,45 +24,13 @@ def progress(done: int, total: int) -> None:
 
 
 @click.command()
-@click.argument("target", type=click.Path(path_type=Path))
-@click.option("--handler", required=True, help="The function's handler, e.g. app.handler.")
-@layer_option
-@click.option("--python", help="Interpreter to run the handler (default: this one).")
-@click.option("--runtime", help="Lambda runtime, e.g. python3.12: must match --python's version.")
-@click.option(
-    "--runtime-sdk",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder with the SDK the runtime provides (boto3, ...), after the layers on sys.path.",
-)
-@click.option(
-    "--env",
-    "env",
-    multiple=True,
-    callback=parse_env,
-    help="NAME=VALUE for the handler (repeatable).",
-)
+@function_options(*RUN_KEYS, required=("handler",))
 @click.option(
     "--repeat",
     default=5,
     show_default=True,
     type=click.IntRange(1, 1000),
     help="Fresh processes per kind of run.",
-)
-@click.option(
-    "--timeout",
-    "timeout_s",
-    default=30.0,
-    show_default=True,
-    type=click.FloatRange(0, 900, min_open=True),
-    help="Seconds an init may take before it is killed.",
-)
-@click.option(
-    "--memory",
-    "memory_mb",
-    default=3008,
-    show_default=True,
-    type=click.IntRange(128, 10240),
-    help="Memory size in MB: resident memory above it is an out-of-memory error.",
 )
 @click.option(
     "--top",
@@ -84,16 +55,8 @@ def progress(done: int, total: int) -> None:
 @output_options(["table", "json", "markdown"])
 @handle_errors
 def imports(
-    target: Path,
-    handler: str,
-    layers: tuple[Path, ...],
-    python: str | None,
-    runtime: str | None,
-    runtime_sdk: Path | None,
-    env: dict[str, str],
+    settings: dict[str, Any],
     repeat: int,
-    timeout_s: float,
-    memory_mb: int,
     top: int,
     min_ms: float,
     flamegraph_file: Path | None,
@@ -105,29 +68,23 @@ def imports(
     TARGET is the function's folder or deployment .zip; it is never modified. Each run is a
     fresh child interpreter set up like a Lambda execution environment: runs without
     -X importtime give the init time, runs with it the import tree, runs with a warmed
-    bytecode cache outside the package what shipping valid .pyc files would save.
+    bytecode cache outside the package what shipping valid .pyc files would save. The
+    function gets Lambda's defaults, as on invoke and bench: 128 MB, and init may take
+    Lambda's own 10 s (or --timeout when longer).
 
     \b
     Examples:
       coldprof imports build/ --handler app.handler
       coldprof imports function.zip --handler app.handler --layer layer.zip --repeat 10
-      coldprof imports build/ --handler app.handler --python python3.12 --runtime python3.12
+      coldprof imports build/ --handler app.handler --runtime python3.12 --memory 512
       coldprof imports build/ --handler app.handler --flamegraph init.speedscope.json
       coldprof imports build/ --handler app.handler --format json --output imports.json
 
     Exit status 1 when the handler fails to initialise (the JSON document is still written).
     """
     result = profile_imports(
-        target,
-        handler,
-        layers=layers,
-        python=python,
-        runtime=runtime,
-        runtime_sdk=runtime_sdk,
-        env=env,
+        FunctionConfig(**settings),
         repeat=repeat,
-        timeout_s=timeout_s,
-        memory_mb=memory_mb,
         observer=progress if sys.stderr.isatty() else None,
     )
     result = dataclasses.replace(result, top=top, min_ms=min_ms)

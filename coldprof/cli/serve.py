@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import signal
 from types import FrameType
+from typing import Any
 
 import click
 
 from coldprof.cli.common import handle_errors
-from coldprof.serve import parse_function
+from coldprof.cli.function import function_options
+from coldprof.serve import SERVE_KEYS, parse_function
 from coldprof.serve import serve as run_server
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -34,8 +36,9 @@ def _say(message: str) -> None:
     "functions",
     multiple=True,
     required=True,
-    metavar="NAME=TARGET:module.handler",
-    help="A function to serve: its name, its folder or .zip, its handler; repeatable.",
+    metavar="NAME=TARGET:module.handler[,key=value...]",
+    help="A function to serve: its name, its folder or .zip, its handler, then its own "
+    f"settings ({', '.join(SERVE_KEYS)}; env.NAME=VALUE); repeatable.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -60,23 +63,7 @@ def _say(message: str) -> None:
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds an environment may stay idle before it is ended.",
 )
-@click.option(
-    "--memory",
-    "memory_mb",
-    default=128,
-    show_default=True,
-    type=click.IntRange(128, 10240),
-    help="MemorySize of every function at start (MB); enforced on resident memory.",
-)
-@click.option(
-    "--timeout",
-    "timeout_s",
-    default=3,
-    show_default=True,
-    type=click.IntRange(1, 900),
-    help="Timeout of every function at start (seconds).",
-)
-@click.option("--region", default="us-east-1", show_default=True, help="Region in the ARNs.")
+@function_options(*SERVE_KEYS)
 @click.option("--quiet", is_flag=True, help="Print nothing per request.")
 @handle_errors
 def serve(
@@ -85,9 +72,7 @@ def serve(
     port: int,
     max_environments: int,
     idle_timeout_s: float,
-    memory_mb: int,
-    timeout_s: int,
-    region: str,
+    settings: dict[str, Any],
     quiet: bool,
 ) -> None:
     """A local Lambda Invoke API endpoint: boto3 and the AWS CLI work against it unchanged.
@@ -96,28 +81,33 @@ def serve(
     (UpdateFunctionConfiguration) ends them, so the next invocation is a cold start.
     Stop with Ctrl-C or SIGTERM: every environment is ended.
 
+    Every function gets Lambda's defaults (128 MB, 3 s), then the settings given as options
+    (--memory, --env, ...: for every function), then its own after its handler, with the
+    keys of [tool.coldprof]: --function api=build/:app.handler,memory=512,env.STAGE=dev.
+    A value holding a comma is quoted, as in CSV: 'api=build/:app.handler,"env.TAGS=a,b"'.
+
     \b
     Examples:
       coldprof serve --function hello=build/:app.handler
       coldprof serve --function api=function.zip:api.main.handler --port 3001
+      coldprof serve --function api=build/:app.handler,memory=512,timeout=10,env.STAGE=dev
+      coldprof serve --runtime python3.12 --function a=a/:app.handler --function b=b/:app.main
       aws lambda invoke --endpoint-url http://127.0.0.1:9001 --function-name hello out.json
       coldprof bench --function-name hello --endpoint-url http://127.0.0.1:9001
     """
-    specs = [parse_function(text) for text in functions]
+    served = [parse_function(text, settings) for text in functions]
     previous = {signum: signal.signal(signum, _stop) for signum in STOP_SIGNALS}
     try:
         with run_server(
-            specs,
+            served,
             host=host,
             port=port,
             max_environments=max_environments,
             idle_timeout_s=idle_timeout_s,
-            memory_mb=memory_mb,
-            timeout_s=timeout_s,
-            region=region,
+            region=settings.get("region"),
             observer=None if quiet else _say,
         ) as server:
-            names = ", ".join(spec.name for spec in specs)
+            names = ", ".join(function.function_name for function in served)
             _say(f"serving {names} on {server.url} (Ctrl-C to stop)")
             server.serve_forever()
     except _Stop as stop:

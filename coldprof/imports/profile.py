@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from coldprof.errors import UsageError
+from coldprof.function import FunctionConfig, environment_spec, prepare
 from coldprof.imports.attribution import (
     Attributor,
     Origin,
@@ -33,16 +34,7 @@ from coldprof.imports.attribution import (
 from coldprof.imports.parser import parse_rows
 from coldprof.imports.result import DistributionRow, ErrorRecord, ImportsResult, ModuleRow
 from coldprof.imports.tree import Key, Node, build_forest, find_module, median_tree, walk
-from coldprof.sandbox import (
-    Environment,
-    EnvironmentSpec,
-    ErrorInfo,
-    InitResult,
-    bare_start_ms,
-    check_runtime,
-    interpreter_info,
-    materialize_all,
-)
+from coldprof.sandbox import Environment, EnvironmentSpec, ErrorInfo, InitResult, bare_start_ms
 from coldprof.stats import summarize
 
 Observer = Callable[[int, int], None]  # (runs done, runs in all)
@@ -75,11 +67,14 @@ def start_once(spec: EnvironmentSpec) -> InitResult:
         return environment.start()
 
 
-def measure(spec: EnvironmentSpec, cache_dir: Path, repeat: int, observer: Observer | None) -> Runs:
+def measure(
+    function: FunctionConfig, cache_dir: Path, repeat: int, observer: Observer | None
+) -> Runs:
     """A warm-up run filling the bytecode cache, then `repeat` rounds of the four variants."""
     report = observer or (lambda done, total: None)
     total = 1 + repeat * len(VARIANTS)
     runs: dict[str, list[InitResult]] = {variant: [] for variant in VARIANTS}
+    spec = environment_spec(function)
     warm_up = start_once(replace(spec, pycache_prefix=cache_dir))
     report(1, total)
     if not warm_up.ok:
@@ -197,39 +192,12 @@ def error_record(error: ErrorInfo | None) -> ErrorRecord | None:
     return ErrorRecord(error.type, error.message, tuple(error.stack_trace))
 
 
-@dataclass(frozen=True)
-class Request:
-    """What the user asked to profile, and how."""
-
-    target: Path
-    handler: str
-    layers: tuple[Path, ...]
-    python: str | None
-    runtime: str | None
-    runtime_sdk: Path | None
-    env: Mapping[str, str]
-    repeat: int
-    timeout_s: float
-    memory_mb: int
-
-
-def run_all(request: Request, observer: Observer | None) -> Runs:
+def run_all(function: FunctionConfig, repeat: int, observer: Observer | None) -> Runs:
     """All the runs, in children whose task root and layers are safe, read-only copies of zips."""
     with ExitStack() as stack:
-        task_root, layers = materialize_all(stack, request.target, request.layers)
-        spec = EnvironmentSpec(
-            task_root=task_root,
-            handler=request.handler,
-            layers=layers,
-            python=request.python,
-            runtime=request.runtime,
-            runtime_sdk=request.runtime_sdk,
-            env=request.env,
-            memory_mb=request.memory_mb,
-            timeout_s=request.timeout_s,
-        )
+        prepared = prepare(stack, function)
         cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="coldprof-")))
-        return measure(spec, cache_dir, request.repeat, observer)
+        return measure(prepared, cache_dir, repeat, observer)
 
 
 def profile_notes(runs: Runs, module: str, trees: Sequence[Node | None]) -> tuple[str, ...]:
@@ -249,7 +217,8 @@ def profile_notes(runs: Runs, module: str, trees: Sequence[Node | None]) -> tupl
 
 
 def build_result(
-    request: Request,
+    function: FunctionConfig,
+    repeat: int,
     python: str,
     python_version: str,
     runs: Runs,
@@ -258,7 +227,7 @@ def build_result(
     bare_ms: Sequence[float],
 ) -> ImportsResult:
     """The result record from the runs."""
-    module = handler_module(request.handler)
+    module = handler_module(str(function.handler))
     ok = {variant: [r for r in results if r.ok] for variant, results in runs.by_variant.items()}
     trees = handler_roots(ok["profile"], module)
     found = [root for root in trees if root is not None]
@@ -271,12 +240,12 @@ def build_result(
     init_median = init.median if init else None
     all_runs = [r for results in runs.by_variant.values() for r in results]
     return ImportsResult(
-        target=str(request.target),
-        handler=request.handler,
-        layers=tuple(str(layer) for layer in request.layers),
+        target=str(function.target),
+        handler=str(function.handler),
+        layers=tuple(str(layer) for layer in function.layers),
         python=python,
         python_version=python_version,
-        repeat=request.repeat,
+        repeat=repeat,
         init_ms=init,
         import_ms=imports,
         bare_start_ms=summarize(list(bare_ms)),
@@ -292,44 +261,24 @@ def build_result(
 
 
 def profile_imports(
-    target: Path,
-    handler: str,
-    *,
-    layers: Sequence[Path] = (),
-    python: str | None = None,
-    runtime: str | None = None,
-    runtime_sdk: Path | None = None,
-    env: Mapping[str, str] | None = None,
-    repeat: int = 5,
-    timeout_s: float = 30.0,
-    memory_mb: int = 3008,
-    observer: Observer | None = None,
+    function: FunctionConfig, *, repeat: int = 5, observer: Observer | None = None
 ) -> ImportsResult:
     """Where a handler's init phase goes: init time, import tree, costs per distribution."""
     if repeat < 1:
         raise UsageError(f"--repeat must be at least 1, not {repeat}")
-    request = Request(
-        Path(target),
-        handler,
-        tuple(Path(p) for p in layers),
-        python,
-        runtime,
-        None if runtime_sdk is None else Path(runtime_sdk),
-        dict(env or {}),
-        repeat,
-        timeout_s,
-        memory_mb,
+    function = function.resolved()
+    info = function.interpreter()
+    contexts = package_contexts(
+        function.target, function.layers, function.runtime_sdk, info.version
     )
-    info = interpreter_info(python)
-    check_runtime(info, runtime)
-    contexts = package_contexts(request.target, request.layers, request.runtime_sdk, info.version)
-    runs = run_all(request, observer)
-    bare_ms = bare_start_ms(python, repeat) if runs.error is None else []
+    runs = run_all(function, repeat, observer)
+    bare_ms = bare_start_ms(info.executable, repeat) if runs.error is None else []
     names = interpreter_module_names(info.executable)
     version = ".".join(map(str, info.version))
     return build_result(
-        request,
-        str(info.executable),
+        function,
+        repeat,
+        info.executable,
         version,
         runs,
         build_attributor(contexts, names),

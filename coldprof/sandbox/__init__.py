@@ -5,6 +5,7 @@ from coldprof.sandbox.interpreter import (
     InterpreterInfo,
     bare_start_ms,
     check_runtime,
+    find_interpreter,
     interpreter_info,
 )
 from coldprof.sandbox.materialize import materialize, materialize_all
@@ -19,6 +20,7 @@ __all__ = [
     "InvokeResult",
     "bare_start_ms",
     "check_runtime",
+    "find_interpreter",
     "interpreter_info",
     "materialize",
     "materialize_all",

@@ -16,12 +16,7 @@ from coldprof.data import lambda_facts
 from coldprof.errors import UsageError
 from coldprof.sandbox.capture import BoundedLog, ImportTimeSplitter
 from coldprof.sandbox.child import check_spec, child_argv, child_env
-from coldprof.sandbox.interpreter import (
-    InterpreterInfo,
-    check_runtime,
-    compiled_bootstrap,
-    interpreter_info,
-)
+from coldprof.sandbox.interpreter import InterpreterInfo, compiled_bootstrap
 from coldprof.sandbox.memory import MemoryWatcher
 from coldprof.sandbox.process import ENDED, LINE, TIMEOUT, Child, ControlPipes, Reply
 from coldprof.sandbox.spec import EnvironmentSpec, ErrorInfo, InitResult, InvokeResult
@@ -62,20 +57,15 @@ class Environment:
         if self._child is not None:
             raise RuntimeError("Environment.start() may be called once")
         spec = self.spec
-        info = interpreter_info(spec.python)
-        check_runtime(info, spec.runtime)
+        info = spec.interpreter
         check_spec(spec)
         bootstrap = compiled_bootstrap(info.executable)
         child = self._child = self._spawn(info, len(bootstrap))
         self._watcher = MemoryWatcher(child.pid, spec.memory_mb, child.kill_group)
         child.on_tick = self._watcher.sample
-        deadline_ns = child.spawn_ns + _ns(self._init_limit_s())
+        deadline_ns = child.spawn_ns + _ns(spec.init_timeout_s)
         reply = child.exchange(bootstrap, deadline_ns, self._max_reply_bytes)
         return self._init_result(reply)
-
-    def _init_limit_s(self) -> float:
-        """How long init may take: its own limit when given, else the invocation timeout."""
-        return self.spec.init_timeout_s or self.spec.timeout_s
 
     def _spawn(self, info: InterpreterInfo, bootstrap_bytes: int) -> Child:
         """Start the child: the bootstrap loader, Lambda's variables, its own /tmp."""
@@ -202,7 +192,7 @@ class Environment:
         self._stderr.flush()
         self.ended = True
         if reply.kind == TIMEOUT:
-            limit_s = self.spec.timeout_s if self._ready else self._init_limit_s()
+            limit_s = self.spec.timeout_s if self._ready else self.spec.init_timeout_s
             return ErrorInfo("Sandbox.Timedout", f"Task timed out after {limit_s:.2f} seconds")
         if self._watcher.exceeded_mb is not None:
             return _out_of_memory(self._watcher.exceeded_mb, self.spec.memory_mb)

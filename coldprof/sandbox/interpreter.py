@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,7 @@ COMPILE = (  # prints the bootstrap's code object, marshalled, as hex
     "sys.stdout.write(marshal.dumps(compile(source, sys.argv[1], 'exec')).hex())"
 )
 COMPILED_MAX_BYTES = 1024 * 1024
+FREE_THREADED = re.compile(r"freethreaded|\d+t(-|$)")  # uv's and pyenv's free-threaded builds
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class InterpreterInfo:
 
 def interpreter_info(python: str | None) -> InterpreterInfo:
     """The real executable and version of `python` (None: this interpreter), cached."""
-    if python is None:
+    if python is None or python == sys.executable:
         return InterpreterInfo(sys.executable, sys.version_info[:2])
     return _probe(python)
 
@@ -85,6 +88,66 @@ def _run(label: str, argv: list[str], keep_bytes: int = KEEP_BYTES) -> Completed
         return run_to_end(argv, os.environ, PROBE_TIMEOUT_S, keep_bytes)
     except OSError as error:
         raise UsageError(f"{label}: cannot run {argv[0]}: {error.strerror or error}") from None
+
+
+def find_interpreter(python: str | None, runtime: str | None) -> InterpreterInfo:
+    """The interpreter to run a function with: `python` (checked against `runtime`), else a
+    working one for `runtime` (this one, PATH, pyenv's, uv's), else the one running coldprof."""
+    if runtime is not None:
+        runtime_named(runtime)
+    if python is not None or runtime is None:
+        info = interpreter_info(python)
+        check_runtime(info, runtime)
+        return info
+    for candidate in _candidates(runtime):
+        try:
+            info = interpreter_info(candidate)
+        except UsageError:
+            continue  # a shim that does not resolve, a broken install: not an answer
+        if info.runtime == runtime:
+            return info
+    version = runtime.removeprefix("python")
+    raise UsageError(
+        f"--runtime {runtime}: no working Python {version} on PATH or among pyenv's and uv's "
+        f"installs; install one (uv python install {version}, or pyenv install {version}) "
+        "or pass --python"
+    )
+
+
+def _candidates(runtime: str) -> Iterator[str]:
+    """Interpreters that may be `runtime`, in the order they are tried."""
+    if interpreter_info(None).runtime == runtime:
+        yield sys.executable
+    on_path = shutil.which(runtime)
+    if on_path is not None:
+        yield on_path
+    for root in (_pyenv_versions(), _uv_pythons()):
+        yield from _newest_first(root.glob(f"*/bin/{runtime}"))
+
+
+def _pyenv_versions() -> Path:
+    """pyenv's versions folder ($PYENV_ROOT, else ~/.pyenv)."""
+    return Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+
+
+def _uv_pythons() -> Path:
+    """uv's managed Pythons ($UV_PYTHON_INSTALL_DIR, else $XDG_DATA_HOME/uv/python)."""
+    if os.environ.get("UV_PYTHON_INSTALL_DIR"):
+        return Path(os.environ["UV_PYTHON_INSTALL_DIR"])
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "uv" / "python"
+
+
+def _newest_first(executables: Iterator[Path]) -> list[str]:
+    """Executables by their install folder's version, newest first; free-threaded ones left out."""
+    found = [path for path in executables if not FREE_THREADED.search(path.parent.parent.name)]
+    return [str(path) for path in sorted(found, key=_folder_version, reverse=True)]
+
+
+def _folder_version(executable: Path) -> tuple[int, ...]:
+    """(3, 12, 4) from an install folder named 3.12.4 or cpython-3.12.4-linux-x86_64-gnu."""
+    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", executable.parent.parent.name)
+    return tuple(int(part) for part in match.groups(default="0")) if match else ()
 
 
 def check_runtime(info: InterpreterInfo, runtime: str | None) -> None:

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coldprof.sandbox.interpreter import InterpreterInfo
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, kw_only=True)
 class EnvironmentSpec:
-    """One Lambda-like execution environment: the function, its layers and its limits."""
+    """One Lambda-like execution environment: the function, its layers and its limits.
+
+    Built from the function's record by coldprof.function.environment_spec(), the one place
+    that knows Lambda's defaults; this spec has none of its own.
+    """
 
     task_root: Path  # the function's folder (a zip is first extracted by materialize())
     handler: str  # "module.function"; the module may be dotted: "pkg.app.handler"
-    layers: tuple[Path, ...] = ()  # layer folders, in the order Lambda extracts them
-    python: str | None = None  # interpreter; None: the one running coldprof
-    runtime: str | None = None  # "python3.11": must match the interpreter's version when given
-    runtime_sdk: Path | None = None  # folder with the SDK the runtime provides (boto3, ...)
-    env: Mapping[str, str] = field(default_factory=dict)  # extra variables (--env K=V)
-    memory_mb: int = 3008  # AWS_LAMBDA_FUNCTION_MEMORY_SIZE and the resident-memory limit
-    timeout_s: float = 30.0  # invocation timeout (invoke), and init's when init_timeout_s is None
-    init_timeout_s: float | None = None  # Lambda gives on-demand init its own 10 s limit
-    function_name: str = "coldprof-local"
-    region: str = "us-east-1"
+    layers: tuple[Path, ...]  # layer folders, in the order Lambda extracts them
+    interpreter: InterpreterInfo  # the real executable and its version
+    runtime_sdk: Path | None  # folder with the SDK the runtime provides (boto3, ...)
+    env: Mapping[str, str]  # the function's own variables
+    memory_mb: int  # AWS_LAMBDA_FUNCTION_MEMORY_SIZE and the resident-memory limit
+    timeout_s: float  # invocation timeout
+    init_timeout_s: float  # how long init may take
+    function_name: str
+    region: str
     importtime: bool = False  # run the child with -X importtime
     pycache_prefix: Path | None = None  # None: no bytecode written; else -X pycache_prefix=DIR
 

@@ -95,7 +95,7 @@ class Functions:
     def describe(self, name: str, qualifier: str | None, wrapped: bool) -> Reply:
         """GET .../configuration (or GetFunction's {"Configuration": ...} when wrapped)."""
         pool = self.pool(name, qualifier)
-        doc = configuration.document(pool, pool.configuration, "Successful")
+        doc = configuration.document(pool.configuration, "Successful")
         return (
             200,
             dict(JSON_HEADERS),
@@ -105,10 +105,9 @@ class Functions:
     def configure(self, name: str, qualifier: str | None, body: dict[str, Any]) -> Reply:
         """PUT .../configuration: apply the change; every environment of the function is retired."""
         pool = self.pool(name, qualifier)
-        changes = configuration.changes_from(body, pool.configuration)
-        updated = pool.update(**changes)
+        updated = pool.update(configuration.changed(body, pool.configuration))
         self._tell(f"{name}: configuration updated ({', '.join(sorted(body))}); next start is cold")
-        doc = configuration.document(pool, updated, "InProgress")
+        doc = configuration.document(updated, "InProgress")
         return 200, dict(JSON_HEADERS), json.dumps(doc).encode()
 
     def pool(self, name: str, qualifier: str | None) -> FunctionPool:
@@ -129,9 +128,9 @@ class Functions:
         try:
             outcome = run(pool, lease, event, request_id)
         except (ColdprofError, OSError) as error:
-            self._tell(f"{pool.spec.name}: could not run: {error}")
-            raise service_error(f"coldprof serve could not run {pool.spec.name}: {error}") from None
-        self._tell(describe_outcome(pool.spec.name, outcome))
+            self._tell(f"{pool.name}: could not run: {error}")
+            raise service_error(f"coldprof serve could not run {pool.name}: {error}") from None
+        self._tell(describe_outcome(pool.name, outcome))
         return outcome
 
     def _run_event(self, pool: FunctionPool, lease: Lease, event: Any, request_id: str) -> None:
@@ -141,7 +140,7 @@ class Functions:
         except ApiError:
             return
         except Exception as error:  # no thread traceback on the server's stderr
-            self._tell(f"{pool.spec.name}: event invocation {request_id} failed: {error!r}")
+            self._tell(f"{pool.name}: event invocation {request_id} failed: {error!r}")
 
     def _retire_idle(self) -> None:
         interval_s = max(0.05, min(1.0, self.idle_timeout_s / 4))
@@ -149,7 +148,7 @@ class Functions:
             for pool in self.pools.values():
                 retired = pool.retire_idle(self.idle_timeout_s)
                 if retired:
-                    self._tell(f"{pool.spec.name}: {retired} idle environment(s) ended")
+                    self._tell(f"{pool.name}: {retired} idle environment(s) ended")
 
     def _tell(self, message: str) -> None:
         if self.observer is not None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import re
-import sys
 from typing import Any
 
 from coldprof.data import lambda_facts
 from coldprof.serve.errors import bad_parameter, precondition_failed
-from coldprof.serve.functions import Configuration, FunctionPool
+from coldprof.serve.functions import Configuration
 
 ACCOUNT_ID = "000000000000"
 VERSION = "$LATEST"
@@ -17,29 +17,7 @@ ARCHITECTURES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm
 LOG_FORMATS = ("Text", "JSON")
 DESCRIPTION_MAX_CHARS = 256
 VARIABLES_MAX_BYTES = 4096
-VARIABLE_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")
-RESERVED_VARIABLES = frozenset(
-    {
-        "_HANDLER",
-        "_X_AMZN_TRACE_ID",
-        "AWS_ACCESS_KEY",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_DEFAULT_REGION",
-        "AWS_EXECUTION_ENV",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "AWS_LAMBDA_INITIALIZATION_TYPE",
-        "AWS_LAMBDA_LOG_GROUP_NAME",
-        "AWS_LAMBDA_LOG_STREAM_NAME",
-        "AWS_LAMBDA_RUNTIME_API",
-        "AWS_REGION",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "LAMBDA_RUNTIME_DIR",
-        "LAMBDA_TASK_ROOT",
-    }
-)
+VARIABLE_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")  # the Lambda API's rule for a name
 CHANGEABLE = ("Description", "Environment", "LoggingConfig", "MemorySize", "RevisionId", "Timeout")
 
 
@@ -48,18 +26,19 @@ def function_arn(name: str, region: str) -> str:
     return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"
 
 
-def document(pool: FunctionPool, configuration: Configuration, update_status: str) -> dict:
+def document(configuration: Configuration, update_status: str) -> dict:
     """The FunctionConfiguration fields boto3 and the function_updated_v2 waiter read."""
-    name = pool.spec.name
+    function = configuration.function
+    name = function.function_name
     doc: dict[str, Any] = {
         "FunctionName": name,
-        "FunctionArn": function_arn(name, pool.region),
-        "Runtime": f"python{sys.version_info.major}.{sys.version_info.minor}",
+        "FunctionArn": function_arn(name, function.region),
+        "Runtime": function.runtime,
         "Role": f"arn:aws:iam::{ACCOUNT_ID}:role/coldprof-serve",
-        "Handler": pool.spec.handler,
+        "Handler": function.handler,
         "Description": configuration.description,
-        "Timeout": configuration.timeout_s,
-        "MemorySize": configuration.memory_mb,
+        "Timeout": _seconds(function.timeout_s),
+        "MemorySize": function.memory_mb,
         "LastModified": configuration.last_modified,
         "Version": VERSION,
         "TracingConfig": {"Mode": "PassThrough"},
@@ -68,16 +47,31 @@ def document(pool: FunctionPool, configuration: Configuration, update_status: st
         "LastUpdateStatus": update_status,
         "PackageType": "Zip",
         "Architectures": [ARCHITECTURES.get(platform.machine().lower(), platform.machine())],
-        "EphemeralStorage": {"Size": 512},
+        "EphemeralStorage": {"Size": lambda_facts()["defaults"]["ephemeral_storage_mb"]},
         "LoggingConfig": {"LogFormat": configuration.log_format, "LogGroup": f"/aws/lambda/{name}"},
     }
-    if configuration.variables:
-        doc["Environment"] = {"Variables": dict(configuration.variables)}
+    if function.env:
+        doc["Environment"] = {"Variables": dict(function.env)}
     return doc
 
 
-def changes_from(body: dict[str, Any], current: Configuration) -> dict[str, Any]:
-    """The Configuration fields an UpdateFunctionConfiguration body changes, validated."""
+def _seconds(timeout_s: float) -> int | float:
+    """A timeout as Lambda shows it (whole seconds); a local fraction of a second stays."""
+    return int(timeout_s) if timeout_s.is_integer() else timeout_s
+
+
+def changed(body: dict[str, Any], current: Configuration) -> Configuration:
+    """The configuration an UpdateFunctionConfiguration body asks for, validated."""
+    changes = _changes(body, current)
+    function_changes = {
+        key: changes.pop(key) for key in ("memory_mb", "timeout_s", "env") if key in changes
+    }
+    function = dataclasses.replace(current.function, **function_changes)
+    return dataclasses.replace(current, function=function, **changes)
+
+
+def _changes(body: dict[str, Any], current: Configuration) -> dict[str, Any]:
+    """The fields an UpdateFunctionConfiguration body changes, validated."""
     unknown = sorted(set(body) - set(CHANGEABLE))
     if unknown:
         allowed = ", ".join(name for name in CHANGEABLE if name != "RevisionId")
@@ -90,9 +84,10 @@ def changes_from(body: dict[str, Any], current: Configuration) -> dict[str, Any]
         low, high = limits["memory_min_mb"], limits["memory_max_mb"]
         changes["memory_mb"] = _integer("memorySize", body["MemorySize"], low, high)
     if "Timeout" in body:
-        changes["timeout_s"] = _integer("timeout", body["Timeout"], 1, limits["timeout_max_s"])
+        timeout_s = _integer("timeout", body["Timeout"], 1, limits["timeout_max_s"])
+        changes["timeout_s"] = float(timeout_s)
     if "Environment" in body:
-        changes["variables"] = _variables(body["Environment"])
+        changes["env"] = _variables(body["Environment"])
     if "Description" in body:
         changes["description"] = _description(body["Description"])
     if "LoggingConfig" in body:
@@ -118,7 +113,7 @@ def _variables(environment: Any) -> dict[str, str]:
     bad = [key for key, value in variables.items() if not _valid_variable(key, value)]
     if bad:
         raise bad_parameter(f"invalid environment variable names or values: {', '.join(bad)}")
-    reserved = sorted(set(variables) & RESERVED_VARIABLES)
+    reserved = sorted(set(variables) & set(lambda_facts()["reserved_environment_variables"]))
     if reserved:
         raise bad_parameter(
             "Lambda was unable to configure your environment variables because the environment "

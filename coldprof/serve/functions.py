@@ -6,24 +6,15 @@ import dataclasses
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
-from coldprof.sandbox import Environment, EnvironmentSpec
+from coldprof.function import FunctionConfig, environment_spec
+from coldprof.sandbox import Environment
 from coldprof.serve.errors import service_error, too_many_requests
 
 CLOSE_WAIT_S = 5.0  # how long closing waits for busy environments' invocations to wind up
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """One `--function NAME=TARGET:module.handler`: what to serve under which name."""
-
-    name: str
-    target: Path
-    handler: str
 
 
 def _now() -> str:
@@ -31,13 +22,11 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Configuration:
-    """What `UpdateFunctionConfiguration` can change; a new one retires every environment."""
+    """A served function's configuration; a new one retires every environment."""
 
-    memory_mb: int
-    timeout_s: int
-    variables: Mapping[str, str] = field(default_factory=dict)
+    function: FunctionConfig  # prepared: its target a folder, its interpreter found
     log_format: str = "Text"  # "Text" | "JSON", as LoggingConfig.LogFormat
     description: str = ""
     revision_id: str = field(default_factory=lambda: str(uuid.uuid4()))
@@ -64,17 +53,8 @@ class _Idle:
 class FunctionPool:
     """A function's environments: reused while warm, at most `max_environments` at once."""
 
-    def __init__(
-        self,
-        spec: FunctionSpec,
-        task_root: Path,
-        configuration: Configuration,
-        max_environments: int,
-        region: str,
-    ):
-        self.spec = spec
-        self.task_root = task_root
-        self.region = region
+    def __init__(self, configuration: Configuration, max_environments: int):
+        self.name = configuration.function.function_name
         self.max_environments = max_environments
         self._configuration = configuration
         self._lock = threading.Lock()
@@ -89,11 +69,11 @@ class FunctionPool:
         with self._lock:
             return self._configuration
 
-    def update(self, **changes: object) -> Configuration:
-        """Apply a configuration change: every idle environment is ended, busy ones on return."""
+    def update(self, configuration: Configuration) -> Configuration:
+        """Apply a new configuration: every idle environment is ended, busy ones on return."""
         with self._lock:
-            changes.update(revision_id=str(uuid.uuid4()), last_modified=_now())
-            updated = dataclasses.replace(self._configuration, **changes)
+            revision = {"revision_id": str(uuid.uuid4()), "last_modified": _now()}
+            updated = dataclasses.replace(configuration, **revision)
             self._configuration = updated
             retired, self._idle = self._idle, []
         _close_all(item.environment for item in retired)
@@ -103,14 +83,14 @@ class FunctionPool:
         """A warm environment if one is idle, else a new one; 429 when all are busy."""
         with self._lock:
             if self._closed:
-                raise service_error(f"coldprof serve is stopping: {self.spec.name} cannot start")
+                raise service_error(f"coldprof serve is stopping: {self.name} cannot start")
             if self._idle:
                 item = self._idle.pop()
                 self._busy.add(item.environment)
                 return Lease(item.environment, False, item.revision_id, self._configuration)
             if len(self._busy) >= self.max_environments:
-                raise too_many_requests(self.spec.name, self.max_environments)
-            environment = Environment(self._environment_spec(self._configuration))
+                raise too_many_requests(self.name, self.max_environments)
+            environment = Environment(environment_spec(self._configuration.function))
             self._busy.add(environment)
             config = self._configuration
             return Lease(environment, True, config.revision_id, config)
@@ -147,17 +127,6 @@ class FunctionPool:
         _close_all(idle + busy)
         with self._lock:
             self._released.wait_for(lambda: not self._busy, timeout=wait_s)
-
-    def _environment_spec(self, configuration: Configuration) -> EnvironmentSpec:
-        return EnvironmentSpec(
-            task_root=self.task_root,
-            handler=self.spec.handler,
-            env=dict(configuration.variables),
-            memory_mb=configuration.memory_mb,
-            timeout_s=float(configuration.timeout_s),
-            function_name=self.spec.name,
-            region=self.region,
-        )
 
 
 def _close_all(environments: Iterable[Environment]) -> None:

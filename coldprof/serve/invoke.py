@@ -47,7 +47,7 @@ class Outcome:
         report = local_report(
             self.request_id,
             duration_ms,
-            self.configuration.memory_mb,
+            self.configuration.function.memory_mb,
             max_rss_mb,
             init_ms,
             error_type,

@@ -1,0 +1,105 @@
+"""The shared options that describe the function under test, built from its record's settings:
+the same flags, parsers and help on every command that runs a handler."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from coldprof.function import SETTINGS, FunctionConfig
+from coldprof.function.settings import ONE, Setting, collect, read_item
+
+KEYS_BY_NAME = {setting.key: name for name, setting in SETTINGS.items()}
+# What a command that runs the handler takes: TARGET and every setting but the architecture.
+RUN_KEYS = (
+    "target",
+    "handler",
+    "layers",
+    "python",
+    "runtime",
+    "runtime_sdk",
+    "env",
+    "memory",
+    "timeout",
+    "region",
+)
+
+
+class SettingType(click.ParamType):
+    """A click type that reads one value with the setting's own parser."""
+
+    def __init__(self, setting: Setting):
+        self.setting = setting
+        self.name = setting.key
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The value read by the setting's parser (click's usage error when it is not valid)."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return read_item(self.setting, value)
+        except ValueError as error:
+            self.fail(f"expected {error}", param, ctx)
+
+
+def _default(name: str) -> dict[str, Any]:
+    """The record's default as an option's, for --help (a value given only by default is not
+    passed on: the record has it already); nothing when the record has none to show."""
+    default = FunctionConfig.__dataclass_fields__[name].default
+    if default in (None, (), dataclasses.MISSING):
+        return {}
+    return {"default": default, "show_default": True}
+
+
+def _option(name: str, required: bool) -> Callable:
+    setting = SETTINGS[name]
+    if setting.flag is None:
+        return click.argument(name, type=SettingType(setting))
+    return click.option(
+        setting.flag,
+        name,
+        type=SettingType(setting),
+        multiple=setting.kind != ONE,
+        required=required,
+        metavar=setting.metavar or None,
+        help=setting.help,
+        **_default(name),
+    )
+
+
+def given_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """Field -> value for the settings given on the command line (repeated ones collected)."""
+    ctx = click.get_current_context()
+    given = {}
+    for name, value in values.items():
+        setting = SETTINGS[name]
+        if ctx.get_parameter_source(name) is ParameterSource.DEFAULT:
+            continue
+        try:
+            given[name] = collect(setting, list(value)) if setting.kind != ONE else value
+        except ValueError as error:
+            raise click.BadParameter(f"expected {error}", param_hint=setting.flag) from None
+    return given
+
+
+def function_options(*keys: str, required: tuple[str, ...] = ()) -> Callable:
+    """The options (and TARGET argument) of the settings `keys`, in that order; the command
+    gets `settings`: field -> value for those the user gave."""
+    names = [KEYS_BY_NAME[key] for key in keys]
+
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> Any:
+            settings = given_settings({name: kwargs.pop(name) for name in names})
+            return command(settings=settings, **kwargs)
+
+        for name in reversed(names):
+            wrapper = _option(name, SETTINGS[name].key in required)(wrapper)
+        return wrapper
+
+    return decorate

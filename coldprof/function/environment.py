@@ -1,0 +1,50 @@
+"""From the function's record to the sandbox's spec of one execution environment: the one place
+an environment is configured."""
+
+from __future__ import annotations
+
+import dataclasses
+from contextlib import ExitStack
+from pathlib import Path
+
+from coldprof.data import lambda_facts
+from coldprof.errors import UsageError
+from coldprof.function.record import FunctionConfig
+from coldprof.sandbox import EnvironmentSpec, materialize_all
+
+
+def prepare(stack: ExitStack, function: FunctionConfig) -> FunctionConfig:
+    """The function ready to run here: its interpreter found, its target and layers folders
+    (zips extracted read-only until `stack` closes)."""
+    if function.handler is None:
+        raise UsageError("no handler: pass --handler, or set handler in [tool.coldprof]")
+    resolved = function.resolved()
+    task_root, layers = materialize_all(stack, function.target, function.layers)
+    return dataclasses.replace(resolved, target=task_root, layers=layers)
+
+
+def init_limit_s(function: FunctionConfig) -> float:
+    """How long init may take: Lambda stops an on-demand init at 10 s and runs it again inside
+    the first invocation, under the function's timeout; so the longer of the two."""
+    return max(function.timeout_s, float(lambda_facts()["limits"]["init_max_s"]))
+
+
+def environment_spec(
+    function: FunctionConfig, *, importtime: bool = False, pycache_prefix: Path | None = None
+) -> EnvironmentSpec:
+    """The spec of one environment of a prepared function (see prepare())."""
+    return EnvironmentSpec(
+        task_root=function.target,
+        handler=str(function.handler),
+        layers=function.layers,
+        interpreter=function.interpreter(),
+        runtime_sdk=function.runtime_sdk,
+        env=dict(function.env),
+        memory_mb=function.memory_mb,
+        timeout_s=function.timeout_s,
+        init_timeout_s=init_limit_s(function),
+        function_name=function.function_name,
+        region=function.region,
+        importtime=importtime,
+        pycache_prefix=pycache_prefix,
+    )

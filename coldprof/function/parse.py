@@ -1,0 +1,124 @@
+"""The one validator of the function's settings, shared by the command line, [tool.coldprof]
+and `serve --function`: each parser takes a value as TOML gives it or as text, and raises
+ValueError completing "expected ..." when it is not valid."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from coldprof.analyze.runtime import ARCHES
+from coldprof.data import lambda_facts
+
+HANDLER = re.compile(r"[A-Za-z_][\w/.]*\.[A-Za-z_]\w*")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+WHOLE = re.compile(r"\s*\d{1,9}\s*")
+NUMBER = re.compile(r"\s*\d{1,9}(\.\d{1,9})?\s*")
+
+
+def text(value: Any, what: str) -> str:
+    """A non-empty, printable string."""
+    if not isinstance(value, str) or not value.strip() or not value.isprintable():
+        raise ValueError(what)
+    return value
+
+
+def target(value: Any) -> Path:
+    """The function's package: a folder or a deployment .zip."""
+    return Path(text(value, "the path of the package folder or .zip"))
+
+
+def handler(value: Any) -> str:
+    """A Lambda handler: module.function (the module may be dotted or a path: pkg/app)."""
+    if not isinstance(value, str) or HANDLER.fullmatch(value) is None:
+        raise ValueError('a handler like "app.handler" (module.function)')
+    return value
+
+
+def layer(value: Any) -> Path:
+    """One layer: a folder or a .zip in Lambda's python/ layout."""
+    return Path(text(value, "layer paths (folders or .zip files)"))
+
+
+def python(value: Any) -> str:
+    """The path or name of a Python interpreter."""
+    return text(value, "the path or name of a Python interpreter")
+
+
+def runtime(value: Any) -> str:
+    """One of Lambda's Python runtimes."""
+    runtimes = lambda_facts()["runtimes"]
+    if value not in runtimes:
+        raise ValueError(f"one of Lambda's Python runtimes: {', '.join(runtimes)}")
+    return value
+
+
+def arch(value: Any) -> str:
+    """One of Lambda's architectures."""
+    if value not in ARCHES:
+        raise ValueError(f"one of {', '.join(ARCHES)}")
+    return value
+
+
+def runtime_sdk(value: Any) -> Path:
+    """The folder holding the SDK the runtime provides (boto3, botocore, ...)."""
+    return Path(text(value, "the path of a folder holding boto3 and the rest of the SDK"))
+
+
+def env(pair: tuple[Any, Any]) -> tuple[str, str]:
+    """One environment variable (name, value): a valid name Lambda lets a function set."""
+    name, value = pair
+    if not isinstance(name, str) or ENV_NAME.fullmatch(name) is None:
+        raise ValueError(f"NAME=VALUE with a valid variable name, not {name!r}")
+    if name in lambda_facts()["reserved_environment_variables"]:
+        raise ValueError(f"a variable Lambda lets a function set; {name} is reserved")
+    if not isinstance(value, str) or "\0" in value:
+        raise ValueError(f'a string value for {name} (TOML: {name} = "...")')
+    return name, value
+
+
+def env_item(item: str) -> tuple[str, str]:
+    """One NAME=VALUE as written on the command line."""
+    name, equals, value = item.partition("=")
+    if not equals:
+        raise ValueError(f"NAME=VALUE, not {item!r}")
+    return env((name, value))
+
+
+def memory_mb(value: Any) -> int:
+    """Lambda's memory size: whole MB from 128 to 10,240."""
+    limits = lambda_facts()["limits"]
+    low, high = limits["memory_min_mb"], limits["memory_max_mb"]
+    number = _number(value, WHOLE)
+    if number is None or not low <= number <= high:
+        raise ValueError(f"a memory size in MB, a whole number from {low} to {high}")
+    return int(number)
+
+
+def timeout_s(value: Any) -> float:
+    """The invocation timeout in seconds: above 0, at most 900."""
+    high = lambda_facts()["limits"]["timeout_max_s"]
+    number = _number(value, NUMBER)
+    if number is None or not 0 < number <= high:
+        raise ValueError(f"a timeout in seconds, above 0 and at most {high}")
+    return float(number)
+
+
+def region(value: Any) -> str:
+    """An AWS region name: us-east-1, eu-west-3, ..."""
+    if not isinstance(value, str) or REGION.fullmatch(value) is None:
+        raise ValueError("an AWS region like us-east-1")
+    return value
+
+
+def _number(value: Any, pattern: re.Pattern) -> float | None:
+    """The number in an int, a float or a string matching `pattern`; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value if pattern is NUMBER or float(value).is_integer() else None
+    if isinstance(value, str) and pattern.fullmatch(value):
+        return float(value)
+    return None
