@@ -25,9 +25,9 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from coldprof.bench import BenchOptions, BenchResult, FunctionConfig, bench
+from coldprof.bench import BenchOptions, BenchResult, bench
 from coldprof.bench.driver import cold_sample
-from coldprof.bench.function import environment_spec
+from coldprof.function import FunctionConfig, environment_spec, prepare
 from coldprof.sandbox import interpreter_info
 
 HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
@@ -35,8 +35,8 @@ HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
 
 def run(name: str, cold: int, warm: int) -> BenchResult:
     """One bench of a fixture handler (no warm-up: the rounds warm each other)."""
-    options = BenchOptions(function=FunctionConfig(memory_mb=512), cold=cold, warm=warm, warmup=0)
-    result = bench(HANDLERS / name, "app.handler", options)
+    function = FunctionConfig(target=HANDLERS / name, handler="app.handler", memory_mb=512)
+    result = bench(function, BenchOptions(cold=cold, warm=warm, warmup=0))
     if result.errors:
         raise SystemExit(f"{name}: {result.errors[0].type}: {result.errors[0].message}")
     return result
@@ -61,11 +61,13 @@ def seconds(action: Callable[[], object]) -> float:
 def sample_times(executable: str, runs: int) -> tuple[list[float], list[float]]:
     """Seconds per cold sample of the trivial handler (what `bench` does for each: a new
     environment, init, one invocation, teardown) and per `python -I -S -c pass`, alternated."""
-    config = FunctionConfig(python=executable, memory_mb=512)
+    function = FunctionConfig(
+        target=HANDLERS / "trivial", handler="app.handler", python=executable, memory_mb=512
+    )
     bare = [executable, "-I", "-S", "-c", "pass"]
     cold_s, bare_s = [], []
     with ExitStack() as stack:
-        spec = environment_spec(HANDLERS / "trivial", "app.handler", config, stack)
+        spec = environment_spec(prepare(stack, function))
         for index in range(runs):
             cold_s.append(seconds(lambda: cold_sample(spec, {}, 0, index)))  # noqa: B023
             bare_s.append(seconds(lambda: subprocess.run(bare, check=True)))

@@ -19,8 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from coldprof.function import FunctionConfig, environment_spec
 from coldprof.imports.profile import profile_imports, start_once
-from coldprof.sandbox import EnvironmentSpec, interpreter_info
+from coldprof.sandbox import interpreter_info
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
 IMPORT_APP = "import sys; sys.path.insert(0, ''); import app; sys.stdout.write('.')"
@@ -40,7 +41,8 @@ def plain_import_ms(folder: Path) -> float:
 
 
 def sleep_accuracy(repeat: int) -> None:
-    result = profile_imports(FIXTURES / "sleep_300ms", "app.handler", repeat=repeat)
+    function = FunctionConfig(target=FIXTURES / "sleep_300ms", handler="app.handler")
+    result = profile_imports(function, repeat=repeat)
     init = result.init_ms.median
     expected = 300 + result.bare_start_ms.median
     print("1. handler sleeping 300 ms at import")
@@ -59,7 +61,8 @@ def rollup_accuracy(repeat: int) -> None:
             stderr=subprocess.DEVNULL,
         )
         (target / "app.py").write_text(SDK_HANDLER)
-        result = profile_imports(target, "app.handler", repeat=repeat)
+        function = FunctionConfig(target=target, handler="app.handler")
+        result = profile_imports(function, repeat=repeat)
     summed = sum(row.self_ms for row in result.distributions)
     total = result.import_ms.median
     print("2. requests + boto3: per-distribution self times against the profiled total")
@@ -71,7 +74,7 @@ def rollup_accuracy(repeat: int) -> None:
 
 def bootstrap_overhead(repeat: int) -> None:
     trivial = FIXTURES / "trivial"
-    spec = EnvironmentSpec(task_root=trivial, handler="app.handler")
+    spec = environment_spec(FunctionConfig(target=trivial, handler="app.handler"))
     inits, plains = [], []
     for _ in range(repeat):
         inits.append(start_once(spec).init_ms)

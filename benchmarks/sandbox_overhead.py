@@ -18,6 +18,7 @@ import statistics
 import time
 from pathlib import Path
 
+from coldprof.function import FunctionConfig, environment_spec
 from coldprof.sandbox import Environment, EnvironmentSpec, bare_start_ms, interpreter_info
 from coldprof.sandbox.process import Child
 
@@ -85,7 +86,8 @@ def main() -> None:
     parser.add_argument("--python", default=None)
     args = parser.parse_args()
     info = interpreter_info(args.python)
-    spec = EnvironmentSpec(TRIVIAL, "app.handler", python=args.python)
+    function = FunctionConfig(target=TRIVIAL, handler="app.handler", python=args.python)
+    spec = environment_spec(function)
     bootstrap_init_ms(spec)  # warm-up: the bootstrap compiled once, caches filled
     init, ready, exited, bare = [], [], [], []
     for _ in range(args.runs):
