@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -14,12 +11,7 @@ import pytest
 from coldprof.analyze import scan
 from coldprof.analyze.graph import freed_by, missing_requirements, removal_saves, required_by
 from coldprof.analyze.model import Distribution
-from coldprof.analyze.pipdeptree import (
-    graph_from_pipdeptree,
-    parse_pipdeptree_json,
-    pipdeptree_command,
-)
-from coldprof.errors import ColdprofError, UsageError
+from pipdeptree_oracle import graph_from_pipdeptree, pipdeptree_json
 
 
 def metadata_graph(folder: Path) -> dict[str, tuple[str, ...]]:
@@ -38,12 +30,8 @@ def owned_bytes(folder: Path) -> Counter[str]:
 
 def pipdeptree_computed(folder: Path) -> dict[str, dict]:
     """pipdeptree's own size and unique-dependency figures for each distribution."""
-    command = [pipdeptree_command(), "--path", str(folder), "-o", "json", "-x", "none"]
-    command += ["-c", "size-raw,unique-deps-names"]
-    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
-    return {
-        entry["package"]["key"]: entry["package"]["computed"] for entry in json.loads(done.stdout)
-    }
+    entries = pipdeptree_json(folder, "-c", "size-raw,unique-deps-names")
+    return {entry["package"]["key"]: entry["package"]["computed"] for entry in entries}
 
 
 def dist(key: str, *requires: str) -> Distribution:
@@ -150,20 +138,3 @@ def test_a_key_found_in_the_function_and_a_layer_is_one_node():
     distributions = [dist("a", "b"), dist("b"), layer_copy, dist("e")]
     assert required_by(distributions) == {"b": ("a",), "e": ("b",)}
     assert freed_by("a", distributions) == {"a", "b", "e"}
-
-
-def test_pipdeptree_errors_are_one_line(tmp_path: Path):
-    not_a_folder = tmp_path / "function.zip"
-    not_a_folder.write_bytes(b"PK")
-    with pytest.raises(UsageError, match="not a folder"):
-        graph_from_pipdeptree(not_a_folder)
-    with pytest.raises(ColdprofError, match="cannot read"):
-        parse_pipdeptree_json('[{"package": {}}]')
-    assert graph_from_pipdeptree(tmp_path) == {}
-
-
-def test_a_missing_pipdeptree_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
-    monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(ColdprofError, match="pipdeptree is not installed"):
-        graph_from_pipdeptree(tmp_path)
