@@ -250,12 +250,12 @@ def test_missing_credentials_are_one_clear_line(server, monkeypatch):
 def test_the_region_comes_from_aws_region_or_aws_default_region(monkeypatch):
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     with pytest.raises(UsageError, match="no AWS region: pass --region or set AWS_REGION"):
-        remote_client(RemoteOptions("echo"))
+        remote_client(RemoteOptions(function_name="echo"))
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    assert remote_client(RemoteOptions("echo")).meta.region_name == "eu-west-1"
-    assert remote_client(RemoteOptions("echo", region="ap-south-1")).meta.region_name == (
-        "ap-south-1"
-    )
+    assert remote_client(RemoteOptions(function_name="echo")).meta.region_name == "eu-west-1"
+    assert remote_client(
+        RemoteOptions(function_name="echo", region="ap-south-1")
+    ).meta.region_name == ("ap-south-1")
 
 
 def test_a_denied_call_names_the_permissions_needed():
@@ -278,7 +278,7 @@ def unused_tcp_port() -> int:
 
 def test_a_failed_restore_says_what_to_put_back_by_hand(unused_tcp_port):
     options = RemoteOptions(
-        "gone", endpoint_url=f"http://127.0.0.1:{unused_tcp_port}", max_attempts=1
+        function_name="gone", endpoint_url=f"http://127.0.0.1:{unused_tcp_port}", max_attempts=1
     )
     original = {"FunctionName": "gone", "MemorySize": 512, "Environment": {"Variables": {}}}
     ok, note = restore(remote_client(options), "gone", original)
@@ -336,7 +336,7 @@ def test_only_invocations_with_init_or_restore_duration_count_as_cold():
     for number in range(1, 4):
         record_invocation(run, _invocation(WARM.format(billed=9)), 6, "warm_invoke", number)
     record_invocation(run, _invocation(COLD.format(billed=179)), 6, "warm_invoke", 4)
-    options = RemoteOptions("fn", region="us-east-1", cold=6, warm=3)
+    options = RemoteOptions(function_name="fn", region="us-east-1", cold=6, warm=3)
     configuration = {
         "FunctionArn": "arn:aws:lambda:us-east-1:1:function:fn",
         "Runtime": "python3.12",

@@ -56,7 +56,7 @@ PERMISSIONS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RemoteOptions:
     """What to measure on which deployed function, and how to reach it."""
 
