@@ -45,7 +45,7 @@ def _progress(message: str) -> None:
     help="Write the baseline file with this run's sizes and init median instead of "
     "comparing growth against it.",
 )
-@function_options(*OVERRIDES)
+@function_options(*OVERRIDES, defaults=False)
 @output_options(["table", "json", "github", "junit", "markdown"])
 @handle_errors
 def check(

@@ -11,10 +11,10 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from coldprof.function import SETTINGS, FunctionConfig
+from coldprof.function import KEYS, SETTINGS, FunctionConfig
 from coldprof.function.settings import ONE, Setting, collect, read_item
 
-KEYS_BY_NAME = {setting.key: name for name, setting in SETTINGS.items()}
+FIELDS = {field.name: field for field in dataclasses.fields(FunctionConfig)}
 # What a command that runs the handler takes: TARGET and every setting but the architecture.
 RUN_KEYS = (
     "target",
@@ -50,13 +50,13 @@ class SettingType(click.ParamType):
 def _default(name: str) -> dict[str, Any]:
     """The record's default as an option's, for --help (a value given only by default is not
     passed on: the record has it already); nothing when the record has none to show."""
-    default = FunctionConfig.__dataclass_fields__[name].default
+    default = FIELDS[name].default
     if default in (None, (), dataclasses.MISSING):
         return {}
     return {"default": default, "show_default": True}
 
 
-def _option(name: str, required: bool) -> Callable:
+def _option(name: str, required: bool, defaults: bool) -> Callable:
     setting = SETTINGS[name]
     if setting.flag is None:
         return click.argument(name, type=SettingType(setting))
@@ -68,7 +68,7 @@ def _option(name: str, required: bool) -> Callable:
         required=required,
         metavar=setting.metavar or None,
         help=setting.help,
-        **_default(name),
+        **(_default(name) if defaults else {}),
     )
 
 
@@ -87,10 +87,11 @@ def given_settings(values: dict[str, Any]) -> dict[str, Any]:
     return given
 
 
-def function_options(*keys: str, required: tuple[str, ...] = ()) -> Callable:
+def function_options(*keys: str, required: tuple[str, ...] = (), defaults: bool = True) -> Callable:
     """The options (and TARGET argument) of the settings `keys`, in that order; the command
-    gets `settings`: field -> value for those the user gave."""
-    names = [KEYS_BY_NAME[key] for key in keys]
+    gets `settings`: field -> value for those the user gave. `defaults`: show Lambda's in
+    --help (not where the options override a configuration file's values)."""
+    names = [KEYS[key] for key in keys]
 
     def decorate(command: Callable) -> Callable:
         @functools.wraps(command)
@@ -99,7 +100,7 @@ def function_options(*keys: str, required: tuple[str, ...] = ()) -> Callable:
             return command(settings=settings, **kwargs)
 
         for name in reversed(names):
-            wrapper = _option(name, SETTINGS[name].key in required)(wrapper)
+            wrapper = _option(name, SETTINGS[name].key in required, defaults)(wrapper)
         return wrapper
 
     return decorate
