@@ -2,12 +2,16 @@
 
 The library API; the command line (`coldprof.cli`) is one of its users.
 
-    from coldprof import analyze, profile_imports, bench, check
+    from coldprof import FunctionConfig, analyze, profile_imports, bench, check
+
+    function = FunctionConfig(target=Path("build"), handler="app.handler")
+    profile_imports(function), bench(function)
 """
 
 from coldprof.analyze import analyze
 from coldprof.bench import bench
 from coldprof.check import check
+from coldprof.function import FunctionConfig
 from coldprof.imports import profile_imports
 
-__all__ = ["analyze", "bench", "check", "profile_imports"]
+__all__ = ["FunctionConfig", "analyze", "bench", "check", "profile_imports"]
