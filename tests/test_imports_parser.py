@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from coldprof.errors import UsageError
 from coldprof.imports.parser import parse_row, parse_rows
 from coldprof.imports.tree import build_forest, find_module, median_tree, walk
+from coldprof.sandbox import find_interpreter
 
 KNOWN_TREE = Path(__file__).resolve().parent.parent / "fixtures" / "imports" / "known_tree"
 IMPORT_APP = "import sys; sys.path.insert(0, '.'); import app"
 
 
 def real_python(version: str) -> str | None:
-    """The real executable of pythonX.Y (on PATH or installed by pyenv), or None."""
-    candidates = [shutil.which(f"python{version}")]
-    candidates += sorted(str(p) for p in Path.home().glob(f".pyenv/versions/*/bin/python{version}"))
-    for candidate in filter(None, candidates):
-        asked = subprocess.run(
-            [candidate, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True
-        )
-        if asked.returncode == 0:
-            return asked.stdout.strip()
-    return None
+    """The real executable of a working pythonX.Y, found as --runtime finds one, or None."""
+    try:
+        return find_interpreter(None, f"python{version}").executable
+    except UsageError:
+        return None
 
 
 def importtime_lines(python: str) -> list[str]:
