@@ -1,5 +1,7 @@
 """[tool.coldprof] in pyproject.toml: loading, validation, and size, duration and growth parsing.
 
+The function's keys (target, handler, layers, runtime, memory, env, ...) are the settings of
+coldprof.function.FunctionConfig, read by the same parsers as the command line's options.
 Sizes: a whole number of bytes (52428800 or "52428800") or a number and a unit: B, KB, MB, GB
 (powers of 10: 1 MB = 1,000,000 bytes) or KiB, MiB, GiB (powers of 2: 1 MiB = 1,048,576 bytes).
 """

@@ -72,7 +72,7 @@ def test_init_and_import_statistics(known):
     assert known.bytecode_saving_ms == pytest.approx(
         known.init_ms.median - known.warm_init_ms.median
     )
-    assert 1 < known.max_rss_mb < 3008
+    assert 1 < known.max_rss_mb < 128  # within Lambda's default memory size
     assert known.error is None
     assert known.notes == ()
 
