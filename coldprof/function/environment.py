@@ -45,6 +45,10 @@ def environment_spec(
         init_timeout_s=init_limit_s(function),
         function_name=function.function_name,
         region=function.region,
+        cpu_share=function.cpu_share,
+        init_cpu=function.init_cpu,
+        cold_cache=function.cold_cache,
+        ephemeral_storage_mb=function.ephemeral_storage_mb,
         importtime=importtime,
         pycache_prefix=pycache_prefix,
     )

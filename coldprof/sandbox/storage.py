@@ -1,0 +1,90 @@
+"""An environment's /tmp (its TMPDIR), bounded as Lambda's ephemeral storage is.
+
+Where this user may mount a file system, the folder is a tmpfs of exactly the size: a write past
+it fails with ENOSPC (`OSError: [Errno 28] No space left on device`), as on Lambda. Otherwise
+the parent watches the usage (every 100 ms while the function runs, and after each phase) and
+ends the invocation once it is past the size. The peak used is reported either way (sampled:
+a file written and removed between two samples is not seen). `COLDPROF_TMPFS=off` forces the
+watch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+
+from coldprof.sandbox import syscalls
+
+TMPFS = "tmpfs"
+WATCHED = "watched"
+MIB = 1024 * 1024
+WATCH_EVERY_NS = 100_000_000  # between two walks of a watched folder
+MAX_ENTRIES = 100_000  # a walk stops counting here: a flood of files cannot stall the parent
+
+
+def _mount(folder: str, size_mb: int) -> bool:
+    """Mount a tmpfs of size_mb on folder; False where this user may not."""
+    if os.environ.get("COLDPROF_TMPFS", "").lower() in ("off", "0", "no"):
+        return False
+    try:
+        syscalls.mount_tmpfs(folder, size_mb * MIB)
+    except OSError:
+        return False
+    return True
+
+
+def _used_bytes_tmpfs(folder: str) -> int:
+    stats = os.statvfs(folder)
+    return (stats.f_blocks - stats.f_bfree) * stats.f_frsize
+
+
+def _used_bytes_walked(folder: str) -> int:
+    """Bytes allocated under folder (links not followed), up to MAX_ENTRIES entries."""
+    total, seen, pending = 0, 0, [folder]
+    while pending and seen < MAX_ENTRIES:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            try:
+                info = entry.stat(follow_symlinks=False)
+                total += info.st_blocks * 512
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+            except OSError:
+                continue
+    return total
+
+
+class EphemeralStorage:
+    """The environment's /tmp folder, its size enforced and its peak use sampled."""
+
+    def __init__(self, folder: str, size_mb: int):
+        self.folder = folder
+        self.size_mb = size_mb
+        self.method = TMPFS if _mount(folder, size_mb) else WATCHED
+        self.peak_mb = 0.0
+        self.exceeded_mb: float | None = None  # the usage that broke the limit (watched only)
+        self._next_walk_ns = 0
+
+    def sample(self, now: bool = False) -> None:
+        """Take the usage (a watched folder: at most every 100 ms unless `now`)."""
+        if self.method == TMPFS:
+            used = _used_bytes_tmpfs(self.folder)
+        elif now or time.perf_counter_ns() >= self._next_walk_ns:
+            used = _used_bytes_walked(self.folder)
+            self._next_walk_ns = time.perf_counter_ns() + WATCH_EVERY_NS
+        else:
+            return
+        self.peak_mb = max(self.peak_mb, used / MIB)
+        if used > self.size_mb * MIB and self.exceeded_mb is None:
+            self.exceeded_mb = used / MIB
+
+    def close(self) -> None:
+        """Unmount the tmpfs (its contents go with it)."""
+        if self.method == TMPFS:
+            with contextlib.suppress(OSError):
+                syscalls.unmount(self.folder)
