@@ -13,11 +13,11 @@ from coldprof.cli.function import function_options
 from coldprof.serve import SERVE_KEYS, parse_function
 from coldprof.serve import serve as run_server
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class _Stop(Exception):
-    """SIGINT or SIGTERM arrived: stop serving and end every environment."""
+    """SIGINT, SIGTERM or SIGHUP arrived: stop serving and end every environment."""
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -79,7 +79,7 @@ def serve(
 
     Each function keeps warm environments and reuses them; a configuration change
     (UpdateFunctionConfiguration) ends them, so the next invocation is a cold start.
-    Stop with Ctrl-C or SIGTERM: every environment is ended.
+    Stop with Ctrl-C, SIGTERM or SIGHUP: every environment is ended.
 
     Every function gets Lambda's defaults (128 MB, 3 s), then the settings given as options
     (--memory, --env, ...: for every function), then its own after its handler, with the

@@ -10,6 +10,7 @@ from tabulate import tabulate
 
 from coldprof.bench.cost import CostEstimate
 from coldprof.bench.result import BenchResult, Sample, SampleError
+from coldprof.render.lifecycle import ADVICE, emulation_rows, left_running_count_line
 from coldprof.render.units import percent
 from coldprof.results import display_path
 from coldprof.stats import Stats
@@ -131,9 +132,37 @@ def _run_sections(run: BenchResult) -> list[tuple[str, Table | None]]:
         ("Latency", _latency(run)),
         ("Memory and cost", _memory_and_cost(run)),
     ]
+    if run.emulation is not None:
+        sections.append(("Lifecycle", _lifecycle(run)))
+    if run.left_running:
+        sections.append(("Left running when the handler returned", _left_running(run)))
     if run.errors:
         sections.append((f"Errors ({len(run.errors)})", _errors(run)))
     return sections
+
+
+def _lifecycle(run: BenchResult) -> Table:
+    """How the environments lived here: CPU share and method, freeze, processes, /tmp."""
+    rows = emulation_rows(run.emulation, run.memory_mb, run.held_vcpus, run.ephemeral_peak_mb)
+    return ["", "how"], rows
+
+
+def _left_running(run: BenchResult) -> Table:
+    """Work left running, counted per environment."""
+    headers = ["kind", "name", "where", "environments", "times", "finished later", "lost"]
+    rows = [
+        [
+            i.kind,
+            _clean(i.name, 60),
+            _clean(i.where),
+            i.environments,
+            i.times,
+            i.finished_later,
+            i.lost,
+        ]
+        for i in run.left_running
+    ]
+    return headers, rows
 
 
 def _sweep(result: BenchResult) -> Table:
@@ -170,11 +199,20 @@ def _closing_lines(result: BenchResult) -> list[tuple[str, list[str]]]:
     if result.comparisons:
         found.append(("Comparison", [display_path(c.summary) for c in result.comparisons]))
     warnings = [
-        f"{run.label}: {w}" if result.compared else w for run in result.runs for w in run.warnings
+        f"{run.label}: {w}" if result.compared else w
+        for run in result.runs
+        for w in (*run.warnings, *_left_running_findings(run))
     ]
     if warnings:
         found.append(("Warnings", [display_path(w) for w in warnings]))
     return found
+
+
+def _left_running_findings(run: BenchResult) -> list[str]:
+    """The left-running finding: what was left running, and the advice."""
+    if not run.left_running:
+        return []
+    return [*(left_running_count_line(item) for item in run.left_running), ADVICE]
 
 
 def _render(result: BenchResult, tablefmt: str, heading: Callable[[str], str], bullet: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from coldprof.data import lambda_facts
 from coldprof.errors import ColdprofError
+from coldprof.render.lifecycle import ADVICE, left_running_line
 from coldprof.serve import configuration
 from coldprof.serve.errors import ApiError, bad_content, bad_parameter, not_found, service_error
 from coldprof.serve.functions import FunctionPool, Lease
@@ -40,6 +41,15 @@ def describe_outcome(name: str, outcome: Outcome) -> str:
     line = f"{name}: {start}, duration {report.duration_ms:.1f} ms"
     error = outcome.error
     return line if error is None else f"{line}, {error.type}: {error.message}"
+
+
+def left_running_lines(name: str, outcome: Outcome) -> list[str]:
+    """A line per piece of work this invocation's handler left running (first seen now)."""
+    result = outcome.result
+    if result is None:
+        return []
+    new = [item for item in result.left_running if item.seen_after == result.invocation]
+    return [f"{name}: left running: {left_running_line(item)}; {ADVICE}" for item in new]
 
 
 class Functions:
@@ -131,6 +141,8 @@ class Functions:
             self._tell(f"{pool.name}: could not run: {error}")
             raise service_error(f"coldprof serve could not run {pool.name}: {error}") from None
         self._tell(describe_outcome(pool.name, outcome))
+        for line in left_running_lines(pool.name, outcome):
+            self._tell(line)
         return outcome
 
     def _run_event(self, pool: FunctionPool, lease: Lease, event: Any, request_id: str) -> None:
