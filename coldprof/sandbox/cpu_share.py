@@ -5,9 +5,10 @@ at 10,240 MB; a function over its share is paused until the end of a 20 ms perio
 bandwidth control). coldprof does the same with a cgroup quota where it has one, and
 otherwise with a duty cycle it drives itself: every few hundred microseconds it reads the
 environment's CPU time and, once the period's share is spent, stops every process of the
-environment until the period ends (the overrun is taken from the next period, so the share
-holds on average). Init runs boosted by default (at least one vCPU), as practitioners
-measure on-demand inits on Lambda; `init_cpu="memory"` gives init the memory's share too.
+environment until the period ends (the overrun is taken from the next period, the next
+invocation's if need be, so the share holds on average). Init runs boosted by default (at
+least one vCPU), as practitioners measure on-demand inits on Lambda; `init_cpu="memory"`
+gives init the memory's share too.
 """
 
 from __future__ import annotations
@@ -82,11 +83,24 @@ class DutyCycle:
         self._start_ns = 0
         self._used_at_start_ns = 0
 
-    def begin(self) -> int:
-        """A new period starts now (the environment starts or thaws); ns until the first look."""
+    def set_cpus(self, cpus: float | None) -> None:
+        """Hold the processes to `cpus` from the next period on (None: not at all)."""
+        self.cpus = cpus
         self._carry_ns = 0
+
+    def begin(self) -> int:
+        """A new period starts now (the environment starts or thaws); ns until the first look.
+        What was used past the share when it last ran is still owed (carried over)."""
         self._new_period(time.perf_counter_ns(), self._members.cpu_ns())
-        return self._look_in(self._quota_ns(), self.period_ns)
+        return self._look_in(self._quota_ns() - self._carry_ns, self.period_ns)
+
+    def finish(self) -> None:
+        """The environment stops running (it replied): what it used past its budget in this
+        period is owed when it runs again, so the share holds over invocations; continue it."""
+        if self.cpus is not None:
+            used_ns = self._members.cpu_ns() - self._used_at_start_ns
+            self._carry_ns = max(0, used_ns + self._carry_ns - self._quota_ns())
+        self.end()
 
     def tick(self) -> int | None:
         """Look at the CPU time: stop or continue the processes; ns until the next look."""
@@ -150,7 +164,7 @@ class CpuLimiter:
             return
         cpus = self.plan.limit(vcpus)
         if self.method == DUTY_CYCLE:
-            self._duty.cpus = cpus
+            self._duty.set_cpus(cpus)
         else:
             self._cgroup.set_cpus(cpus, self._duty.period_ns // 1000)
 
@@ -166,4 +180,4 @@ class CpuLimiter:
 
     def end(self) -> None:
         """The environment stops running (reply received): leave nothing stopped by the cycle."""
-        self._duty.end()
+        self._duty.finish()
