@@ -34,7 +34,7 @@ from coldprof.cli.bench_remote import bench_with_remote
 from coldprof.errors import ColdprofError, UsageError
 from coldprof.render import render
 from coldprof.render.words import word
-from coldprof.results import Note, loads
+from coldprof.results import Note, loads, to_json
 from coldprof.serve import FunctionSpec
 
 BENCH = bench_with_remote(bench_command)
@@ -123,6 +123,9 @@ def test_a_memory_sweep_marks_the_cheapest_and_the_fastest(server, client):
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["label"] == "128 MB" and doc["memory_mb"] == 128
+    loaded = loads(result.stdout, "sweep.json")
+    assert to_json(loaded) == result.stdout  # a deployed function's result reads back whole
+    assert loaded.remote.sweep[0].cheapest and loaded.compared[0].memory_mb == 512
     (other,) = doc["compared"]
     assert other["label"] == "512 MB" and other["memory_mb"] == 512
     assert other["cold"]["total_ms"]["n"] == 2

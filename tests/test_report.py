@@ -20,6 +20,7 @@ from coldprof.bench.cost import billed_duration_ms, estimate_cost
 from coldprof.bench.result import BenchResult, ColdStats, Sample, WarmStats
 from coldprof.check import budgets
 from coldprof.check.result import CheckResult, Measurements
+from coldprof.cli import main
 from coldprof.cli.report import report
 from coldprof.errors import TargetError, UsageError
 from coldprof.imports.result import DistributionRow as ImportsDistribution
@@ -753,3 +754,11 @@ def test_a_timing_budget_shows_its_spread_like_check_does(tmp_path):
         "pass (noisy)",
     ]
     assert budget_rows[2][:2] == ["forbid", "1 distribution"]
+
+
+def test_output_html_writes_the_report_of_the_commands_own_result(tmp_path):
+    page = tmp_path / "build.html"
+    result = CliRunner().invoke(main, ["analyze", str(DEMO), "--output", str(page)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("== coldprof analyze: ")
+    assert page.read_text(encoding="utf-8").count("Plotly.newPlot(") == 2  # treemap, findings
