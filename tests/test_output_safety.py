@@ -158,3 +158,14 @@ def test_text_cells_read_back_as_they_were_shown():
         if t.type == "inline" and t.content != "h"
     )
     assert text_of(token) == escape.plain(HOSTILE)
+
+
+def test_a_message_that_looks_like_a_list_stays_one_item(real_results):
+    warning = Note("text", {"text": "- 1. not a nested list"})
+    bench = dataclasses.replace(real_results["bench-failing"], warnings=(warning,))
+    tokens = PARSER.parse(render(bench, "markdown"))
+    kinds = [t.type for t in tokens]
+    assert "ordered_list_open" not in kinds
+    assert kinds.count("bullet_list_open") == 1  # the warnings
+    items = [text_of(t) for t in tokens if t.type == "inline" and "nested" in t.content]
+    assert items == ["- 1. not a nested list"]

@@ -12,7 +12,7 @@ from coldprof.bench.result import BenchResult, Comparison
 from coldprof.check.result import CheckResult
 from coldprof.errors import TargetError, UsageError
 from coldprof.imports.result import ImportsResult
-from coldprof.render import render
+from coldprof.render import formats_for, render
 from coldprof.render.words import verdict, word
 from coldprof.results import Note, load, loads, to_json
 
@@ -171,3 +171,29 @@ def test_a_note_this_coldprof_cannot_word_is_shown_as_its_code_and_values():
     assert word(Note("made-up", {"count": 3})) == "made-up (count 3)"
     assert word(Note("outliers", {"phase": "x"})) == "outliers (phase x)"
     assert word(Note("text", {"text": "line\nbreak"})) == "line\\nbreak"
+
+
+RESULT_NAMES = [
+    "analyze",
+    "analyze-layered",
+    "analyze-empty",
+    "imports",
+    "imports-failed",
+    "imports-empty",
+    "bench-compared",
+    "bench-failing",
+    "bench-empty",
+    "check",
+    "check-empty",
+]
+
+
+@pytest.mark.parametrize("name", RESULT_NAMES)
+def test_every_renderer_renders_every_result_including_empty_ones(real_results, name):
+    result = real_results[name]
+    for fmt in formats_for(result.kind):
+        text = render(result, fmt)
+        assert text.endswith("\n") and text.count("\x1b") == 0, (name, fmt)
+    page = render(result, "html")
+    assert page.startswith("<!DOCTYPE html>") and page.count("plotly.js v") <= 1
+    assert loads(render(result, "json"), name) == result

@@ -22,6 +22,7 @@ from typing import Any
 from coldprof.results import display_path
 
 MARKDOWN_SPECIAL = "\\`*[]|~#"  # and "_" unless between letters or digits (never emphasis)
+LIST_MARKER = re.compile(r"^(\s*\d{0,9})([-+]|(?<=\d)[.)])(?=\s|$)")  # a list item's marker
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,6 +38,11 @@ def markdown(value: Any) -> str:
         f"\\{ch}" if ch in MARKDOWN_SPECIAL or _emphasis(text, i) else ch
         for i, ch in enumerate(text)
     )
+
+
+def markdown_item(value: Any) -> str:
+    """Any value as the text of a Markdown list item: `- x` or `1. x` in it is no nested list."""
+    return LIST_MARKER.sub(r"\1\\\2", markdown(value), count=1)
 
 
 def _emphasis(text: str, index: int) -> bool:

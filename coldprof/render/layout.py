@@ -106,7 +106,7 @@ def _markdown_body(section: Section) -> str | None:
         return markdown_table(section.headers, section.rows)
     parts = []
     if section.lines:
-        parts.append("\n".join(f"- {escape.markdown(line)}" for line in section.lines))
+        parts.append("\n".join(f"- {escape.markdown_item(line)}" for line in section.lines))
     if section.code:
         parts.append(escape.code_fence([escape.plain(line) for line in section.code]))
     return "\n\n".join(parts) or None
