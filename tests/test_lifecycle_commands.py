@@ -14,6 +14,8 @@ from test_serve import invoke, lambda_client, running_server, served
 from coldprof.cli import main
 from coldprof.config import load_config
 from coldprof.errors import UsageError
+from coldprof.results import loads
+from coldprof.sandbox import Emulation
 from coldprof.serve import parse_function
 
 HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
@@ -68,6 +70,11 @@ def test_bench_counts_work_left_running_per_environment():
     assert document["emulation"]["vcpus"] == pytest.approx(128 / 1769)
     assert 0 < document["held_vcpus"] < 1
     assert len(document["samples"][0]["invoke_cpu_ms"]) == 2
+    loaded = loads(result.stdout, "bench.json")  # and it reads back into its records
+    assert loaded.left_running[0].times == 6 and loaded.emulation == Emulation(
+        **document["emulation"]
+    )
+    assert loaded.samples[0].left_running[0].kind == "process"
 
 
 def test_bench_table_shows_the_lifecycle_and_the_finding():

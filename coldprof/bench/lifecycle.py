@@ -38,6 +38,14 @@ def count_left_running(samples: Sequence[Sample]) -> tuple[LeftRunningCount, ...
             lost[key] += item.finished_during is None
         environments.update({(i.kind, i.name, i.where) for i in sample.left_running})
     return tuple(
-        LeftRunningCount(*key, environments[key], count, finished[key], lost[key])
+        LeftRunningCount(
+            kind=key[0],
+            name=key[1],
+            where=key[2],
+            environments=environments[key],
+            times=count,
+            finished_later=finished[key],
+            lost=lost[key],
+        )
         for key, count in times.most_common()
     )
