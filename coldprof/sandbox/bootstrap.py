@@ -230,6 +230,7 @@ def still_running(limit=50):
     stdlib = sys.modules["codecs"].__file__.rpartition("/")[0] + "/"
 
     def where(frame):
+        """file:line in function of the innermost frame outside the standard library."""
         innermost = frame
         while frame is not None and frame.f_code.co_filename.startswith((stdlib, "<")):
             frame = frame.f_back

@@ -20,7 +20,7 @@ from coldprof.sandbox.capture import BoundedLog, ImportTimeSplitter
 from coldprof.sandbox.child import check_spec, child_argv, child_env
 from coldprof.sandbox.cpu_share import CpuLimiter, CpuPlan
 from coldprof.sandbox.interpreter import InterpreterInfo, compiled_bootstrap
-from coldprof.sandbox.left_running import LeftRunningTracker, processes
+from coldprof.sandbox.left_running import LeftRunning, LeftRunningTracker, processes
 from coldprof.sandbox.memory import MemoryWatcher
 from coldprof.sandbox.page_cache import drop_from_page_cache
 from coldprof.sandbox.parent import not_dumpable
@@ -58,6 +58,7 @@ class Environment:
         self._frozen_at_ns: int | None = None
         self._next_sample_ns = 0
         self._cold_cache_bytes: int | None = None
+        self._killed = False  # every process of the environment was ended (_end)
 
     def __enter__(self) -> Environment:
         return self
@@ -122,8 +123,7 @@ class Environment:
         if now_ns >= self._next_sample_ns:
             self._next_sample_ns = now_ns + TICK_NS
             self._watcher.sample()
-            self._storage.sample()
-            if self._storage.exceeded_mb is not None:
+            if self._storage.sample():
                 self._members.kill()
         return self._cpu.tick()
 
@@ -173,13 +173,13 @@ class Environment:
             left_running=self._tracker.running(),
         )
 
-    def left_running(self) -> tuple:
+    def left_running(self) -> tuple[LeftRunning, ...]:
         """Everything this environment's handlers left running, and what became of it."""
         return self._tracker.items()
 
     def close(self) -> None:
         """End every process of the environment; remove its /tmp (its tmpfs unmounted)."""
-        if self._members is not None:
+        if self._members is not None and not self._killed:
             self._members.kill()
         if self._child is not None:
             self._child.close()
@@ -306,6 +306,7 @@ class Environment:
         """End the environment after a failure; the error that ended it."""
         child = self._child
         self._members.kill()
+        self._killed = True
         child.kill_group()
         child.reap()
         child.drain()

@@ -70,18 +70,21 @@ class EphemeralStorage:
         self.exceeded_mb: float | None = None  # the usage that broke the limit (watched only)
         self._next_walk_ns = 0
 
-    def sample(self, now: bool = False) -> None:
-        """Take the usage (a watched folder: at most every 100 ms unless `now`)."""
+    def sample(self, now: bool = False) -> bool:
+        """Take the usage (a watched folder: at most every 100 ms unless `now`); True when this
+        sample is the first past the size."""
         if self.method == TMPFS:
             used = _used_bytes_tmpfs(self.folder)
         elif now or time.perf_counter_ns() >= self._next_walk_ns:
             used = _used_bytes_walked(self.folder)
             self._next_walk_ns = time.perf_counter_ns() + WATCH_EVERY_NS
         else:
-            return
+            return False
         self.peak_mb = max(self.peak_mb, used / MIB)
         if used > self.size_mb * MIB and self.exceeded_mb is None:
             self.exceeded_mb = used / MIB
+            return True
+        return False
 
     def close(self) -> None:
         """Unmount the tmpfs (its contents go with it)."""
