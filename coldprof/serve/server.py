@@ -105,7 +105,7 @@ class LambdaRequestHandler(BaseHTTPRequestHandler):
     def parse_request(self) -> bool:
         """A request line must be `METHOD PATH HTTP/x.y` (HTTP/0.9's two words are refused)."""
         if len(self.raw_requestline.split()) != 3:
-            self.request_version = self.default_request_version
+            self.command, self.request_version = None, self.default_request_version
             self.send_error(HTTPStatus.BAD_REQUEST, "Bad request line")
             return False
         return super().parse_request()
