@@ -136,6 +136,8 @@ class Functions:
             try:
                 outcome = run(pool, lease, event, request_id, context)
             except (ColdprofError, OSError) as error:
+                if self.stopping:
+                    raise service_error(STOPPED) from None
                 self.tell(f"{pool.name}: could not run: {error}")
                 raise service_error(f"coldprof serve could not run {pool.name}: {error}") from None
         if self.stopping:

@@ -18,11 +18,18 @@ from coldprof.errors import UsageError
 from coldprof.results import display_path
 from coldprof.serve.api import Functions
 from coldprof.serve.auth import Authorization, ReceivedRequest, Verifier
-from coldprof.serve.errors import ApiError, bad_content, malformed, too_large, unknown_operation
+from coldprof.serve.errors import (
+    ApiError,
+    bad_content,
+    malformed,
+    service_error,
+    too_large,
+    unknown_operation,
+)
 from coldprof.serve.guard import check_browser
 from coldprof.serve.operations import OPERATIONS
-from coldprof.serve.request import parse_request
-from coldprof.serve.routes import Route, match, routes
+from coldprof.serve.request import Request, parse_request
+from coldprof.serve.routes import OWN_ROUTES, Route, match, routes
 
 OPERATION_MAX_BYTES = 64 * 1024  # any body but Invoke's
 DRAIN_CHUNK_BYTES = 64 * 1024
@@ -126,13 +133,16 @@ class LambdaRequestHandler(BaseHTTPRequestHandler):
         self.server.tell(display_path(format % args))
 
     def _dispatch(self, method: str) -> None:
+        """Answer one request; an ApiError is the answer, anything else is a 500, never a
+        dropped connection."""
         request_id = str(uuid.uuid4())
         self._unread = 0
         self.server.busy(+1)
         try:
             try:
                 status, headers, body = self._answer(method, request_id)
-            except ApiError as error:
+            except Exception as caught:  # a bug must still get an answer, not a closed socket
+                error = caught if isinstance(caught, ApiError) else _unexpected(caught)
                 self._log_refused(f"{method} {self.path}", error)
                 status, headers, body = error.status, error.headers(), error.body()
             if self._unread:
@@ -160,7 +170,11 @@ class LambdaRequestHandler(BaseHTTPRequestHandler):
         if authorization is not None:
             self._verify(authorization, method, parts.path, parts.query, body)
         query = parts.query
-        request = parse_request(route.operation, labels, query, self.headers, body, request_id)
+        request = (
+            Request(route.operation, {}, request_id=request_id)
+            if route.operation in OWN_ROUTES
+            else parse_request(route.operation, labels, query, self.headers, body, request_id)
+        )
         return OPERATIONS[route.operation](server.functions, request)
 
     def _verify(
@@ -216,6 +230,11 @@ class LambdaRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if body and self.command != "HEAD":
             self.wfile.write(body)
+
+
+def _unexpected(error: Exception) -> ApiError:
+    """A 500 for an error coldprof did not expect (a bug): its type and message, one line."""
+    return service_error(f"coldprof serve failed: {type(error).__name__}: {error}")
 
 
 def _body_limit(route: Route) -> tuple[int, str]:
