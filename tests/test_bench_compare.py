@@ -47,7 +47,17 @@ def test_the_same_distribution_twice_is_within_the_noise():
     comparison = compare("cold start", "A", noisy(100, 20, 5), "B", noisy(100, 20, 6))
     assert comparison.ci_low < 1 < comparison.ci_high
     assert not comparison.significant
-    assert comparison.summary.endswith("; the difference is within the noise")
+    assert comparison.summary.startswith("A's and B's cold start differ by less than the noise")
+    assert "times faster" not in comparison.summary
+
+
+def test_a_large_ratio_with_a_larger_error_is_within_the_noise():
+    """Two samples a side: a bootstrap interval above 1, but 13 ± 17 times is no finding."""
+    comparison = compare("cold start", "128 MB", [60.0, 2900.0], "512 MB", [50.0, 60.0])
+    assert comparison.times > 10 and comparison.error > comparison.times - 1
+    assert not comparison.significant
+    assert "times faster" not in comparison.summary
+    assert "(2 and 2 samples; 95% CI of the ratio " in comparison.summary
 
 
 def test_a_microsecond_difference_is_called_too_small_to_matter():

@@ -7,6 +7,10 @@ invocation without one (AWS had an environment ready) is reported apart. With --
 K invocations run at once after each change (K cold starts per round). Warm invocations follow
 back to back. A memory sweep repeats this per memory size. The original MemorySize and
 environment variables are always put back, also after an error or Ctrl-C.
+
+With --cold-via publish-version, each cold round also publishes $LATEST as a new version and
+invokes that version (a new version starts cold; for SnapStart functions it is the only way),
+the warm invocations go to the last one, and every version published is deleted afterwards.
 """
 
 from __future__ import annotations
@@ -52,8 +56,10 @@ DENIED = ("AccessDeniedException", "AccessDenied")
 REFUSED = ("UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException")
 PERMISSIONS = (
     "lambda:GetFunction, lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration "
-    "and lambda:InvokeFunction"
+    "and lambda:InvokeFunction (with --cold-via publish-version, also lambda:PublishVersion and "
+    "lambda:DeleteFunction)"
 )
+COLD_VIA = ("configuration", "publish-version")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,7 +77,8 @@ class RemoteOptions:
     concurrency: int = 1
     memory_sizes: tuple[int, ...] = ()  # a sweep; empty: the function's own memory size
     cold_share: float = 0.01
-    max_attempts: int = 5  # botocore's standard retry mode, throttling included
+    max_attempts: int = 5  # attempts per call in all (botocore's standard retries, throttling too)
+    cold_via: str = "configuration"  # or "publish-version": a new version per cold round
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,9 @@ class RemoteDetails:
     configuration_changed: bool
     configuration_restored: bool
     restore_note: str  # what was put back, or what to put back by hand
+    cold_via: str = "configuration"  # or "publish-version": each cold round invoked a new version
+    published_versions: tuple[str, ...] = ()  # versions published for the cold rounds
+    versions_deleted: bool = True  # every published version was deleted afterwards
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,14 @@ class Invocation:
 
 
 @dataclass
+class Versions:
+    """The versions published for the cold rounds (--cold-via publish-version)."""
+
+    published: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)  # published, and could not be deleted
+
+
+@dataclass
 class SizeRun:
     """What one memory size measured so far (kept when the run stops early)."""
 
@@ -139,8 +157,8 @@ def lambda_client(options: RemoteOptions) -> Any:
     region = options.region or os.environ.get("AWS_REGION")  # boto3 reads AWS_DEFAULT_REGION
     try:
         session = boto3.session.Session(profile_name=options.profile, region_name=region)
-        config = Config(
-            retries={"mode": "standard", "max_attempts": options.max_attempts},
+        config = Config(  # total_max_attempts counts every attempt; max_attempts only retries
+            retries={"mode": "standard", "total_max_attempts": options.max_attempts},
             read_timeout=READ_TIMEOUT_S,
             max_pool_connections=max(10, options.concurrency),
         )
@@ -222,7 +240,47 @@ def force_cold(client: Any, name: str, original: dict, memory_mb: int) -> None:
     update_configuration(client, name, memory_mb, variables)
 
 
-def restore(client: Any, name: str, original: dict) -> tuple[bool, str]:
+def publish_version(client: Any, name: str, versions: Versions) -> str:
+    """Publish $LATEST as a new version (kept in `versions` for deletion) and wait until it is
+    active: its first invocation is a cold start, the way that works for SnapStart functions."""
+    with aws_errors(name, "PublishVersion"):
+        version = client.publish_version(FunctionName=name)["Version"]
+    versions.published.append(version)
+    with aws_errors(name, "GetFunctionConfiguration"):
+        client.get_waiter("published_version_active").wait(FunctionName=name, Qualifier=version)
+    return version
+
+
+def delete_versions(client: Any, name: str, versions: Versions) -> tuple[bool, str]:
+    """Delete the versions published for the benchmark; whether it worked, and how."""
+    left = versions.left
+    for version in versions.published:
+        try:
+            with aws_errors(name, "DeleteFunction"):
+                client.delete_function(FunctionName=name, Qualifier=version)
+        except (ColdprofError, KeyboardInterrupt):
+            left.append(version)
+    if left:
+        return False, (
+            f"the versions {', '.join(left)} of {name} were NOT deleted: delete them yourself "
+            f"(aws lambda delete-function --function-name {name} --qualifier N)"
+        )
+    count = len(versions.published)
+    return True, f"the {count} version(s) published for the cold starts were deleted"
+
+
+def restore(
+    client: Any, name: str, original: dict, versions: Versions | None = None
+) -> tuple[bool, str]:
+    """Delete the versions published, then put the original MemorySize and environment variables
+    back; whether it all worked, and how."""
+    published = versions is not None and versions.published
+    deleted, deleted_note = delete_versions(client, name, versions) if published else (True, "")
+    restored, note = _restore_configuration(client, name, original)
+    return deleted and restored, f"{note}; {deleted_note}" if deleted_note else note
+
+
+def _restore_configuration(client: Any, name: str, original: dict) -> tuple[bool, str]:
     """Put the original MemorySize and environment variables back; whether it worked, and how."""
     memory_mb = original["MemorySize"]
     variables = original_variables(original)
@@ -252,9 +310,13 @@ def _function_error(payload: bytes) -> tuple[str, str]:
     return str(error.get("errorType", "Unhandled")), str(error.get("errorMessage", ""))
 
 
-def invoke(client: Any, options: RemoteOptions, payload: bytes) -> Invocation:
-    """One RequestResponse invocation with LogType=Tail, its REPORT parsed."""
-    kwargs = {"Qualifier": options.qualifier} if options.qualifier else {}
+def invoke(
+    client: Any, options: RemoteOptions, payload: bytes, qualifier: str | None = None
+) -> Invocation:
+    """One RequestResponse invocation with LogType=Tail (of `qualifier`, or --qualifier), its
+    REPORT parsed."""
+    qualifier = qualifier or options.qualifier
+    kwargs = {"Qualifier": qualifier} if qualifier else {}
     started_ns = time.perf_counter_ns()
     with aws_errors(options.function_name, "InvokeFunction"):
         response = client.invoke(
@@ -278,11 +340,13 @@ def invoke(client: Any, options: RemoteOptions, payload: bytes) -> Invocation:
     )
 
 
-def _invoke_at_once(client: Any, options: RemoteOptions, payload: bytes, count: int) -> list:
+def _invoke_at_once(
+    client: Any, options: RemoteOptions, payload: bytes, count: int, qualifier: str | None
+) -> list:
     if count == 1:
-        return [invoke(client, options, payload)]
+        return [invoke(client, options, payload, qualifier)]
     with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(lambda _: invoke(client, options, payload), range(count)))
+        return list(pool.map(lambda _: invoke(client, options, payload, qualifier), range(count)))
 
 
 def _failure(invocation: Invocation, sample: int, phase: str, number: int) -> SampleError | None:
@@ -355,23 +419,27 @@ def measure_size(
     original: dict,
     run: SizeRun,
     tick: Callable[[], None],
+    versions: Versions,
 ) -> None:
-    """Cold rounds, then warm invocations, at one memory size (filling `run` as it goes)."""
+    """Cold rounds, then warm invocations, at one memory size (filling `run` as it goes); with
+    --cold-via publish-version each round invokes a version published for it."""
     payload = json.dumps(options.event).encode()
     name = options.function_name
-    index = 0
+    via_versions = options.cold_via == "publish-version"
+    index, qualifier = 0, None
     for count in _rounds(options.cold, options.concurrency):
         force_cold(client, name, original, run.memory_mb)
-        for invocation in _invoke_at_once(client, options, payload, count):
+        qualifier = publish_version(client, name, versions) if via_versions else None
+        for invocation in _invoke_at_once(client, options, payload, count, qualifier):
             record_invocation(run, invocation, index, "first_invoke", 0)
             index += 1
             tick()
-    if options.cold == 0 and options.memory_sizes:
+    if options.cold == 0 and (options.memory_sizes or via_versions):
         force_cold(client, name, original, run.memory_mb)
+        qualifier = publish_version(client, name, versions) if via_versions else None
     for number in range(1, options.warm + 1):
-        record_invocation(
-            run, invoke(client, options, payload), options.cold, "warm_invoke", number
-        )
+        invocation = invoke(client, options, payload, qualifier)
+        record_invocation(run, invocation, options.cold, "warm_invoke", number)
         tick()
 
 
@@ -464,7 +532,9 @@ def size_result(
 
 def check_plan(options: RemoteOptions) -> None:
     """Refuse what cannot be measured: cold starts of a published version or alias."""
-    changes = options.cold > 0 or options.memory_sizes
+    if options.cold_via not in COLD_VIA:
+        raise UsageError(f"--cold-via {options.cold_via}: expected {' or '.join(COLD_VIA)}")
+    changes = options.cold > 0 or options.memory_sizes or options.cold_via != COLD_VIA[0]
     if options.qualifier not in (None, LATEST) and changes:
         raise UsageError(
             f"--qualifier {options.qualifier}: a published version's configuration cannot "
@@ -494,7 +564,11 @@ def _stopped_error(run: SizeRun, error: ColdprofError) -> SampleError:
 
 
 def _measure_all(
-    client: Any, options: RemoteOptions, original: dict, observer: Observer | None
+    client: Any,
+    options: RemoteOptions,
+    original: dict,
+    observer: Observer | None,
+    versions: Versions,
 ) -> tuple[list[SizeRun], bool]:
     """Every memory size in turn; stops early on Ctrl-C or an API error, keeping what it has."""
     sizes = options.memory_sizes or (original["MemorySize"],)
@@ -504,7 +578,7 @@ def _measure_all(
     try:
         for memory_mb in sizes:
             runs.append(SizeRun(memory_mb))
-            measure_size(client, options, original, runs[-1], tick)
+            measure_size(client, options, original, runs[-1], tick, versions)
     except KeyboardInterrupt:
         return runs, True
     except ColdprofError as error:
@@ -521,6 +595,7 @@ def _details(
     runs: list[SizeRun],
     results: tuple[BenchResult, ...],
     restored: tuple[bool, str] | None,
+    versions: Versions,
 ) -> RemoteDetails:
     return RemoteDetails(
         function_name=options.function_name,
@@ -535,6 +610,9 @@ def _details(
         configuration_changed=restored is not None,
         configuration_restored=restored is None or restored[0],
         restore_note=restored[1] if restored else "the configuration was not changed",
+        cold_via=options.cold_via,
+        published_versions=tuple(versions.published),
+        versions_deleted=not versions.left,
     )
 
 
@@ -544,6 +622,7 @@ def assemble(
     runs: list[SizeRun],
     interrupted: bool,
     restored: tuple[bool, str] | None,
+    versions: Versions | None = None,
 ) -> RemoteBenchResult:
     """The result: the first memory size, the others compared with it, what was put back."""
     sweep = len(runs) > 1 or bool(options.memory_sizes)
@@ -557,7 +636,7 @@ def assemble(
         )
         for i, run in enumerate(runs)
     )
-    details = _details(options, configuration, runs, results, restored)
+    details = _details(options, configuration, runs, results, restored, versions or Versions())
     first, *others = results
     found = [c for other in others for c in comparisons(first, other)]
     return RemoteBenchResult(
@@ -565,24 +644,31 @@ def assemble(
             **{f.name: getattr(first, f.name) for f in dataclasses.fields(BenchResult)},
             "compared": tuple(others),
             "comparisons": tuple(found),
+            "interrupted": interrupted,
         },
         remote=details,
     )
 
 
 def _measure_then_restore(
-    client: Any, options: RemoteOptions, original: dict, observer: Observer | None
+    client: Any,
+    options: RemoteOptions,
+    original: dict,
+    observer: Observer | None,
+    versions: Versions,
 ) -> tuple[list[SizeRun], bool, tuple[bool, str]]:
-    """Measure, then put the configuration back whatever happened."""
+    """Measure, then delete the versions published and put the configuration back, whatever
+    happened."""
     name = options.function_name
     try:
-        runs, interrupted = _measure_all(client, options, original, observer)
+        runs, interrupted = _measure_all(client, options, original, observer, versions)
     except ColdprofError as error:
-        raise ColdprofError(f"{error.message}; {restore(client, name, original)[1]}") from None
+        note = restore(client, name, original, versions)[1]
+        raise ColdprofError(f"{error.message}; {note}") from None
     except BaseException:
-        restore(client, name, original)
+        restore(client, name, original, versions)
         raise
-    return runs, interrupted, restore(client, name, original)
+    return runs, interrupted, restore(client, name, original, versions)
 
 
 def bench_remote(options: RemoteOptions, observer: Observer | None = None) -> RemoteBenchResult:
@@ -594,9 +680,12 @@ def bench_remote(options: RemoteOptions, observer: Observer | None = None) -> Re
     wait_updated(client, name)
     with aws_errors(name, "GetFunctionConfiguration"):
         original = client.get_function_configuration(FunctionName=name)
-    if options.cold == 0 and not options.memory_sizes:
-        runs, interrupted = _measure_all(client, options, original, observer)
+    versions = Versions()
+    if options.cold == 0 and not options.memory_sizes and options.cold_via == COLD_VIA[0]:
+        runs, interrupted = _measure_all(client, options, original, observer, versions)
         return assemble(options, original, runs, interrupted, None)
     original_variables(original)
-    runs, interrupted, restored = _measure_then_restore(client, options, original, observer)
-    return assemble(options, original, runs, interrupted, restored)
+    runs, interrupted, restored = _measure_then_restore(
+        client, options, original, observer, versions
+    )
+    return assemble(options, original, runs, interrupted, restored, versions)

@@ -148,7 +148,13 @@ def _sweep(result: BenchResult) -> Table:
             _ms(row.expected_ms),
             "-" if row.per_million_usd is None else f"${row.per_million_usd:,.4f}",
             ", ".join(
-                mark for mark, on in (("cheapest", row.cheapest), ("fastest", row.fastest)) if on
+                mark
+                for mark, on in (
+                    ("cheapest", row.cheapest),
+                    ("fastest", row.fastest),
+                    ("as fast as any, within the noise", row.within_noise_of_fastest),
+                )
+                if on
             ),
         ]
         for row in result.remote.sweep
