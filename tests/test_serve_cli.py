@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import signal
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from botocore.exceptions import BotoCoreError
+from botocore.exceptions import BotoCoreError, ClientError
 from click.testing import CliRunner
 from test_serve import ECHO, echo, invoke, lambda_client, raw_request, running_server
 
@@ -78,9 +77,13 @@ def serve_process(
             process.wait()
 
 
-def _invoke_until_stopped(client) -> None:
-    with contextlib.suppress(BotoCoreError):
+def _invoke_until_stopped(client, answers: list) -> None:
+    try:
         invoke(client, "echo", {"sleep_ms": 20_000})
+    except ClientError as error:
+        answers.append(error.response["Error"])
+    except BotoCoreError as error:  # the server was gone before it could answer
+        answers.append(repr(error))
 
 
 def environments_of(process: subprocess.Popen) -> list[psutil.Process]:
@@ -92,7 +95,8 @@ def test_a_signal_stops_the_server_and_ends_every_environment(signum):
     function = f"echo={ECHO}:app.handler"
     with serve_process("--function", function, "--timeout", "30") as (process, url, lines):
         client = lambda_client(url)
-        busy = threading.Thread(target=_invoke_until_stopped, args=(client,), daemon=True)
+        answers: list = []
+        busy = threading.Thread(target=_invoke_until_stopped, args=(client, answers), daemon=True)
         busy.start()
         deadline = time.monotonic() + START_TIMEOUT_S
         while not environments_of(process):
@@ -103,6 +107,10 @@ def test_a_signal_stops_the_server_and_ends_every_environment(signum):
         assert len(children) == 2
         assert payload["pid"] in [child.pid for child in children]
         process.send_signal(signum)
+        busy.join(20)
+    assert answers == [
+        {"Code": "ServiceException", "Message": "coldprof serve stopped while the function ran"}
+    ]
     assert process.returncode == 0, lines
     assert (
         f"coldprof serve: {signal.Signals(signum).name}: stopped; every environment ended\n"

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import signal
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from coldprof.cli.common import handle_errors
 from coldprof.cli.function import function_options
 from coldprof.data import lambda_facts
-from coldprof.serve import (
-    SERVE_KEYS,
-    AccessKey,
-    LambdaServer,
-    ServeOptions,
-    parse_function,
-    parse_key,
-)
-from coldprof.serve import serve as run_server
+from coldprof.function.record import SERVE_KEYS
+
+if TYPE_CHECKING:  # coldprof.serve loads botocore: only when serve runs
+    from coldprof.serve import AccessKey, LambdaServer
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -40,6 +35,8 @@ def _say(message: str) -> None:
 
 def _accept_keys(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple:
     """Each --accept-key KEY_ID:SECRET as an AccessKey."""
+    from coldprof.serve import parse_key
+
     try:
         return tuple(parse_key(value) for value in values)
     except ValueError as error:
@@ -184,6 +181,9 @@ def serve(
       aws lambda invoke --endpoint-url http://127.0.0.1:9001 --function-name hello out.json
       coldprof bench --function-name hello --endpoint-url http://127.0.0.1:9001
     """
+    from coldprof.serve import ServeOptions, parse_function
+    from coldprof.serve import serve as run_server
+
     served = [parse_function(text, settings) for text in functions]
     options = ServeOptions(
         host=host,

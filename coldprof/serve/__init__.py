@@ -25,7 +25,7 @@ from typing import Any
 from coldprof.errors import ColdprofError, TargetError, UsageError
 from coldprof.function import FunctionConfig, prepare, with_settings
 from coldprof.function.keys import read_key_values
-from coldprof.function.record import SETTINGS
+from coldprof.function.record import SERVE_KEYS, SETTINGS
 from coldprof.results import display_path
 from coldprof.serve.api import Functions, Observer
 from coldprof.serve.auth import (
@@ -43,9 +43,6 @@ from coldprof.serve.server import LambdaServer, make_server
 
 FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 FUNCTION_FORM = "NAME=TARGET:module.handler[,key=value...]"
-# Keys a served function may set (target and handler are in NAME=TARGET:HANDLER; the code runs
-# on this machine's architecture, so arch is not one).
-SERVE_KEYS = tuple(s.key for s in SETTINGS.values() if s.key not in ("target", "handler", "arch"))
 # What extracting a broken zip raises (encrypted members, corrupt streams, truncated archives).
 EXTRACTION_ERRORS = (
     zipfile.BadZipFile,
