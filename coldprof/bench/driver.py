@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from coldprof.bench.result import Sample, SampleError
+from coldprof.bench.result import Sample, SampleError, environment_error
 from coldprof.errors import ColdprofError
 from coldprof.sandbox import Environment, EnvironmentSpec, InitResult, InvokeResult
 
@@ -83,7 +83,17 @@ def bounded(error: SampleError, detailed: bool) -> SampleError:
 
 def failed_init_sample(index: int, init: InitResult) -> tuple[Sample, list[SampleError]]:
     """The sample of an environment whose init failed."""
-    sample = Sample(index, None, None, None, None, (), (), init.max_rss_mb, ok=False)
+    sample = Sample(
+        index=index,
+        init_ms=None,
+        first_invoke_ms=None,
+        total_ms=None,
+        first_round_trip_ms=None,
+        invoke_ms=(),
+        round_trip_ms=(),
+        max_memory_used_mb=init.max_rss_mb,
+        ok=False,
+    )
     return sample, [_error(index, "init", 0, init, init.init_ms)]
 
 
@@ -134,7 +144,7 @@ def cold_sample(
 
 def _coldprof_error(index: int, error: Exception) -> SampleError:
     message = error.message if isinstance(error, ColdprofError) else str(error)
-    return SampleError(index, "environment", 0, "coldprof.Error", message, (), 0.0, True)
+    return environment_error(index, message)
 
 
 def _ignore(progress: Progress) -> None:

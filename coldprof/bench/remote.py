@@ -41,12 +41,23 @@ from botocore.exceptions import (
 
 from coldprof.bench.cost import estimate_cost
 from coldprof.bench.driver import Observer, Progress
-from coldprof.bench.quality import FEW_SAMPLES, latency_warnings
+from coldprof.bench.quality import few_samples, latency_warnings
 from coldprof.bench.report_line import ReportLine, parse_reports
-from coldprof.bench.result import BenchResult, ColdStats, Sample, SampleError, WarmStats
+from coldprof.bench.result import (
+    BenchResult,
+    ColdStats,
+    NotCold,
+    RemoteDetails,
+    Sample,
+    SampleError,
+    WarmStats,
+    environment_error,
+)
 from coldprof.bench.run import comparisons
-from coldprof.bench.sweep import SweepRow, sweep_rows
+from coldprof.bench.sweep import sweep_rows
 from coldprof.errors import ColdprofError, UsageError
+from coldprof.render.words import word
+from coldprof.results import Note
 from coldprof.stats import summarize
 
 MARKER = "COLDPROF_COLD"  # the environment variable changed to force cold starts
@@ -79,45 +90,6 @@ class RemoteOptions:
     cold_share: float = 0.01
     max_attempts: int = 5  # attempts per call in all (botocore's standard retries, throttling too)
     cold_via: str = "configuration"  # or "publish-version": a new version per cold round
-
-
-@dataclass(frozen=True)
-class NotCold:
-    """A first invocation after a configuration change whose REPORT had no Init Duration."""
-
-    memory_mb: int
-    sample: int
-    request_id: str
-    duration_ms: float
-    round_trip_ms: float
-
-
-@dataclass(frozen=True)
-class RemoteDetails:
-    """What only a deployed function's benchmark has: what was changed and put back."""
-
-    function_name: str
-    function_arn: str
-    qualifier: str | None
-    endpoint_url: str | None
-    runtime: str
-    concurrency: int
-    marker_variable: str  # the environment variable changed for each cold round
-    not_cold: tuple[NotCold, ...]
-    sweep: tuple[SweepRow, ...]  # one row per memory size when --memory lists several
-    configuration_changed: bool
-    configuration_restored: bool
-    restore_note: str  # what was put back, or what to put back by hand
-    cold_via: str = "configuration"  # or "publish-version": each cold round invoked a new version
-    published_versions: tuple[str, ...] = ()  # versions published for the cold rounds
-    versions_deleted: bool = True  # every published version was deleted afterwards
-
-
-@dataclass(frozen=True)
-class RemoteBenchResult(BenchResult):
-    """A bench result measured on a deployed function (kind "bench", plus `remote`)."""
-
-    remote: RemoteDetails | None = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +129,8 @@ def lambda_client(options: RemoteOptions) -> Any:
     region = options.region or os.environ.get("AWS_REGION")  # boto3 reads AWS_DEFAULT_REGION
     try:
         session = boto3.session.Session(profile_name=options.profile, region_name=region)
-        config = Config(  # total_max_attempts counts every attempt; max_attempts only retries
+        config = Config(
+            # total_max_attempts counts every attempt; botocore's max_attempts only the retries
             retries={"mode": "standard", "total_max_attempts": options.max_attempts},
             read_timeout=READ_TIMEOUT_S,
             max_pool_connections=max(10, options.concurrency),
@@ -251,53 +224,33 @@ def publish_version(client: Any, name: str, versions: Versions) -> str:
     return version
 
 
-def delete_versions(client: Any, name: str, versions: Versions) -> tuple[bool, str]:
-    """Delete the versions published for the benchmark; whether it worked, and how."""
-    left = versions.left
+def delete_versions(client: Any, name: str, versions: Versions) -> None:
+    """Delete the versions published for the benchmark; those that could not be stay in `left`."""
     for version in versions.published:
         try:
             with aws_errors(name, "DeleteFunction"):
                 client.delete_function(FunctionName=name, Qualifier=version)
         except (ColdprofError, KeyboardInterrupt):
-            left.append(version)
-    if left:
-        return False, (
-            f"the versions {', '.join(left)} of {name} were NOT deleted: delete them yourself "
-            f"(aws lambda delete-function --function-name {name} --qualifier N)"
-        )
-    count = len(versions.published)
-    return True, f"the {count} version(s) published for the cold starts were deleted"
+            versions.left.append(version)
 
 
-def restore(
-    client: Any, name: str, original: dict, versions: Versions | None = None
-) -> tuple[bool, str]:
+def restore(client: Any, name: str, original: dict, versions: Versions | None = None) -> Note:
     """Delete the versions published, then put the original MemorySize and environment variables
-    back; whether it all worked, and how."""
-    published = versions is not None and versions.published
-    deleted, deleted_note = delete_versions(client, name, versions) if published else (True, "")
-    restored, note = _restore_configuration(client, name, original)
-    return deleted and restored, f"{note}; {deleted_note}" if deleted_note else note
-
-
-def _restore_configuration(client: Any, name: str, original: dict) -> tuple[bool, str]:
-    """Put the original MemorySize and environment variables back; whether it worked, and how."""
+    back: restored, versions-left or not-restored."""
+    versions = versions or Versions()
+    delete_versions(client, name, versions)
     memory_mb = original["MemorySize"]
     variables = original_variables(original)
+    values = {"function": name, "memory_mb": memory_mb}
+    if versions.published:
+        values.update(versions_published=len(versions.published), versions_left=versions.left)
     try:
         update_configuration(client, name, memory_mb, variables)
     except (ColdprofError, KeyboardInterrupt) as error:
         reason = error.message if isinstance(error, ColdprofError) else "interrupted"
-        return False, (
-            f"the configuration of {name} was NOT restored ({reason}): set MemorySize back to "
-            f"{memory_mb} MB and remove the environment variable {MARKER} yourself"
-        )
-    listed = (
-        f"{len(variables)} environment variable(s)" if variables else "no environment variables"
-    )
-    return True, (
-        f"the configuration of {name} was restored: MemorySize {memory_mb} MB, {listed} as before"
-    )
+        return Note("not-restored", {**values, "reason": reason, "marker_variable": MARKER})
+    code = "versions-left" if versions.left else "restored"
+    return Note(code, {**values, "variables": len(variables)})
 
 
 def _function_error(payload: bytes) -> tuple[str, str]:
@@ -358,9 +311,16 @@ def _failure(invocation: Invocation, sample: int, phase: str, number: int) -> Sa
         error_type, message = invocation.error_type, invocation.error_message
     else:
         error_type, message = "coldprof.NoReport", "no REPORT line in the log tail (LogResult)"
-    duration_ms = report.duration_ms if report else invocation.round_trip_ms
-    ended = bool(report and report.status)
-    return SampleError(sample, phase, number, error_type, message, (), duration_ms, ended)
+    return SampleError(
+        sample=sample,
+        phase=phase,
+        invocation=number,
+        type=error_type,
+        message=message,
+        stack_trace=(),
+        duration_ms=report.duration_ms if report else invocation.round_trip_ms,
+        environment_ended=bool(report and report.status),
+    )
 
 
 def _cold_sample(index: int, invocation: Invocation) -> Sample:
@@ -396,11 +356,11 @@ def record_invocation(
         )
     elif phase == "first_invoke":
         not_cold = NotCold(
-            run.memory_mb,
-            sample,
-            invocation.request_id,
-            report.duration_ms,
-            invocation.round_trip_ms,
+            memory_mb=run.memory_mb,
+            sample=sample,
+            request_id=invocation.request_id,
+            duration_ms=report.duration_ms,
+            round_trip_ms=invocation.round_trip_ms,
         )
         run.not_cold.append(not_cold)
     else:
@@ -459,20 +419,12 @@ def _warm_sample(run: SizeRun, index: int) -> Sample | None:
     )
 
 
-def _warnings(run: SizeRun, cold: ColdStats, warm: WarmStats, requested: int) -> list[str]:
+def _warnings(run: SizeRun, cold: ColdStats, warm: WarmStats, requested: int) -> list[Note]:
     warnings = latency_warnings(cold, warm)
     if run.not_cold:
-        warnings.append(
-            f"{len(run.not_cold)} first invocation(s) after a configuration change had no Init "
-            "Duration (an environment was already initialised, or a throttled call was retried "
-            "on a warm one): reported apart, not counted as cold starts"
-        )
-    confirmed = len(run.cold_billed_ms)
-    if requested and confirmed < FEW_SAMPLES:
-        warnings.append(
-            f"only {confirmed} confirmed cold start(s): too few for sound statistics; "
-            f"use --cold {FEW_SAMPLES * 2} or more"
-        )
+        warnings.append(Note("not-cold", {"invocations": len(run.not_cold)}))
+    if requested:
+        warnings += few_samples("few-cold-starts", len(run.cold_billed_ms))
     return warnings
 
 
@@ -557,12 +509,6 @@ def _progress(observer: Observer | None, label: str, total: int) -> Callable[[],
     return tick
 
 
-def _stopped_error(run: SizeRun, error: ColdprofError) -> SampleError:
-    return SampleError(
-        len(run.samples), "environment", 0, "coldprof.Error", error.message, (), 0.0, True
-    )
-
-
 def _measure_all(
     client: Any,
     options: RemoteOptions,
@@ -584,7 +530,7 @@ def _measure_all(
     except ColdprofError as error:
         if not any(run.samples or run.warm for run in runs):
             raise
-        runs[-1].errors.append(_stopped_error(runs[-1], error))
+        runs[-1].errors.append(environment_error(len(runs[-1].samples), error.message))
         return runs, True
     return runs, False
 
@@ -594,7 +540,7 @@ def _details(
     configuration: dict,
     runs: list[SizeRun],
     results: tuple[BenchResult, ...],
-    restored: tuple[bool, str] | None,
+    restored: Note | None,
     versions: Versions,
 ) -> RemoteDetails:
     return RemoteDetails(
@@ -608,8 +554,8 @@ def _details(
         not_cold=tuple(n for run in runs for n in run.not_cold),
         sweep=sweep_rows(results) if len(results) > 1 else (),
         configuration_changed=restored is not None,
-        configuration_restored=restored is None or restored[0],
-        restore_note=restored[1] if restored else "the configuration was not changed",
+        configuration_restored=restored is None or restored.code == "restored",
+        restore=restored or Note("unchanged", {"function": options.function_name}),
         cold_via=options.cold_via,
         published_versions=tuple(versions.published),
         versions_deleted=not versions.left,
@@ -621,10 +567,11 @@ def assemble(
     configuration: dict,
     runs: list[SizeRun],
     interrupted: bool,
-    restored: tuple[bool, str] | None,
+    restored: Note | None,
     versions: Versions | None = None,
-) -> RemoteBenchResult:
-    """The result: the first memory size, the others compared with it, what was put back."""
+) -> BenchResult:
+    """The result: the first memory size, the others compared with it, what was put back;
+    `interrupted` at the top level whichever size was being measured."""
     sweep = len(runs) > 1 or bool(options.memory_sizes)
     results = tuple(
         size_result(
@@ -639,14 +586,12 @@ def assemble(
     details = _details(options, configuration, runs, results, restored, versions or Versions())
     first, *others = results
     found = [c for other in others for c in comparisons(first, other)]
-    return RemoteBenchResult(
-        **{
-            **{f.name: getattr(first, f.name) for f in dataclasses.fields(BenchResult)},
-            "compared": tuple(others),
-            "comparisons": tuple(found),
-            "interrupted": interrupted,
-        },
+    return dataclasses.replace(
+        first,
+        compared=tuple(others),
+        comparisons=tuple(found),
         remote=details,
+        interrupted=interrupted,
     )
 
 
@@ -656,14 +601,14 @@ def _measure_then_restore(
     original: dict,
     observer: Observer | None,
     versions: Versions,
-) -> tuple[list[SizeRun], bool, tuple[bool, str]]:
+) -> tuple[list[SizeRun], bool, Note]:
     """Measure, then delete the versions published and put the configuration back, whatever
     happened."""
     name = options.function_name
     try:
         runs, interrupted = _measure_all(client, options, original, observer, versions)
     except ColdprofError as error:
-        note = restore(client, name, original, versions)[1]
+        note = word(restore(client, name, original, versions))
         raise ColdprofError(f"{error.message}; {note}") from None
     except BaseException:
         restore(client, name, original, versions)
@@ -671,7 +616,7 @@ def _measure_then_restore(
     return runs, interrupted, restore(client, name, original, versions)
 
 
-def bench_remote(options: RemoteOptions, observer: Observer | None = None) -> RemoteBenchResult:
+def bench_remote(options: RemoteOptions, observer: Observer | None = None) -> BenchResult:
     """Cold and warm invocations of a deployed function; its configuration is always put back."""
     check_plan(options)
     client = lambda_client(options)
