@@ -30,9 +30,13 @@ def init_limit_s(function: FunctionConfig) -> float:
 
 
 def environment_spec(
-    function: FunctionConfig, *, importtime: bool = False, pycache_prefix: Path | None = None
+    function: FunctionConfig,
+    *,
+    importtime: bool = False,
+    pycache_prefix: Path | None = None,
+    version: str = "$LATEST",
 ) -> EnvironmentSpec:
-    """The spec of one environment of a prepared function (see prepare())."""
+    """The spec of one environment of a prepared function (see prepare()), of one version."""
     return EnvironmentSpec(
         task_root=function.target,
         handler=str(function.handler),
@@ -49,6 +53,7 @@ def environment_spec(
         init_cpu=function.init_cpu,
         cold_cache=function.cold_cache,
         ephemeral_storage_mb=function.ephemeral_storage_mb,
+        version=version,
         importtime=importtime,
         pycache_prefix=pycache_prefix,
     )

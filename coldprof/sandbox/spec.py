@@ -34,6 +34,7 @@ class EnvironmentSpec:
     init_cpu: str  # "boosted": init gets at least one vCPU; "memory": the memory's share
     cold_cache: bool  # drop the package's files from the page cache before the spawn
     ephemeral_storage_mb: int  # the size of the environment's /tmp (its TMPDIR)
+    version: str = "$LATEST"  # the function version it runs: AWS_LAMBDA_FUNCTION_VERSION
     importtime: bool = False  # run the child with -X importtime
     pycache_prefix: Path | None = None  # None: no bytecode written; else -X pycache_prefix=DIR
 
