@@ -1,4 +1,4 @@
-"""`coldprof serve` as a real process: start, serve, stop on SIGTERM, SIGHUP or SIGINT; usage errors."""
+"""`coldprof serve` as a real process: start, serve, stop on a signal; usage errors."""
 
 from __future__ import annotations
 
