@@ -222,3 +222,15 @@ def test_cold_cache_is_said_in_the_result():
     with Environment(spec) as environment:
         init = environment.start()
     assert init.ok and init.emulation.cold_cache_bytes > 0
+
+
+def test_each_environment_ends_its_own_daemons_and_no_other(mode):
+    spec = sandbox_spec(HANDLERS / "double_fork")
+    with Environment(spec) as first, Environment(spec) as second:
+        assert first.start().ok and second.start().ok
+        first_daemon = first.invoke({}).response["daemon"]
+        second_daemon = second.invoke({}).response["daemon"]
+        first.close()
+        assert gone(first_daemon)
+        assert psutil.Process(second_daemon).status() != psutil.STATUS_ZOMBIE
+    assert gone(second_daemon)
