@@ -23,7 +23,7 @@ from coldprof.slim.bytecode import MODES
 from coldprof.slim.output import is_zip, publish_folder, publish_zip, refuse_bad_output
 from coldprof.slim.report import slim_result
 from coldprof.slim.result import SlimResult
-from coldprof.slim.steps import SAFE_STEPS, Plan, make_plan
+from coldprof.slim.steps import SAFE_STEPS, STEP_RULES, Plan, make_plan
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -46,6 +46,9 @@ class SlimOptions:
 def _refuse_bad_options(function: FunctionConfig, options: SlimOptions) -> None:
     if options.bytecode not in MODES:
         raise UsageError(f"--bytecode: use one of {', '.join(MODES)}, not {options.bytecode!r}")
+    unknown = [step for step in options.drop if step not in STEP_RULES]
+    if unknown:
+        raise UsageError(f"unknown step {unknown[0]!r}; the steps are {', '.join(STEP_RULES)}")
     if options.repeat < 1:
         raise UsageError(f"--repeat must be at least 1, not {options.repeat}")
     if "unused-files" in options.drop and options.unloaded_files is None:
