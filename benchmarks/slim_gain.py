@@ -24,7 +24,7 @@ from coldprof.slim import SlimOptions, slim
 from coldprof.slim.result import SlimResult
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "slim-stack"
-SDK = Path(__file__).resolve().parent / ".cache" / "runtime-sdk"  # stands for the runtime's boto3
+SDK = Path(__file__).resolve().parent / ".cache" / "runtime-sdk-compiled"  # the runtime's boto3
 REQUIREMENTS = ["boto3", "requests", "numpy", "pandas"]
 SAFE = ("tests", "docs", "examples", "c-sources", "type-stubs", "clutter")
 HANDLER = """import boto3
@@ -48,11 +48,11 @@ RUNS = {
 
 
 def build_package() -> Path:
-    """pip install --target --no-compile the stack once (and boto3 alone, as the runtime's
-    SDK); reuse them afterwards."""
-    command = [sys.executable, "-m", "pip", "install", "-q", "--no-compile", "--target"]
+    """pip install --target --no-compile the stack once, and boto3 alone as the runtime's SDK
+    (with pip's bytecode, so that leaving the SDK out is not a bytecode change too)."""
+    command = [sys.executable, "-m", "pip", "install", "-q", "--target"]
     if not (CACHE / "pandas").is_dir():
-        subprocess.run([*command, str(CACHE), *REQUIREMENTS], check=True)
+        subprocess.run([*command, str(CACHE), "--no-compile", *REQUIREMENTS], check=True)
     if not (SDK / "boto3").is_dir():
         subprocess.run([*command, str(SDK), "boto3"], check=True)
     (CACHE / "app.py").write_text(HANDLER, encoding="utf-8")

@@ -382,3 +382,17 @@ def test_a_handler_that_fails_before_slimming_is_said_and_nothing_is_written(tmp
         .splitlines()[-1]
         .startswith("coldprof: slim failed: the original handler fails to initialise: ")
     )
+
+
+def test_what_the_target_holds_that_slim_does_not_copy_is_a_note(tmp_path):
+    target = tmp_path / "target"
+    shutil.copytree(FIXTURES / "function", target)
+    (target / "outside").symlink_to("/etc/hostname")
+    out = tmp_path / "out.zip"
+    result = slim_json(str(target), "--handler", "app.handler", "-o", str(out), "--repeat", "1")
+    (note,) = result.notes
+    assert note.code == "not-copied" and note.values["entries"] == 1
+    assert note.values["first"] == "outside" and "outside the target" in note.values["reason"]
+    assert "outside" not in members(out)
+    assert "1 run a side: too few to compare" in run(str(target), "--handler", "app.handler",
+                                                     "--check", "--repeat", "1")[1]  # fmt: skip

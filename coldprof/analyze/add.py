@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -21,7 +21,7 @@ from packaging.utils import canonicalize_name
 from coldprof.analyze.add_init import measure_added_init
 from coldprof.analyze.model import Context, Distribution, Runtime
 from coldprof.analyze.owners import find_distributions, owner_map
-from coldprof.analyze.result import Added, AddedDistribution, Limit
+from coldprof.analyze.result import Added, AddedDistribution, AddedInit, Limit
 from coldprof.analyze.rules.wheels import target_platforms
 from coldprof.data import lambda_facts
 from coldprof.errors import TargetError, UsageError
@@ -121,13 +121,35 @@ def install(requirements: Sequence[str], context: Context, scratch: Path) -> Pat
     return folder
 
 
-def _owned(package: Package, distributions: list[Distribution]) -> dict[str, list[str]]:
-    """Distribution key -> the files it owns in the install ("" for files nobody owns)."""
+@dataclass(frozen=True)
+class Installed:
+    """What pip installed: the distributions the package lacks, those it holds, their files."""
+
+    package: Package
+    added: list[Distribution]
+    held: list[Distribution]
+    files: dict[str, list[str]]  # distribution key -> the files it owns; "" -> nobody's
+
+    def added_paths(self) -> list[str]:
+        """The files the additions bring (nobody's files included)."""
+        return [p for d in self.added for p in self.files.get(d.key, [])] + self.files.get("", [])
+
+    def held_paths(self) -> list[str]:
+        """The files of distributions the package already holds."""
+        return [p for d in self.held for p in self.files.get(d.key, [])]
+
+
+def read_install(folder: Path, context: Context) -> Installed:
+    """The install read as a package, split by what the analysed package already holds."""
+    package = open_package(folder, "added")
+    distributions = find_distributions(package, context.runtime, context.arch)
     owners = owner_map([package], distributions)
     files: dict[str, list[str]] = {}
     for entry in package.files:
         files.setdefault(owners.get((package.name, entry.path), ""), []).append(entry.path)
-    return files
+    held = {d.key for d in context.distributions}
+    added = [d for d in distributions if d.key not in held]
+    return Installed(package, added, [d for d in distributions if d.key in held], files)
 
 
 def _row(
@@ -191,24 +213,30 @@ def added_cost(
 ) -> Added:
     """What adding the requirements would add to the package (and to init, with a handler)."""
     requirements = parse_requirements(texts)
-    function = None if handler is None else function_of(context, handler)
     requested = {canonicalize_name(r.name) for r in requirements}
+    init = None
     with tempfile.TemporaryDirectory(prefix="coldprof-add-") as scratch:
         folder = install([str(r) for r in requirements], context, Path(scratch))
-        package = open_package(folder, "added")
-        distributions = find_distributions(package, context.runtime, context.arch)
-        files = _owned(package, distributions)
-        held = {d.key for d in context.distributions}
-        added = [d for d in distributions if d.key not in held]
-        sizes = {e.path: (e.unzipped_bytes, e.zipped_bytes) for e in package.files}
-        rows = [_row(d, files.get(d.key, []), sizes, requested) for d in added]
-        paths = [p for d in added for p in files.get(d.key, [])] + files.get("", [])
-        unzipped, zipped = (sum(sizes[p][i] for p in paths) for i in (0, 1))
-        init = None
-        if function is not None:
-            _remove(folder, [p for d in distributions if d.key in held for p in files[d.key]])
-            modules = _top_level(added, requested)
-            init = measure_added_init(function, folder.parent, modules, repeat)
+        installed = read_install(folder, context)
+        if handler is not None:
+            _remove(folder, installed.held_paths())
+            modules = _top_level(installed.added, requested)
+            init = measure_added_init(function_of(context, handler), folder.parent, modules, repeat)
+    return _record(context, limits, texts, installed, requested, init)
+
+
+def _record(
+    context: Context,
+    limits: Sequence[Limit],
+    texts: Sequence[str],
+    installed: Installed,
+    requested: set[str],
+    init: AddedInit | None,
+) -> Added:
+    sizes = {e.path: (e.unzipped_bytes, e.zipped_bytes) for e in installed.package.files}
+    paths = installed.added_paths()
+    unzipped, zipped = (sum(sizes[path][i] for path in paths) for i in (0, 1))
+    rows = [_row(d, installed.files.get(d.key, []), sizes, requested) for d in installed.added]
     return Added(
         requirements=tuple(texts),
         python_version=f"{context.runtime.version[0]}.{context.runtime.version[1]}",
@@ -217,9 +245,7 @@ def added_cost(
         unzipped_bytes=unzipped,
         zipped_bytes=zipped,
         distributions=tuple(sorted(rows, key=lambda r: (-r.unzipped_bytes, r.name))),
-        already_present=tuple(
-            sorted(f"{d.name} {d.version}" for d in distributions if d.key in held)
-        ),
+        already_present=tuple(sorted(f"{d.name} {d.version}" for d in installed.held)),
         limits=tuple(with_additions(limits, zipped, unzipped)),
         init=init,
     )

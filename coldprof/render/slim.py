@@ -24,6 +24,7 @@ from coldprof.slim.result import Side, SlimResult, StepRow
 
 SHOWN_PATHS = 3
 SHOWN_DIGEST = 12
+MIN_RUNS = 3  # fewer runs a side give no interval worth printing
 MESSAGE_CHARS = 160
 WRAP_COLUMNS = {"paths": 40, "analyze rules": 24, "check": 40}
 CHECKS = {
@@ -54,6 +55,9 @@ def headline(result: SlimResult) -> str:
     if before.init_ms is None or after.init_ms is None:
         return f"{text}, init not measured (the handler failed)"
     medians = f"{number_ms(before.init_ms.median)} → {number_ms(after.init_ms.median)} ms"
+    runs = min(before.init_ms.n, after.init_ms.n)
+    if runs < MIN_RUNS:
+        return f"{text}, init {medians} ({count(runs, 'runs')} a side: too few to compare)"
     return f"{text}, init {medians} ({_init_change(result.init)})"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from coldprof.results import display_path
+from coldprof.results import Note, display_path
 from coldprof.slim.build import STRIPPED, Built, Target
 from coldprof.slim.proof import init_comparison
 from coldprof.slim.result import (
@@ -46,6 +46,16 @@ def step_rows(target: Target, plan: Plan, built: Built, steps: tuple[str, ...]) 
             )
         )
     return rows
+
+
+def skipped_notes(target: Target) -> list[Note]:
+    """What the target holds that slim did not copy: links, FIFOs, unsafe zip entries."""
+    skipped = target.context.packages[0].skipped
+    if not skipped:
+        return []
+    first = skipped[0]
+    values = {"entries": len(skipped), "first": display_path(first.path), "reason": first.reason}
+    return [Note("not-copied", values)]
 
 
 def bytecode_record(target: Target, plan: Plan, built: Built) -> Bytecode:
@@ -100,6 +110,6 @@ def slim_result(
         after=after,
         init=init_comparison(*init_samples),
         response=response,
-        notes=tuple(built.notes),
+        notes=tuple(built.notes + skipped_notes(target)),
         ok=response.equal and before.init_ms is not None and after.init_ms is not None,
     )
