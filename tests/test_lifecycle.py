@@ -11,6 +11,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest
 from coldprof.sandbox import Environment
 from coldprof.sandbox.cgroup import bases
 from coldprof.sandbox.page_cache import drop_from_page_cache
+from coldprof.sandbox.storage import unmount_stale
 from helpers import sandbox_spec
 
 HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
@@ -234,3 +236,30 @@ def test_each_environment_ends_its_own_daemons_and_no_other(mode):
         assert gone(first_daemon)
         assert psutil.Process(second_daemon).status() != psutil.STATUS_ZOMBIE
     assert gone(second_daemon)
+
+
+def test_what_a_killed_coldprof_left_is_removed_by_the_next(tmp_path):
+    """SIGKILL leaves no chance to clean up: the next coldprof unmounts the /tmp and removes the
+    cgroups whose coldprof is gone (their names hold its pid)."""
+    bases.cache_clear()
+    if bases().v2 is None:
+        pytest.skip("needs a cgroup v2 this user may create (and a tmpfs it may mount)")
+    code = (
+        "import sys, time; sys.path.insert(0, 'tests'); from helpers import sandbox_spec; "
+        "from coldprof.sandbox import Environment; "
+        f"e = Environment(sandbox_spec(__import__('pathlib').Path({str(HANDLERS / 'trivial')!r})));"
+        "e.start(); print(e._tmp_dir, flush=True); time.sleep(60)"
+    )
+    killed = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    folder = killed.stdout.readline().strip()
+    cgroup = bases().v2 / f"coldprof-{killed.pid}-1"
+    assert os.path.ismount(folder) and cgroup.is_dir()
+    killed.kill()
+    killed.wait()
+    assert os.path.ismount(folder)  # left behind
+    unmount_stale.cache_clear()
+    bases.cache_clear()
+    with Environment(sandbox_spec(HANDLERS / "trivial")) as environment:
+        assert environment.start().ok
+    assert not os.path.exists(folder)
+    assert not cgroup.exists()

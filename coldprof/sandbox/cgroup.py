@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coldprof.sandbox.syscalls import alive
+
 V2 = "cgroup-v2"
 V1 = "cgroup-v1"
 STALE = re.compile(r"coldprof-(\d+)-\d+")
@@ -101,21 +103,11 @@ def _remove_stale(base: Path) -> None:
     with contextlib.suppress(OSError):
         for entry in base.iterdir():
             match = STALE.fullmatch(entry.name)
-            if match and not _alive(int(match.group(1))):
+            if match and not alive(int(match.group(1))):
                 _signal_members(entry, signal.SIGKILL)
                 _write(entry / "freezer.state", "THAWED")
                 _write(entry / "cgroup.freeze", "0")
                 _rmdir(entry, 0.1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _write(path: Path, text: str) -> bool:

@@ -6,7 +6,6 @@ leave running recorded. Lambda's limits (timeout, memory) are enforced by the pa
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import tempfile
 import time
@@ -29,7 +28,7 @@ from coldprof.sandbox.process import ENDED, LINE, TICK_NS, TIMEOUT, Child, Contr
 from coldprof.sandbox.processes import CgroupMembers, ProcessTree, confine
 from coldprof.sandbox.replies import InvokeReply, decode, init_reply, invoke_reply
 from coldprof.sandbox.spec import Emulation, EnvironmentSpec, ErrorInfo, InitResult, InvokeResult
-from coldprof.sandbox.storage import EphemeralStorage
+from coldprof.sandbox.storage import EphemeralStorage, folder_prefix, remove
 
 ACCOUNT_ID = "000000000000"
 ERROR_SLACK_BYTES = 1024 * 1024  # room for an error's message and stack trace in a reply
@@ -93,7 +92,7 @@ class Environment:
 
     def _spawn(self, info: InterpreterInfo, bootstrap_bytes: int) -> Child:
         """Start the child: the bootstrap loader, Lambda's variables, its own bounded /tmp."""
-        self._tmp_dir = tempfile.mkdtemp(prefix="coldprof-tmp-")
+        self._tmp_dir = tempfile.mkdtemp(prefix=folder_prefix())
         self._storage = EphemeralStorage(self._tmp_dir, self.spec.ephemeral_storage_mb)
         control = ControlPipes.open()
         spec = self.spec
@@ -192,10 +191,8 @@ class Environment:
             self._child.close()
         if self._members is not None:
             self._members.close()
-        if self._storage is not None:
-            self._storage.close()
         if self._tmp_dir is not None:
-            shutil.rmtree(self._tmp_dir, ignore_errors=True)
+            remove(self._tmp_dir)
             self._tmp_dir = None
         self.ended = True
 

@@ -5,13 +5,17 @@ it fails with ENOSPC (`OSError: [Errno 28] No space left on device`), as on Lamb
 the parent watches the usage (every 100 ms while the function runs, and after each phase) and
 ends the invocation once it is past the size. The peak used is reported either way (sampled:
 a file written and removed between two samples is not seen). `COLDPROF_TMPFS=off` forces the
-watch.
+watch. A tmpfs left by a coldprof that was killed (SIGKILL: nothing could clean up) is
+unmounted by the next one: the folder's name holds the pid of the coldprof that made it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import re
+import shutil
 import time
 
 from coldprof.sandbox import syscalls
@@ -21,12 +25,38 @@ WATCHED = "watched"
 MIB = 1024 * 1024
 WATCH_EVERY_NS = 100_000_000  # between two walks of a watched folder
 MAX_ENTRIES = 100_000  # a walk stops counting here: a flood of files cannot stall the parent
+PREFIX = "coldprof-tmp-"  # then coldprof's pid: a folder of a coldprof that was killed is known
+STALE = re.compile(rf"{PREFIX}(\d+)-")
+ESCAPED = re.compile(r"\\([0-7]{3})")  # mountinfo writes a space as \040
+
+
+def folder_prefix() -> str:
+    """The name an environment's /tmp folder starts with (`tempfile.mkdtemp(prefix=...)`)."""
+    return f"{PREFIX}{os.getpid()}-"
+
+
+@functools.cache
+def unmount_stale() -> None:
+    """Unmount and remove the /tmp of environments whose coldprof was killed (once a process)."""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as table:
+            mount_points = [line.split()[4] for line in table if " - tmpfs " in line]
+    except OSError:
+        return
+    for escaped in mount_points:
+        mount_point = ESCAPED.sub(lambda m: chr(int(m.group(1), 8)), escaped)
+        match = STALE.match(os.path.basename(mount_point))
+        if match and not syscalls.alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                syscalls.unmount(mount_point)
+                os.rmdir(mount_point)
 
 
 def _mount(folder: str, size_mb: int) -> bool:
     """Mount a tmpfs of size_mb on folder; False where this user may not."""
     if os.environ.get("COLDPROF_TMPFS", "").lower() in ("off", "0", "no"):
         return False
+    unmount_stale()
     try:
         syscalls.mount_tmpfs(folder, size_mb * MIB)
     except OSError:
@@ -86,8 +116,11 @@ class EphemeralStorage:
             return True
         return False
 
-    def close(self) -> None:
-        """Unmount the tmpfs (its contents go with it)."""
-        if self.method == TMPFS:
-            with contextlib.suppress(OSError):
-                syscalls.unmount(self.folder)
+
+def remove(folder: str) -> None:
+    """Remove an environment's /tmp: its tmpfs unmounted if it has one (even one mounted just
+    as an interruption came), then the folder and what it holds."""
+    if os.path.ismount(folder):
+        with contextlib.suppress(OSError):
+            syscalls.unmount(folder)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -34,6 +34,17 @@ def _call(name: str, *args: object) -> int:
     return result
 
 
+def alive(pid: int) -> bool:
+    """Whether a process with this pid exists (kill(pid, 0))."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def prctl(option: int, value: int = 0) -> int:
     """prctl(2) with one argument."""
     return _call("prctl", ctypes.c_int(option), ctypes.c_ulong(value), 0, 0, 0)
