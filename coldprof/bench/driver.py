@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from coldprof.bench.cost import billed_duration_ms
 from coldprof.bench.result import Sample, SampleError
 from coldprof.errors import ColdprofError
 from coldprof.sandbox import Environment, EnvironmentSpec, InitResult, InvokeResult
@@ -82,30 +83,46 @@ def bounded(error: SampleError, detailed: bool) -> SampleError:
 
 
 def failed_init_sample(index: int, init: InitResult) -> tuple[Sample, list[SampleError]]:
-    """The sample of an environment whose init failed."""
-    sample = Sample(index, None, None, None, None, (), (), init.max_rss_mb, ok=False)
-    return sample, [_error(index, "init", 0, init, init.init_ms)]
+    """The sample of an environment whose init failed (billed for the init it ran)."""
+    sample = Sample(
+        index, None, None, None, None, (), (), init.max_rss_mb, ok=False,
+        billed_ms=billed_duration_ms(0.0, init.init_duration_ms),
+    )  # fmt: skip
+    return sample, [_error(index, "init", 0, init, init.init_duration_ms)]
 
 
 def build_sample(
     index: int, init: InitResult, first: InvokeResult, warm: list[InvokeResult]
 ) -> tuple[Sample, list[SampleError]]:
-    """The sample and errors of an environment that started: first and warm invocations."""
+    """The sample and errors of an environment that started: first and warm invocations.
+
+    After an init that passed Lambda's limit, the init figures are those of its second run,
+    inside the first invocation, and the stopped one is kept apart (stopped_init_ms)."""
     errors = [] if first.ok else [_error(index, "first_invoke", 0, first, first.duration_ms)]
     errors += [
         _error(index, "warm_invoke", n, r, r.duration_ms) for n, r in enumerate(warm, 1) if not r.ok
     ]
     ok_warm = [r for r in warm if r.ok]
+    ran = first.reinit if init.retry else init
+    started = ran is not None and ran.ok
+    stopped_ms = init.init_duration_ms if init.retry else None
+    handler_ms = first.duration_ms - (ran.init_duration_ms if init.retry and started else 0.0)
+    cold_ms = (stopped_ms or 0.0) + (ran.init_duration_ms if started else 0.0) + handler_ms
+    billed_init_ms = None if init.retry else init.init_duration_ms
     sample = Sample(
         index=index,
-        init_ms=init.init_ms,
-        first_invoke_ms=first.duration_ms if first.ok else None,
-        total_ms=init.init_ms + first.duration_ms if first.ok else None,
+        init_ms=ran.init_ms if started else None,
+        first_invoke_ms=handler_ms if first.ok else None,
+        total_ms=cold_ms if first.ok else None,
         first_round_trip_ms=first.round_trip_ms if first.ok else None,
         invoke_ms=tuple(r.duration_ms for r in ok_warm),
         round_trip_ms=tuple(r.round_trip_ms for r in ok_warm),
         max_memory_used_mb=max(r.max_rss_mb for r in (init, first, *warm)),
         ok=not errors,
+        runtime_init_ms=ran.runtime_init_ms if started else None,
+        stopped_init_ms=stopped_ms,
+        billed_ms=billed_duration_ms(first.duration_ms + (stopped_ms or 0.0), billed_init_ms),
+        warm_billed_ms=tuple(billed_duration_ms(r.duration_ms) for r in warm),
     )
     return sample, errors
 
@@ -121,7 +138,7 @@ def cold_sample(
     """One new environment: init, the first invocation, then up to `warm` warm invocations."""
     with Environment(spec) as environment:
         init = environment.start()
-        if not init.ok:
+        if not init.ok and not init.retry:
             return failed_init_sample(index, init)
         first = environment.invoke(event, request_id())
         warm_results: list[InvokeResult] = []

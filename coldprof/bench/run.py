@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from coldprof.bench.compare import compare
-from coldprof.bench.cost import CostEstimate, billed_duration_ms, estimate_cost
+from coldprof.bench.cost import CostEstimate, estimate_cost
 from coldprof.bench.driver import Measured, Observer, Plan, measure
 from coldprof.bench.quality import run_warnings
 from coldprof.bench.result import BenchResult, ColdStats, Comparison, Sample, WarmStats
@@ -48,10 +48,8 @@ def _values(samples: tuple[Sample, ...], name: str) -> list[float]:
 def _cost(
     samples: tuple[Sample, ...], function: FunctionConfig, options: BenchOptions
 ) -> CostEstimate:
-    cold_billed = [
-        billed_duration_ms(s.first_invoke_ms, s.init_ms) for s in samples if s.total_ms is not None
-    ]
-    warm_billed = [billed_duration_ms(ms) for ms in _values(samples, "invoke_ms")]
+    cold_billed = [s.billed_ms for s in samples if s.billed_ms is not None]
+    warm_billed = [ms for s in samples for ms in s.warm_billed_ms]
     return estimate_cost(
         cold_billed,
         warm_billed,
@@ -75,6 +73,7 @@ def assemble(
         init_ms=summarize(_values(samples, "init_ms")),
         first_invoke_ms=summarize(_values(samples, "first_invoke_ms")),
         total_ms=summarize(_values(samples, "total_ms")),
+        runtime_init_ms=summarize(_values(samples, "runtime_init_ms")),
     )
     warm = WarmStats(
         invoke_ms=summarize(_values(samples, "invoke_ms")),

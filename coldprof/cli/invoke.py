@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import click
 
 from coldprof.bench.event import load_event
-from coldprof.bench.invoke import invoke_once, lambda_log
+from coldprof.bench.invoke import invoke_once
 from coldprof.cli.common import handle_errors
 from coldprof.cli.function import RUN_KEYS, function_options
 from coldprof.errors import EXIT_FAILED
@@ -29,7 +28,9 @@ def invoke(settings: dict[str, Any], event: str | None) -> None:
     """Invoke the handler once in a fresh environment, like `sam local invoke` without Docker.
 
     TARGET is the function's folder or deployment .zip; it is never modified. The handler's
-    response is printed as JSON on stdout; its log and a Lambda-style REPORT line on stderr.
+    response is printed on stdout exactly as Lambda returns it (the runtime's JSON, or the
+    bytes a handler returned); its log, framed as Lambda writes it (START, END, REPORT, and
+    INIT_REPORT when init failed or passed Lambda's 10 s limit), on stderr.
 
     \b
     Examples:
@@ -42,7 +43,7 @@ def invoke(settings: dict[str, Any], event: str | None) -> None:
     (errorMessage, errorType, stackTrace).
     """
     outcome = invoke_once(FunctionConfig(**settings), load_event(event))
-    click.echo(lambda_log(outcome), err=True, nl=False)
-    click.echo(json.dumps(outcome.response, ensure_ascii=False))
+    click.echo(outcome.log(), err=True, nl=False)
+    click.echo(outcome.payload())
     if not outcome.ok:
         sys.exit(EXIT_FAILED)

@@ -70,6 +70,7 @@ def _stats_row(phase: str, s: Stats) -> list:
 
 def _latency(run: BenchResult) -> Table:
     phases = [
+        ("cold runtime start", run.cold.runtime_init_ms),
         ("cold init", run.cold.init_ms),
         ("first invocation", run.cold.first_invoke_ms),
         ("cold start (init + first)", run.cold.total_ms),

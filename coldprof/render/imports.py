@@ -35,10 +35,14 @@ def summary_rows(result: ImportsResult) -> list[list[str]]:
     """The init summary: measured times side by side, and what they imply."""
     rss = "-" if result.max_rss_mb is None else f"{result.max_rss_mb:,.1f} MiB"
     return [
-        ["init (spawn to handler ready, no -X importtime)", spread(result.init_ms)],
+        [
+            f"runtime start ({result.runtime_client}; spawn to runtime ready)",
+            spread(result.runtime_init_ms),
+        ],
+        ["function init (runtime ready to handler ready)", spread(result.init_ms)],
         ["profiled import total (-X importtime)", spread(result.import_ms)],
         ["bare interpreter start (python -I -S -B -c pass)", spread(result.bare_start_ms)],
-        ["init minus imports (start-up, bootstrap)", ms(result.init_minus_import_ms)],
+        ["function init minus imports (.pth files, runtime glue)", ms(result.init_minus_import_ms)],
         ["init with a warm bytecode cache", spread(result.warm_init_ms)],
         ["valid .pyc files for this runtime would save", saving(result.bytecode_saving_ms)],
         ["peak memory after init (resident)", rss],

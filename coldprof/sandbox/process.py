@@ -103,9 +103,14 @@ def _pidfd(pid: int) -> int | None:
 
 
 def _spawn(
-    argv: Sequence[str], env: Mapping[str, str], cwd: str, control: ControlPipes | None
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    cwd: str,
+    control: ControlPipes | None,
+    preexec: Callable[[], None] | None = None,
 ) -> subprocess.Popen:
-    """Popen in a new session; the child's ends of the control pipes are closed here after."""
+    """Popen in a new session (`preexec` run in the child before exec); the child's ends of the
+    control pipes are closed here after."""
     pass_fds = control.child_fds() if control else ()
     try:
         return subprocess.Popen(
@@ -117,6 +122,7 @@ def _spawn(
             cwd=cwd,
             pass_fds=pass_fds,
             start_new_session=True,
+            preexec_fn=preexec,
         )
     except BaseException:
         if control:
@@ -144,6 +150,7 @@ class Child:
         on_stdout: Sink,
         on_stderr: Sink,
         control: ControlPipes | None = None,
+        preexec: Callable[[], None] | None = None,
     ):
         self.control = control
         self.on_tick: Callable[[], None] | None = None  # called every TICK_NS while waiting
@@ -153,9 +160,10 @@ class Child:
         self._closed = False
         self._sinks: dict[int, Sink] = {}
         self._reply_buffer = bytearray()
+        self._buffered_ns = 0  # when the reply buffer last received data
         self._watching_writes = False
         self.spawn_ns = time.perf_counter_ns()
-        self._popen = _spawn(argv, env, cwd, control)
+        self._popen = _spawn(argv, env, cwd, control, preexec)
         self.pid = self._popen.pid
         self._selector = selectors.DefaultSelector()
         self._register(on_stdout, on_stderr)
@@ -179,6 +187,8 @@ class Child:
         """Send a message on the control pipe and wait for one reply line, pumping output."""
         self._next_tick_ns = time.perf_counter_ns() + TICK_NS
         pending = self._write_some(memoryview(message))
+        if not pending and b"\n" in self._reply_buffer:  # a line read along with the last one
+            return self._take_line(self._buffered_ns)
         while True:
             self._watch_writes(bool(pending))
             events = self._selector.select(self._timeout_s(deadline_ns))
@@ -312,14 +322,19 @@ class Child:
             self._selector.unregister(self.control.reply_read)
             return Reply(ENDED, b"", time.perf_counter_ns())
         self._reply_buffer += data
-        end = self._reply_buffer.find(b"\n")
-        if end >= 0:
-            line = bytes(self._reply_buffer[:end])
-            del self._reply_buffer[: end + 1]
-            return Reply(LINE, line, time.perf_counter_ns())
+        self._buffered_ns = time.perf_counter_ns()
+        if b"\n" in self._reply_buffer:
+            return self._take_line(self._buffered_ns)
         if len(self._reply_buffer) > max_line_bytes:
             return Reply(TOO_LONG, b"", time.perf_counter_ns())
         return None
+
+    def _take_line(self, at_ns: int) -> Reply:
+        """The first whole line of the reply buffer (read at at_ns)."""
+        end = self._reply_buffer.find(b"\n")
+        line = bytes(self._reply_buffer[:end])
+        del self._reply_buffer[: end + 1]
+        return Reply(LINE, line, at_ns)
 
     def _pump(self, fd: int) -> bool:
         """Move one read of output into its sink; False when nothing was there."""

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from coldprof.sandbox.interpreter import InterpreterInfo
+
+TIMED_OUT = "Sandbox.Timedout"
+RUNTIME_CLIENTS = ("coldprof", "awslambdaric")  # the light stdlib runtime, or AWS's own client
+READ_ONLY_MODES = ("auto", "mount-namespace", "audit-hook")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,6 +35,10 @@ class EnvironmentSpec:
     region: str
     importtime: bool = False  # run the child with -X importtime
     pycache_prefix: Path | None = None  # None: no bytecode written; else -X pycache_prefix=DIR
+    runtime_client: str = "coldprof"  # one of RUNTIME_CLIENTS
+    runtime_dir: Path | None = None  # the awslambdaric mode's runtime folder (/var/runtime)
+    read_only: str = "auto"  # how the package is made read-only: one of READ_ONLY_MODES
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)  # AWS_* keys
 
 
 @dataclass(frozen=True)
@@ -52,15 +60,36 @@ class ErrorInfo:
 
 @dataclass(frozen=True)
 class InitResult:
-    """The init phase of one environment: spawn to handler ready (or the error)."""
+    """The init phase of one environment: the runtime's start, then the function's init.
+
+    Lambda's Init Duration is their sum (init_duration_ms); init_ms is the part the function's
+    own code takes (its .pth files, its handler module), which the user can change.
+    """
 
     ok: bool
-    init_ms: float  # parent clock: just before spawn -> "ready" received
+    init_ms: float  # parent clock: the runtime ready -> the handler ready (or the failure)
     error: ErrorInfo | None
     log: str  # the child's stdout and stderr during init, bounded (head and tail kept)
     importtime_lines: tuple[str, ...]  # raw "import time:" rows (importtime=True), in order
     max_rss_mb: float  # peak resident memory of the child's process tree so far (MiB)
     importtime_dropped: int = 0  # rows not kept because there were too many
+    runtime_init_ms: float = 0.0  # parent clock: just before spawn -> the runtime ready
+    phase: str = "init"  # "init", or "invoke" when Lambda runs init again inside an invocation
+    retry: bool = False  # init passed the init limit: it runs again inside the first invocation
+    read_only: str = ""  # how the package was kept read-only: "mount-namespace" | "audit-hook"
+    payload: bytes = b""  # the init error as the runtime posted it (empty requestId)
+
+    @property
+    def init_duration_ms(self) -> float:
+        """Lambda's Init Duration: the runtime's start plus the function's init."""
+        return self.runtime_init_ms + self.init_ms
+
+    @property
+    def status(self) -> str:
+        """INIT_REPORT's Status: success, timeout or error."""
+        if self.ok:
+            return "success"
+        return "timeout" if self.error and self.error.type == TIMED_OUT else "error"
 
 
 @dataclass(frozen=True)
@@ -77,3 +106,7 @@ class InvokeResult:
     environment_ended: bool  # the environment died (crash, timeout, OOM): start a new one
     request_id: str = ""
     importtime_lines: tuple[str, ...] = ()  # rows of modules first imported by this invocation
+    payload: bytes = b""  # the response (or error) exactly as the runtime returned it
+    content_type: str = "application/json"  # "application/unknown" for a bytes response
+    reinit: InitResult | None = None  # init run again inside this invocation (after a timeout)
+    timed_out: bool = False  # stopped at the function's timeout (Duration is the timeout)

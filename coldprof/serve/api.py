@@ -7,13 +7,13 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from coldprof.bench.invocation import tail_base64
 from coldprof.data import lambda_facts
 from coldprof.errors import ColdprofError
 from coldprof.serve import configuration
 from coldprof.serve.errors import ApiError, bad_content, bad_parameter, not_found, service_error
 from coldprof.serve.functions import FunctionPool, Lease
 from coldprof.serve.invoke import Outcome, run
-from coldprof.serve.logs import tail_base64
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 JSON_HEADERS = {"Content-Type": "application/json"}
