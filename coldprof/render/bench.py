@@ -73,7 +73,7 @@ def _latency(run: BenchResult) -> Table:
         ("cold runtime start", run.cold.runtime_init_ms),
         ("cold init", run.cold.init_ms),
         ("first invocation", run.cold.first_invoke_ms),
-        ("cold start (init + first)", run.cold.total_ms),
+        ("cold start (runtime + init + first)", run.cold.total_ms),
         ("warm invocation", run.warm.invoke_ms),
         ("warm round trip", run.warm.round_trip_ms),
     ]

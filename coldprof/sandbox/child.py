@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from coldprof.errors import UsageError
-from coldprof.sandbox.interpreter import InterpreterInfo
+from coldprof.sandbox.interpreter import InterpreterInfo, library_dir
 from coldprof.sandbox.runtime_start import runtime_modules
 from coldprof.sandbox.spec import RUNTIME_CLIENTS, EnvironmentSpec
 
@@ -85,6 +85,7 @@ def child_config(
         "runtime_modules": list(runtime_modules(version)),
         "max_response_bytes": max_response_bytes,
         "guard_bytecode": spec.pycache_prefix is None,
+        "importtime": spec.importtime,
         "sys_path": import_paths(spec, version),
         "site_dirs": site_dirs(spec, version),
         "read_only_roots": read_only_roots(spec) if audit_hook else [],
@@ -119,8 +120,7 @@ def library_path(spec: EnvironmentSpec, info: InterpreterInfo) -> str:
     runtime = str(spec.runtime_dir or LAMBDA_RUNTIME_DIR)
     task_root = spec.task_root.resolve()
     layers = [str(layer.resolve() / "lib") for layer in reversed(spec.layers)]
-    prefix_lib = str(Path(info.executable).parent.parent / "lib")
-    parts = [prefix_lib, *system, runtime, f"{runtime}/lib", str(task_root)]
+    parts = [library_dir(info.executable), *system, runtime, f"{runtime}/lib", str(task_root)]
     return os.pathsep.join([*parts, str(task_root / "lib"), *layers])
 
 
