@@ -145,7 +145,7 @@ def test_the_table_shows_statistics_cost_errors_and_the_comparison():
     assert "cold start (runtime + init + first)    4  357.2 ms" in text
     assert "max memory used (peak resident; Lambda's MB are MiB)  44 MB of 256 MB" in text
     assert "Sandbox.Timedout" in text
-    assert "build/new's cold start is 1.46 ± 0.10 times faster than build/old's (95% CI" in text
+    assert "build/new's cold start is 1.39 ± 0.09 times faster than build/old's (95% CI" in text
 
 
 def test_user_text_cannot_drive_the_terminal():

@@ -99,9 +99,10 @@ def user_frames(tb):
     """The traceback's frames from the first one outside this bootstrap, formatted."""
     import traceback
 
-    frames = traceback.extract_tb(tb)
+    # plain tuples, as awslambdaric formats them: no column markers (^^^) under the lines
+    frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
     for index, frame in enumerate(frames):
-        if "/bootstrap.py" not in frame.filename:
+        if "/bootstrap.py" not in frame[0]:
             frames = frames[index:]
             break
     return traceback.format_list(frames)

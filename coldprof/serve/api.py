@@ -36,7 +36,12 @@ def split_name(raw: str, qualifier: str | None) -> tuple[str, str | None]:
 def describe_outcome(name: str, outcome: Outcome) -> str:
     """One line for the observer: cold or warm, the times, the error if any."""
     report = outcome.report()
-    start = f"cold start, init {report.init_duration_ms:.1f} ms" if outcome.init else "warm"
+    init = outcome.init
+    start = "warm"
+    if init is not None:
+        start = f"cold start, init {init.init_duration_ms:.1f} ms"
+    if init is not None and init.retry:
+        start += ", stopped at Lambda's init limit and run again inside the invocation"
     line = f"{name}: {start}, duration {report.duration_ms:.1f} ms"
     error = outcome.error
     return line if error is None else f"{line}, {error.type}: {error.message}"
