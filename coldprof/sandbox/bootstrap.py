@@ -188,13 +188,20 @@ def read_only_hook(roots):
             )
         return event in WRITE_EVENTS
 
+    def inside(path):
+        if not isinstance(path, (str, bytes)):
+            return False
+        real = os.path.realpath(os.fsdecode(path))
+        return any(real == root or real.startswith(root + "/") for root in roots)
+
     def hook(event, args):
         if (event == "open" or event in WRITE_EVENTS) and writes(event, args):
-            for path in args[:2] if event in ("os.rename", "os.link") else args[:1]:
-                if isinstance(path, (str, bytes)):
-                    real = os.path.realpath(os.fsdecode(path))
-                    if any(real == root or real.startswith(root + "/") for root in roots):
-                        raise OSError(30, "Read-only file system", os.fsdecode(path))
+            paths = args[:2] if event in ("os.rename", "os.link", "os.symlink") else args[:1]
+            if any(inside(path) for path in paths):
+                names = [os.fsdecode(p) if isinstance(p, (str, bytes)) else p for p in paths]
+                if len(names) == 2:
+                    raise OSError(30, "Read-only file system", names[0], None, names[1])
+                raise OSError(30, "Read-only file system", names[0])
 
     sys.addaudithook(hook)
 

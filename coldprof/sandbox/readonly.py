@@ -77,6 +77,7 @@ def read_only_preexec(folders: Sequence[str]) -> Callable[[], None]:
         for folder, flags in remounts:
             _check(libc.mount(folder, folder, None, MS_BIND | MS_REC, None), "mount --bind")
             _check(libc.mount(None, folder, None, flags, None), "mount -o remount,ro")
+        os.chdir(os.getcwd())  # the working directory was entered before: enter it read-only
 
     return preexec
 
