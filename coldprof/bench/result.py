@@ -109,6 +109,8 @@ class BenchResult:
     interrupted: bool  # stopped early (Ctrl-C or an environment coldprof could not run)
     compared: tuple[BenchResult, ...]  # the other runs of --compare / --compare-handler
     comparisons: tuple[Comparison, ...]  # each compared run against this one
+    runtime_client: str = "coldprof"  # the runtime that ran the handler: coldprof | awslambdaric
+    read_only: str = ""  # how the package was kept read-only: mount-namespace | audit-hook
     kind: str = "bench"
     schema_version: int = SCHEMA_VERSION
 

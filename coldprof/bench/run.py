@@ -16,6 +16,7 @@ from coldprof.bench.result import BenchResult, ColdStats, Comparison, Sample, Wa
 from coldprof.errors import UsageError
 from coldprof.function import FunctionConfig, environment_spec, prepare
 from coldprof.sandbox import InterpreterInfo
+from coldprof.sandbox.readonly import read_only_mode
 from coldprof.stats import summarize
 
 COMPARED_PHASES = {"cold start": "total_ms", "warm invocation": "invoke_ms"}
@@ -66,6 +67,7 @@ def assemble(
     options: BenchOptions,
     python: InterpreterInfo,
     measured: Measured,
+    read_only: str = "",
 ) -> BenchResult:
     """The result record of one run from what it measured."""
     samples = measured.samples
@@ -106,6 +108,8 @@ def assemble(
         interrupted=measured.interrupted,
         compared=(),
         comparisons=(),
+        runtime_client=function.runtime_client,
+        read_only=read_only,
     )
 
 
@@ -117,7 +121,8 @@ def bench_one(
     with ExitStack() as stack:
         spec = environment_spec(prepare(stack, function))
         measured = measure(spec, options.event, plan, label, observer)
-    return assemble(label, function, options, function.interpreter(), measured)
+    read_only = read_only_mode(spec.read_only)
+    return assemble(label, function, options, function.interpreter(), measured, read_only)
 
 
 def run_labels(runs: list[tuple[Path, str]]) -> list[str]:

@@ -46,6 +46,7 @@ def summary_rows(result: ImportsResult) -> list[list[str]]:
         ["init with a warm bytecode cache", spread(result.warm_init_ms)],
         ["valid .pyc files for this runtime would save", saving(result.bytecode_saving_ms)],
         ["peak memory after init (resident)", rss],
+        ["package kept read-only by", result.read_only or "-"],
     ]
 
 

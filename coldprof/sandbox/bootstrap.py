@@ -413,11 +413,11 @@ def serve(handler, marshaller, config):
 def run_light(config):
     """coldprof's light runtime: start, paths, init, then the invocation loop."""
     start_runtime(config["runtime_modules"])
+    marshaller = Marshaller(config["runtime"] in UTF8_RUNTIMES)  # as the runtime's, at its start
     report_runtime_ready(config["reply_fd"])
     if config["read_only_roots"]:
         read_only_hook(config["read_only_roots"])
     set_paths(config)
-    marshaller = Marshaller(config["runtime"] in UTF8_RUNTIMES)
     handler = init(config, marshaller)
     serve(handler, marshaller, config)
 
