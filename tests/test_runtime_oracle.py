@@ -26,6 +26,7 @@ from coldprof.bench.report_line import parse_reports
 from coldprof.cli.invoke import invoke
 from coldprof.errors import UsageError
 from coldprof.function import FunctionConfig, environment_spec
+from coldprof.imports.profile import profile_imports
 from coldprof.sandbox import awslambdaric
 from coldprof.sandbox.interpreter import find_interpreter
 
@@ -178,6 +179,40 @@ def test_awslambdaric_for_another_python_is_one_clear_line():
     assert f"installed for Python {own} (coldprof's own)" in message
     assert f"the function runs on Python {other}" in message
     assert "-m pip install awslambdaric" in message
+
+
+def test_no_awslambdaric_for_the_functions_python_says_how_to_get_it():
+    base = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    if not base.exists() or "path" in awslambdaric.installed_modules(str(base)).get(
+        "awslambdaric", {}
+    ):
+        pytest.skip("no interpreter without awslambdaric here")
+    function = FunctionConfig(
+        target=HANDLERS / "trivial",
+        handler="app.handler",
+        python=str(base),
+        runtime_client="awslambdaric",
+    )
+    with pytest.raises(UsageError) as raised:
+        environment_spec(function.resolved())
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "awslambdaric does not load on Python" in message
+    assert 'pip install "coldprof[awslambdaric]"' in message
+
+
+def test_the_import_tree_is_profiled_in_the_awslambdaric_mode_too():
+    result = profile_imports(
+        FunctionConfig(
+            target=ROOT / "fixtures" / "imports" / "known_tree",
+            handler="app.handler",
+            runtime_client="awslambdaric",
+        ),
+        repeat=1,
+    )
+    assert result.error is None and result.runtime_client == "awslambdaric"
+    assert [m.name for m in result.modules][:2] == ["app", "settings"]
+    assert result.runtime_init_ms.median > 0 and result.init_ms.median >= 100
 
 
 def _has_python(runtime: str) -> bool:
