@@ -10,7 +10,7 @@ from dataclasses import dataclass
 OUTLIER_Z = 3.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Stats:
     """n, mean ± stdev, median, percentiles and range of a list of samples (one unit)."""
 

@@ -40,3 +40,22 @@ def pip_target(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
 def sdk_target(pip_target: Callable[..., Path]) -> Path:
     """A real Lambda-style package: requests and boto3 (with their dependencies) and six."""
     return pip_target("requests", "boto3", "six")
+
+
+@pytest.fixture(scope="session")
+def real_documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The JSON document of every kind of result, from the real commands on the fixtures."""
+    from real_results import documents
+
+    return documents(tmp_path_factory.mktemp("real"))
+
+
+@pytest.fixture(scope="session")
+def real_results(real_documents: dict[str, str], tmp_path_factory) -> dict[str, object]:
+    """Every real result read back into its record, and an empty result of each kind."""
+    from real_results import empty_results
+
+    from coldprof.results import loads
+
+    loaded = {name: loads(text, name) for name, text in real_documents.items()}
+    return {**loaded, **empty_results(tmp_path_factory.mktemp("empty"), real_documents)}

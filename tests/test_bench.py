@@ -13,6 +13,9 @@ from coldprof.bench.driver import Progress, bounded
 from coldprof.bench.result import SampleError
 from coldprof.errors import UsageError
 from coldprof.function import FunctionConfig
+from coldprof.render.bench import warning_lines
+from coldprof.render.words import verdict
+from coldprof.results import Note
 from helpers import tree_snapshot
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -74,7 +77,8 @@ def test_compare_names_the_faster_target_with_a_ratio_and_interval():
     assert cold.faster == str(HANDLERS / "trivial")
     assert cold.times > 3 and cold.significant
     assert cold.ci_low <= cold.times <= cold.ci_high
-    assert cold.summary.startswith(f"{HANDLERS / 'trivial'}'s cold start is {cold.times:.2f} ± ")
+    assert cold.verdict == "faster" and cold.difference_ms > 250
+    assert verdict(cold).startswith(f"{HANDLERS / 'trivial'}'s cold start is {cold.times:.2f} ± ")
 
 
 def test_compare_handler_labels_runs_by_handler():
@@ -118,7 +122,10 @@ def test_failures_inside_a_run_never_lose_the_other_samples():
     ]
     crash = "Runtime exited with error: signal: segmentation fault"
     assert result.errors[1].message.endswith(crash)
-    assert "2 warm invocation(s) not run: their environment ended (see errors)" in result.warnings
+    assert Note("warm-not-run", {"invocations": 2}) in result.warnings
+    assert "2 warm invocation(s) not run: their environment ended (see errors)" in (
+        warning_lines(result)
+    )
 
 
 def test_a_crash_at_init_is_recorded_per_sample():
@@ -144,7 +151,7 @@ def test_a_timeout_ends_the_environment_like_lambda():
     assert error.duration_ms == 300  # Lambda's Duration of a timed-out invocation: the timeout
     assert sample.billed_ms >= 300  # billed: the timeout plus the init
     assert result.cost.cold_invocation_usd is not None
-    assert "3 warm invocation(s) not run: their environment ended (see errors)" in result.warnings
+    assert Note("warm-not-run", {"invocations": 3}) in result.warnings
 
 
 def test_memory_beyond_the_memory_size_is_an_out_of_memory_error():
@@ -185,8 +192,9 @@ def test_ctrl_c_keeps_every_sample_measured_so_far():
         (2, 11, False),
         (3, 11, False),
     ]
+    assert Note("interrupted", {"samples": 2, "planned": 10}) in result.warnings
     assert "stopped after 2 of 10 cold samples: the figures cover what was measured" in (
-        result.warnings
+        warning_lines(result)
     )
 
 
@@ -220,7 +228,16 @@ def test_a_run_too_large_to_keep_in_memory_is_refused():
 
 
 def test_errors_keep_a_bounded_message_and_later_ones_drop_the_trace():
-    error = SampleError(0, "warm_invoke", 1, "ValueError", "x" * 100_000, ("f",) * 100, 1.0, False)
+    error = SampleError(
+        sample=0,
+        phase="warm_invoke",
+        invocation=1,
+        type="ValueError",
+        message="x" * 100_000,
+        stack_trace=("f",) * 100,
+        duration_ms=1.0,
+        environment_ended=False,
+    )
     assert len(bounded(error, detailed=True).message) == 4096
     assert bounded(error, detailed=True).stack_trace == error.stack_trace
     assert bounded(error, detailed=False).stack_trace == ()

@@ -31,7 +31,7 @@ def test_json_on_stdout_holds_the_documented_fields():
     )
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
-    assert (document["kind"], document["schema_version"]) == ("bench", 1)
+    assert (document["kind"], document["schema_version"]) == ("bench", 2)
     for phase in ("init_ms", "first_invoke_ms", "total_ms"):
         assert document["cold"][phase]["n"] == 2
     assert document["warm"]["invoke_ms"]["n"] == 4

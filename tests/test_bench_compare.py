@@ -13,6 +13,7 @@ from coldprof.bench.driver import Measured, Plan
 from coldprof.bench.quality import phase_warnings, run_warnings
 from coldprof.bench.result import ColdStats, Sample, SampleError, WarmStats
 from coldprof.bench.run import run_labels
+from coldprof.render.words import verdict, word
 from coldprof.stats import summarize
 
 
@@ -29,7 +30,8 @@ def test_the_faster_run_is_named_first_with_the_error_and_interval():
     assert 0 < comparison.error < 0.1
     assert comparison.ci_low < comparison.times < comparison.ci_high
     assert comparison.ci_low > 1 and comparison.significant
-    assert comparison.summary.startswith(
+    assert comparison.verdict == "faster"
+    assert verdict(comparison).startswith(
         f"new/'s cold start is {comparison.times:.2f} ± {comparison.error:.2f} times faster "
         "than old/'s (95% CI "
     )
@@ -47,13 +49,16 @@ def test_the_same_distribution_twice_is_within_the_noise():
     comparison = compare("cold start", "A", noisy(100, 20, 5), "B", noisy(100, 20, 6))
     assert comparison.ci_low < 1 < comparison.ci_high
     assert not comparison.significant
-    assert comparison.summary.endswith("; the difference is within the noise")
+    assert comparison.verdict == "within-noise"
+    assert verdict(comparison).endswith("; the difference is within the noise")
 
 
 def test_a_microsecond_difference_is_called_too_small_to_matter():
     comparison = compare("warm invocation", "A", [0.0013] * 5 + [0.0014], "B", [0.0010] * 6)
     assert comparison.significant
-    assert comparison.summary.endswith(
+    assert comparison.verdict == "too-small"
+    assert comparison.difference_ms == pytest.approx(0.0013 + 0.0001 / 6 - 0.0010)
+    assert verdict(comparison).endswith(
         "; the difference of the means (0.000 ms) is too small to matter"
     )
 
@@ -77,8 +82,13 @@ def test_no_comparison_without_samples_on_both_sides():
 def test_outliers_are_warned_about_when_they_matter():
     values = [*noisy(100, 20, 9, spread=0.01), 180.0]
     (warning,) = phase_warnings("cold start", summarize(values))
-    assert warning.startswith("cold start: 1 of 21 samples are outliers")
-    assert "--warmup" in warning
+    assert (warning.code, warning.values["outliers"], warning.values["samples"]) == (
+        "outliers",
+        1,
+        21,
+    )
+    assert word(warning).startswith("cold start: 1 of 21 samples are outliers")
+    assert "--warmup" in word(warning)
 
 
 def test_jitter_of_a_few_percent_is_not_worth_a_warning():
@@ -90,7 +100,10 @@ def test_jitter_of_a_few_percent_is_not_worth_a_warning():
 def test_low_outliers_are_warned_about_too():
     values = [*noisy(100, 20, 9, spread=0.01), 20.0]
     (warning,) = phase_warnings("cold start", summarize(values))
-    assert "1 of 21 samples are outliers (modified z-score above 3.5, up to 79.9 ms" in warning
+    assert warning.values["farthest_ms"] == pytest.approx(79.9, abs=0.05)
+    assert "1 of 21 samples are outliers (modified z-score above 3.5, up to 79.9 ms" in word(
+        warning
+    )
 
 
 def test_sub_millisecond_jitter_is_not_worth_a_warning():
@@ -100,7 +113,10 @@ def test_sub_millisecond_jitter_is_not_worth_a_warning():
 
 def test_a_spread_too_wide_to_trust_is_warned_about():
     (warning,) = phase_warnings("cold init", summarize([50.0, 100.0, 150.0, 80.0, 120.0]))
-    assert warning.startswith("cold init: the spread is too wide to trust (σ = 38.1 ms, 38.1% of")
+    assert warning.code == "wide-spread"
+    assert word(warning).startswith(
+        "cold init: the spread is too wide to trust (σ = 38.1 ms, 38.1% of"
+    )
 
 
 def sample(index: int, total_ms: float | None, warm: int) -> Sample:
@@ -120,18 +136,34 @@ def sample(index: int, total_ms: float | None, warm: int) -> Sample:
 
 def warnings_of(samples: list[Sample], errors: list[SampleError], plan: Plan, **kw) -> tuple:
     measured = Measured(tuple(samples), tuple(errors), kw.get("interrupted", False))
-    cold = ColdStats(None, None, summarize([s.total_ms for s in samples if s.total_ms]))
-    warm = WarmStats(None, None)
+    totals = summarize([s.total_ms for s in samples if s.total_ms])
+    cold = ColdStats(init_ms=None, first_invoke_ms=None, total_ms=totals)
+    warm = WarmStats(invoke_ms=None, round_trip_ms=None)
     cost = estimate_cost([10], [1], 128, "x86_64", kw.get("region", "us-east-1"), 0.01)
     return run_warnings(cold, warm, measured, plan, cost)
 
 
 def test_few_samples_ended_environments_interruption_and_region_are_warned_about():
-    crash = SampleError(1, "warm_invoke", 2, "Runtime.ExitError", "signal", (), 1.0, True)
+    crash = SampleError(
+        sample=1,
+        phase="warm_invoke",
+        invocation=2,
+        type="Runtime.ExitError",
+        message="signal",
+        stack_trace=(),
+        duration_ms=1.0,
+        environment_ended=True,
+    )
     samples = [sample(0, 100.0, 3), sample(1, 101.0, 1), sample(2, None, 0)]
     plan = Plan(cold=10, warm=3, warmup=0)
     warnings = warnings_of(samples, [crash], plan, interrupted=True, region="eu-west-1")
-    assert warnings == (
+    assert [w.code for w in warnings] == [
+        "few-samples",
+        "warm-not-run",
+        "interrupted",
+        "other-region",
+    ]
+    assert tuple(map(word, warnings)) == (
         "only 2 successful cold sample(s): too few for sound statistics; use --cold 10 or more",
         "1 warm invocation(s) not run: their environment ended (see errors)",
         "stopped after 3 of 10 cold samples: the figures cover what was measured",

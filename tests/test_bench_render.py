@@ -59,24 +59,24 @@ def sample(
 
 def measured_a() -> Measured:
     timeout = SampleError(
-        3,
-        "warm_invoke",
-        2,
-        "Sandbox.Timedout",
-        "Task timed out after 3.00 seconds",
-        (),
-        3000.0,
-        True,
+        sample=3,
+        phase="warm_invoke",
+        invocation=2,
+        type="Sandbox.Timedout",
+        message="Task timed out after 3.00 seconds",
+        stack_trace=(),
+        duration_ms=3000.0,
+        environment_ended=True,
     )
     boom = SampleError(
-        2,
-        "warm_invoke",
-        1,
-        "ValueError",
-        "bad\x1b[2J input\nsecond line",
-        ("  File x",),
-        0.5,
-        False,
+        sample=2,
+        phase="warm_invoke",
+        invocation=1,
+        type="ValueError",
+        message="bad\x1b[2J input\nsecond line",
+        stack_trace=("  File x",),
+        duration_ms=0.5,
+        environment_ended=False,
     )
     samples = (
         sample(0, 310.0, 2.5, (1.25, 1.5)),
@@ -103,16 +103,27 @@ def with_comparison() -> BenchResult:
 
 def failed_init() -> BenchResult:
     error = SampleError(
-        0,
-        "init",
-        0,
-        "Runtime.ImportModuleError",
-        "Unable to import module 'app': No module named 'requests'",
-        (),
-        12.5,
-        True,
+        sample=0,
+        phase="init",
+        invocation=0,
+        type="Runtime.ImportModuleError",
+        message="Unable to import module 'app': No module named 'requests'",
+        stack_trace=(),
+        duration_ms=12.5,
+        environment_ended=True,
     )
-    failed = Sample(0, None, None, None, None, (), (), 9.75, ok=False, billed_ms=13)
+    failed = Sample(
+        index=0,
+        init_ms=None,
+        first_invoke_ms=None,
+        total_ms=None,
+        first_round_trip_ms=None,
+        invoke_ms=(),
+        round_trip_ms=(),
+        max_memory_used_mb=9.75,
+        ok=False,
+        billed_ms=13,
+    )
     measured = Measured((failed,), (error,), interrupted=False)
     return assemble("app", function("app"), OPTIONS, PYTHON, measured)
 
@@ -127,7 +138,7 @@ SUFFIX = {"table": "txt", "markdown": "md", "csv": "csv", "json": "json"}
 
 
 def test_bench_results_render_in_every_format_a_user_can_ask_for():
-    assert formats_for("bench") == ["json", "table", "markdown", "csv"]
+    assert formats_for("bench") == ["json", "table", "markdown", "csv", "html"]
 
 
 @pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
@@ -167,7 +178,7 @@ def test_csv_has_one_row_per_invocation_failed_ones_included():
 
 def test_json_keeps_every_raw_sample_and_the_schema_fields():
     document = json.loads(render(with_comparison(), "json"))
-    assert (document["kind"], document["schema_version"]) == ("bench", 1)
+    assert (document["kind"], document["schema_version"]) == ("bench", 2)
     assert document["cold"]["total_ms"]["n"] == 4
     assert document["cold"]["init_ms"]["median"] == 315.0
     assert document["cold"]["runtime_init_ms"]["median"] == 40.0

@@ -14,6 +14,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from coldprof.cli.check import check
+from coldprof.render.words import word
+from coldprof.results import Note
 from helpers import tree_snapshot
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -41,7 +43,8 @@ def check_json(config: Path, *args: str, exit_code: int) -> dict:
 
 
 def budgets_by_name(document: dict) -> dict[str, dict]:
-    return {b["name"]: b for b in document["budgets"]}
+    """Each budget of a check document, its detail worded as the renderers word it."""
+    return {b["name"]: {**b, "detail": word(Note(**b["detail"]))} for b in document["budgets"]}
 
 
 def failing(document: dict) -> list[str]:
@@ -71,6 +74,7 @@ def test_zipped_budget_exceeded_alone(tmp_path):
     assert zipped["unit"] == "bytes"
     assert zipped["line"] == 8
     assert "deflate-6 zip of the folder" in zipped["detail"]
+    assert document["budgets"][0]["detail"] == {"code": "function-zip", "values": {"exact": False}}
 
 
 def test_unzipped_budget_counts_layers(tmp_path):
@@ -85,7 +89,7 @@ def test_unzipped_budget_counts_layers(tmp_path):
     assert failing(document) == ["unzipped"]
     assert unzipped["actual"] == function_bytes + layer_bytes
     assert unzipped["limit"] == 614_400
-    assert "+ 1 layer(s)" in unzipped["detail"]
+    assert "+ 1 layer " in unzipped["detail"]
 
 
 def test_forbidden_distribution_fails_naming_it(tmp_path):
@@ -267,11 +271,32 @@ GOOD_BASELINE = {"kind": "coldprof-baseline", "schema_version": 1, "zipped_bytes
         ),
         (
             json.dumps({**GOOD_BASELINE, "unzipped_bytes": -5}).encode(),
-            "unzipped_bytes must be a whole number of bytes",
+            "unzipped_bytes: must be a whole number of bytes",
         ),
         (
             json.dumps({**GOOD_BASELINE, "unzipped_bytes": 1, "init_ms": "fast"}).encode(),
-            "init_ms must be milliseconds or null",
+            "init_ms: expected a number, not a string",
+        ),
+        (
+            json.dumps({**GOOD_BASELINE, "init_ms": 1}).encode(),
+            "unzipped_bytes: missing",
+        ),
+        (
+            b'{"kind": "coldprof-baseline", "schema_version": 1, "zipped_bytes": 1'
+            + b"0" * 400
+            + b', "unzipped_bytes": 1}',
+            "zipped_bytes: number out of range (401 digits)",
+        ),
+        (
+            b'{"kind": "coldprof-baseline", "schema_version": 1, "zipped_bytes": 1, '
+            b'"unzipped_bytes": 1, "init_ms": 1' + b"0" * 400 + b".5}",
+            "init_ms: number out of range (not finite)",
+        ),
+        (
+            b'{"kind": "coldprof-baseline", "schema_version": 1, "zipped_bytes": 1'
+            + b"0" * 5000
+            + b', "unzipped_bytes": 1}',
+            "is not JSON",
         ),
     ],
 )

@@ -46,7 +46,7 @@ def known_json(tmp_path_factory):
 def test_json_document_follows_the_schema(known_json):
     document = known_json["document"]
     assert known_json["exit_codes"] == (0, 0)
-    assert (document["kind"], document["schema_version"], document["error"]) == ("imports", 1, None)
+    assert (document["kind"], document["schema_version"], document["error"]) == ("imports", 2, None)
     for field in ("runtime_init_ms", "init_ms", "import_ms", "bare_start_ms", "warm_init_ms"):
         assert set(document[field]) >= STATS_FIELDS, field
         assert document[field]["n"] == 2
@@ -110,7 +110,8 @@ def test_small_distributions_are_sized_in_bytes_not_zero_mib(known_json):
     assert f"| {slow_a['unzipped_bytes']:,} B " in known_json["markdown"]
     assert "0.00 MiB" not in known_json["markdown"]
     assert re.search(
-        r"peak memory after init \(resident\) *\| *[\d.,]+ MiB", known_json["markdown"]
+        r"peak memory after init \(resident; Lambda's MB are MiB\) *\| *[\d.,]+ MB",
+        known_json["markdown"],
     )
 
 
@@ -154,14 +155,14 @@ def test_markdown_of_a_failed_init_shows_the_error_and_the_users_traceback():
     args = [str(HANDLERS / "raises_at_import"), "--handler", "app.handler", "--repeat", "1"]
     result = run(*args, "--format", "markdown")
     assert result.exit_code == 1
-    assert "**error:** `ValueError`: missing setting TABLE_NAME" in result.stdout
+    assert "### Error\n\n- ValueError: missing setting TABLE_NAME\n" in result.stdout
     assert "helper.py" in result.stdout.split("```")[1]
 
 
 def test_a_crash_is_named_by_its_signal_in_the_table():
     result = run(str(HANDLERS / "segfault"), "--handler", "app.handler", "--repeat", "1")
     assert result.exit_code == 1
-    assert "error: Runtime.ExitError" in result.stdout
+    assert "== Error\n\n  Runtime.ExitError: " in result.stdout
     assert "Runtime exited with error: signal: segmentation fault" in result.stdout
 
 
@@ -216,7 +217,7 @@ def test_an_unwritable_flamegraph_is_one_line_after_the_result(tmp_path):
         str(target),
     )
     assert result.exit_code == 2
-    assert "import tree" in result.stdout
+    assert "Import tree" in result.stdout
     assert result.stderr.startswith(f"coldprof: error: --flamegraph {target}: cannot write: ")
     assert len(result.stderr.splitlines()) == 1
 

@@ -32,6 +32,9 @@ from coldprof.bench.report_line import parse_reports
 from coldprof.cli.bench import bench_command
 from coldprof.cli.bench_remote import bench_with_remote
 from coldprof.errors import ColdprofError, UsageError
+from coldprof.render import render
+from coldprof.render.words import word
+from coldprof.results import Note, loads, to_json
 
 BENCH = bench_with_remote(bench_command)
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
@@ -94,7 +97,7 @@ def test_cold_and_warm_samples_of_a_served_function(server, client, tmp_path):
     assert restored in result.output
 
     doc = json.loads(output.read_text())
-    assert (doc["kind"], doc["schema_version"]) == ("bench", 1)
+    assert (doc["kind"], doc["schema_version"]) == ("bench", 2)
     assert (doc["memory_mb"], doc["handler"]) == (192, "app.handler")
     assert doc["python"].startswith("AWS Lambda python3.")
     assert doc["cold"]["init_ms"]["n"] == doc["cold"]["total_ms"]["n"] == 3
@@ -119,6 +122,9 @@ def test_a_memory_sweep_marks_the_cheapest_and_the_fastest(server, client):
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["label"] == "128 MB" and doc["memory_mb"] == 128
+    loaded = loads(result.stdout, "sweep.json")
+    assert to_json(loaded) == result.stdout  # a deployed function's result reads back whole
+    assert loaded.remote.sweep[0].cheapest and loaded.compared[0].memory_mb == 512
     (other,) = doc["compared"]
     assert other["label"] == "512 MB" and other["memory_mb"] == 512
     assert other["cold"]["total_ms"]["n"] == 2
@@ -127,7 +133,11 @@ def test_a_memory_sweep_marks_the_cheapest_and_the_fastest(server, client):
     assert [row["cheapest"] for row in rows] == [True, False]
     assert sum(row["fastest"] for row in rows) == 1
     assert rows[1]["per_million_usd"] > rows[0]["per_million_usd"] > 0
-    assert not any("restored" in w for w in doc["warnings"])
+    assert [w["code"] for w in doc["warnings"]] == ["few-cold-starts"]
+    assert doc["remote"]["restore"] == {
+        "code": "restored",
+        "values": {"function": "sweep", "memory_mb": 128, "variables": 0},
+    }
     assert client.get_function_configuration(FunctionName="sweep")["MemorySize"] == 128
 
 
@@ -185,7 +195,9 @@ def test_warm_only_changes_nothing(server, client):
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["remote"]["configuration_changed"] is False
-    assert doc["remote"]["restore_note"] == "the configuration was not changed"
+    assert doc["remote"]["restore"] == {"code": "unchanged", "values": {"function": "kept"}}
+    table = render(loads(result.stdout, "kept.json"), "table")
+    assert "== Configuration\n\n  the configuration was not changed\n" in table
     assert client.get_function_configuration(FunctionName="kept")["RevisionId"] == before
 
 
@@ -281,8 +293,13 @@ def test_a_failed_restore_says_what_to_put_back_by_hand(unused_tcp_port):
         function_name="gone", endpoint_url=f"http://127.0.0.1:{unused_tcp_port}", max_attempts=1
     )
     original = {"FunctionName": "gone", "MemorySize": 512, "Environment": {"Variables": {}}}
-    ok, note = restore(remote_client(options), "gone", original)
-    assert not ok
+    restored = restore(remote_client(options), "gone", original)
+    assert restored.code == "not-restored"
+    assert (restored.values["memory_mb"], restored.values["marker_variable"]) == (
+        512,
+        "COLDPROF_COLD",
+    )
+    note = word(restored)
     assert note.startswith("the configuration of gone was NOT restored (")
     assert note.endswith(
         "set MemorySize back to 512 MB and remove the environment variable COLDPROF_COLD yourself"
@@ -353,8 +370,9 @@ def test_only_invocations_with_init_or_restore_duration_count_as_cold():
         (4, "coldprof.NoReport"),
         (5, "ValueError"),
     ]
+    assert Note("not-cold", {"invocations": 1}) in result.warnings
     assert any(
-        "1 first invocation(s) after a configuration change had no Init" in w
+        "1 first invocation(s) after a configuration change had no Init" in word(w)
         for w in result.warnings
     )
     assert result.python_version == "3.12"

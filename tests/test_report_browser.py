@@ -26,6 +26,7 @@ from coldprof.config import load_config
 from coldprof.function import FunctionConfig
 from coldprof.results import to_json
 
+LINK = '<a href="javascript:console.error(1)">slow-a</a><b style="font-size:99px">big</b>'
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="needs chromium (apt-get install -y chromium)"
@@ -146,9 +147,10 @@ def chart_blocks(dom: str) -> list[str]:
 def real_results(folder: Path) -> list[Path]:
     """Every kind of result from the real library on the fixtures, written as JSON files.
 
-    The analyze result is hand-edited afterwards: its target holds markup, as a hostile file would.
+    The analyze result is hand-edited afterwards: its target holds markup, and a distribution's
+    name a link and styling, as a hostile package would.
     """
-    analysis = json.loads(to_json(analyze(KNOWN_TREE)))
+    analysis = json.loads(to_json(analyze(KNOWN_TREE)).replace('"slow-a"', json.dumps(LINK)))
     analysis["target"] = HOSTILE
     function = FunctionConfig(target=KNOWN_TREE, handler="app.handler")
     profile = profile_imports(function, repeat=3)
@@ -212,4 +214,8 @@ def test_hostile_text_stays_text(rendered):
     _, page = rendered
     assert not re.search(r"<img[^>]*onerror", page.dom)
     assert "&lt;img src=x onerror=" in page.dom
+    treemap = "".join(re.findall(r"<svg.*?</svg>", chart_blocks(page.dom)[0], re.S))
+    assert not re.search(r"<a\b[^>]*href", treemap)
+    assert not re.search(r"<[a-z]+\b[^>]*style=\"[^\"]*font-size: ?99px", treemap)
+    assert '&lt;a href="javascript:console.error(1)"&gt;slow-a' in treemap
     assert not any("injected" in line for line in page.console)

@@ -104,12 +104,12 @@ def largest_folders(context: Context, top: int) -> tuple[SizeRow, ...]:
             owners[key][owner] += entry.unzipped_bytes
     return tuple(
         SizeRow(
-            display_path(folder),
-            package,
-            counts[key],
-            size,
-            zipped[key],
-            owners[key].most_common(1)[0][0],
+            path=display_path(folder),
+            package=package,
+            files=counts[key],
+            unzipped_bytes=size,
+            zipped_bytes=zipped[key],
+            distribution=owners[key].most_common(1)[0][0],
         )
         for key, size in sizes.most_common(top)
         for package, folder in [key]
@@ -121,12 +121,12 @@ def largest_files(context: Context, top: int) -> tuple[SizeRow, ...]:
     ranked = sorted(context.entries(), key=lambda pe: (-pe[1].unzipped_bytes, pe[1].path))
     return tuple(
         SizeRow(
-            display_path(e.path),
-            p.name,
-            1,
-            e.unzipped_bytes,
-            e.zipped_bytes,
-            context.label(p, e.path),
+            path=display_path(e.path),
+            package=p.name,
+            files=1,
+            unzipped_bytes=e.unzipped_bytes,
+            zipped_bytes=e.zipped_bytes,
+            distribution=context.label(p, e.path),
         )
         for p, e in ranked[:top]
     )
@@ -142,7 +142,13 @@ def limits(context: Context) -> tuple[Limit, ...]:
         ("unzipped (function + layers)", facts["unzipped_with_layers_bytes"], unzipped),
     ]
     return tuple(
-        Limit(name, limit, actual, limit - actual, actual <= limit)
+        Limit(
+            name=name,
+            limit_bytes=limit,
+            actual_bytes=actual,
+            headroom_bytes=limit - actual,
+            ok=actual <= limit,
+        )
         for name, limit, actual in checks
     )
 
@@ -162,7 +168,7 @@ def totals(context: Context) -> Totals:
 def skipped_rows(context: Context) -> tuple[SkippedRow, ...]:
     """Every entry left out of the counts, with its reason."""
     return tuple(
-        SkippedRow(p.name, display_path(s.path), s.reason)
+        SkippedRow(package=p.name, path=display_path(s.path), reason=s.reason)
         for p in context.packages
         for s in p.skipped
     )

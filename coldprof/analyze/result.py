@@ -1,14 +1,15 @@
-"""The result record of `coldprof analyze` (JSON schema version in every document)."""
+"""The result record of `coldprof analyze` (JSON schema: docs/json-schema-analyze.md)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 SCHEMA_VERSION = 1
+UPGRADES: dict = {}  # schema version -> its document upgraded to the next version
 SEVERITIES = ("error", "warning", "info")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Finding:
     """Something that can go or must change, with what acting on it saves and risks."""
 
@@ -21,7 +22,7 @@ class Finding:
     risk: str  # what could break if one acts on the advice
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Totals:
     files: int
     unzipped_bytes: int  # function package only
@@ -30,7 +31,7 @@ class Totals:
     layers_unzipped_bytes: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Limit:
     name: str
     limit_bytes: int
@@ -39,7 +40,7 @@ class Limit:
     ok: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DistributionRow:
     name: str
     version: str | None
@@ -54,7 +55,7 @@ class DistributionRow:
     ownership: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SizeRow:
     path: str
     package: str
@@ -64,14 +65,14 @@ class SizeRow:
     distribution: str  # the owner of the file, or of most of the folder's bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SkippedRow:
     package: str
     path: str
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AnalyzeResult:
     target: str
     layers: tuple[str, ...]

@@ -43,14 +43,6 @@ def compare(
     low, high = bootstrap_interval(fast_ms, slow_ms)
     difference_ms = slower[1].mean - faster[1].mean
     significant = low > 1 or high < 1
-    summary = (
-        f"{faster[0]}'s {phase} is {times:.2f} ± {error:.2f} times faster than {slower[0]}'s "
-        f"(95% CI {low:.2f} to {high:.2f})"
-    )
-    if not significant:
-        summary += "; the difference is within the noise"
-    elif difference_ms < MIN_DIFFERENCE_MS:
-        summary += f"; the difference of the means ({difference_ms:.3f} ms) is too small to matter"
     return Comparison(
         phase=phase,
         faster=faster[0],
@@ -60,5 +52,13 @@ def compare(
         ci_low=low,
         ci_high=high,
         significant=significant,
-        summary=summary,
+        difference_ms=difference_ms,
+        verdict=verdict(significant, difference_ms),
     )
+
+
+def verdict(significant: bool, difference_ms: float) -> str:
+    """faster; within-noise when the interval holds 1; too-small below MIN_DIFFERENCE_MS."""
+    if not significant:
+        return "within-noise"
+    return "too-small" if difference_ms < MIN_DIFFERENCE_MS else "faster"

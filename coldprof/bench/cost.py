@@ -25,7 +25,7 @@ class Prices:
     checked: str  # the date the prices were checked
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CostEstimate:
     """What invocations cost at one memory size and a given share of cold starts."""
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coldprof.bench.cost import billed_duration_ms
-from coldprof.bench.result import Sample, SampleError
+from coldprof.bench.result import Sample, SampleError, environment_error
 from coldprof.errors import ColdprofError
 from coldprof.sandbox import Environment, EnvironmentSpec, InitResult, InvokeResult
 
@@ -85,9 +85,17 @@ def bounded(error: SampleError, detailed: bool) -> SampleError:
 def failed_init_sample(index: int, init: InitResult) -> tuple[Sample, list[SampleError]]:
     """The sample of an environment whose init failed (billed for the init it ran)."""
     sample = Sample(
-        index, None, None, None, None, (), (), init.max_rss_mb, ok=False,
+        index=index,
+        init_ms=None,
+        first_invoke_ms=None,
+        total_ms=None,
+        first_round_trip_ms=None,
+        invoke_ms=(),
+        round_trip_ms=(),
+        max_memory_used_mb=init.max_rss_mb,
+        ok=False,
         billed_ms=billed_duration_ms(0.0, init.init_duration_ms),
-    )  # fmt: skip
+    )
     return sample, [_error(index, "init", 0, init, init.init_duration_ms)]
 
 
@@ -151,7 +159,7 @@ def cold_sample(
 
 def _coldprof_error(index: int, error: Exception) -> SampleError:
     message = error.message if isinstance(error, ColdprofError) else str(error)
-    return SampleError(index, "environment", 0, "coldprof.Error", message, (), 0.0, True)
+    return environment_error(index, message)
 
 
 def _ignore(progress: Progress) -> None:

@@ -1,11 +1,11 @@
-"""Warnings about how far a run's figures can be trusted, as hyperfine gives them."""
+"""Warnings about how far a run's figures can be trusted, as hyperfine gives them (as data)."""
 
 from __future__ import annotations
 
 from coldprof.bench.cost import CostEstimate
 from coldprof.bench.driver import Measured, Plan
 from coldprof.bench.result import ColdStats, WarmStats
-from coldprof.render.units import percent
+from coldprof.results import Note
 from coldprof.stats import OUTLIER_Z, Stats
 
 SPREAD_LIMIT = 0.25  # a standard deviation above this fraction of the median is too wide
@@ -14,24 +14,19 @@ MIN_EFFECT_SHARE = 0.05  # an outlier this close to the median (as a fraction) c
 FEW_SAMPLES = 5
 
 
-def phase_warnings(phase: str, stats: Stats | None) -> list[str]:
+def phase_warnings(phase: str, stats: Stats | None) -> list[Note]:
     """Outliers and a spread too wide to trust, in one phase."""
     if stats is None:
         return []
     warnings = []
     farthest_ms = max(stats.max - stats.median, stats.median - stats.min)
     if stats.outliers and farthest_ms > max(MIN_EFFECT_MS, MIN_EFFECT_SHARE * stats.median):
-        warnings.append(
-            f"{phase}: {stats.outliers} of {stats.n} samples are outliers (modified z-score "
-            f"above {OUTLIER_Z}, up to {farthest_ms:,.1f} ms from the median); another program "
-            "may have disturbed the run: close it, or add --warmup"
-        )
+        values = {"phase": phase, "outliers": stats.outliers, "samples": stats.n}
+        values.update(z_limit=OUTLIER_Z, farthest_ms=farthest_ms)
+        warnings.append(Note("outliers", values))
     if stats.relative_spread > SPREAD_LIMIT and stats.stdev > MIN_EFFECT_MS:
-        warnings.append(
-            f"{phase}: the spread is too wide to trust (σ = {stats.stdev:,.1f} ms, "
-            f"{percent(stats.relative_spread)} of the median); run more samples on a quieter "
-            "machine"
-        )
+        values = {"phase": phase, "stdev_ms": stats.stdev, "fraction": stats.relative_spread}
+        warnings.append(Note("wide-spread", values))
     return warnings
 
 
@@ -43,7 +38,7 @@ def _warm_not_run(measured: Measured, plan: Plan) -> int:
     return plan.warm * len(started) - attempted
 
 
-def latency_warnings(cold: ColdStats, warm: WarmStats) -> list[str]:
+def latency_warnings(cold: ColdStats, warm: WarmStats) -> list[Note]:
     """Outlier and spread warnings for each latency phase of a run."""
     phases = {
         "cold init": cold.init_ms,
@@ -54,30 +49,28 @@ def latency_warnings(cold: ColdStats, warm: WarmStats) -> list[str]:
     return [w for phase, stats in phases.items() for w in phase_warnings(phase, stats)]
 
 
+def few_samples(code: str, counted: int) -> list[Note]:
+    """A warning (few-samples, few-cold-starts) when too few cold starts count for statistics."""
+    if counted >= FEW_SAMPLES:
+        return []
+    return [Note(code, {"samples": counted, "suggested_cold": FEW_SAMPLES * 2})]
+
+
 def run_warnings(
     cold: ColdStats, warm: WarmStats, measured: Measured, plan: Plan, cost: CostEstimate
-) -> tuple[str, ...]:
+) -> tuple[Note, ...]:
     """Every warning about one run."""
     warnings = latency_warnings(cold, warm)
     cold_ok = cold.total_ms.n if cold.total_ms else 0
-    if 0 < cold_ok < FEW_SAMPLES:
-        warnings.append(
-            f"only {cold_ok} successful cold sample(s): too few for sound statistics; "
-            f"use --cold {FEW_SAMPLES * 2} or more"
-        )
+    if cold_ok:
+        warnings += few_samples("few-samples", cold_ok)
     not_run = _warm_not_run(measured, plan)
     if not_run:
-        warnings.append(
-            f"{not_run} warm invocation(s) not run: their environment ended (see errors)"
-        )
+        warnings.append(Note("warm-not-run", {"invocations": not_run}))
     if measured.interrupted:
-        warnings.append(
-            f"stopped after {len(measured.samples)} of {plan.cold} cold samples: "
-            "the figures cover what was measured"
-        )
+        values = {"samples": len(measured.samples), "planned": plan.cold}
+        warnings.append(Note("interrupted", values))
     if cost.region != cost.prices_region:
-        warnings.append(
-            f"prices are {cost.prices_region}'s (checked {cost.prices_checked}); "
-            f"{cost.region}'s may differ"
-        )
+        values = {"region": cost.region, "prices_region": cost.prices_region}
+        warnings.append(Note("other-region", {**values, "prices_checked": cost.prices_checked}))
     return tuple(warnings)

@@ -37,12 +37,23 @@ from botocore.exceptions import (
 
 from coldprof.bench.cost import estimate_cost
 from coldprof.bench.driver import Observer, Progress
-from coldprof.bench.quality import FEW_SAMPLES, latency_warnings
+from coldprof.bench.quality import few_samples, latency_warnings
 from coldprof.bench.report_line import ReportLine, parse_reports
-from coldprof.bench.result import BenchResult, ColdStats, Sample, SampleError, WarmStats
+from coldprof.bench.result import (
+    BenchResult,
+    ColdStats,
+    NotCold,
+    RemoteDetails,
+    Sample,
+    SampleError,
+    WarmStats,
+    environment_error,
+)
 from coldprof.bench.run import comparisons
-from coldprof.bench.sweep import SweepRow, sweep_rows
+from coldprof.bench.sweep import sweep_rows
 from coldprof.errors import ColdprofError, UsageError
+from coldprof.render.words import word
+from coldprof.results import Note
 from coldprof.stats import summarize
 
 MARKER = "COLDPROF_COLD"  # the environment variable changed to force cold starts
@@ -72,42 +83,6 @@ class RemoteOptions:
     memory_sizes: tuple[int, ...] = ()  # a sweep; empty: the function's own memory size
     cold_share: float = 0.01
     max_attempts: int = 5  # botocore's standard retry mode, throttling included
-
-
-@dataclass(frozen=True)
-class NotCold:
-    """A first invocation after a configuration change whose REPORT had no Init Duration."""
-
-    memory_mb: int
-    sample: int
-    request_id: str
-    duration_ms: float
-    round_trip_ms: float
-
-
-@dataclass(frozen=True)
-class RemoteDetails:
-    """What only a deployed function's benchmark has: what was changed and put back."""
-
-    function_name: str
-    function_arn: str
-    qualifier: str | None
-    endpoint_url: str | None
-    runtime: str
-    concurrency: int
-    marker_variable: str  # the environment variable changed for each cold round
-    not_cold: tuple[NotCold, ...]
-    sweep: tuple[SweepRow, ...]  # one row per memory size when --memory lists several
-    configuration_changed: bool
-    configuration_restored: bool
-    restore_note: str  # what was put back, or what to put back by hand
-
-
-@dataclass(frozen=True)
-class RemoteBenchResult(BenchResult):
-    """A bench result measured on a deployed function (kind "bench", plus `remote`)."""
-
-    remote: RemoteDetails | None = None
 
 
 @dataclass(frozen=True)
@@ -222,24 +197,17 @@ def force_cold(client: Any, name: str, original: dict, memory_mb: int) -> None:
     update_configuration(client, name, memory_mb, variables)
 
 
-def restore(client: Any, name: str, original: dict) -> tuple[bool, str]:
-    """Put the original MemorySize and environment variables back; whether it worked, and how."""
+def restore(client: Any, name: str, original: dict) -> Note:
+    """Put the original MemorySize and environment variables back: restored or not-restored."""
     memory_mb = original["MemorySize"]
     variables = original_variables(original)
+    values = {"function": name, "memory_mb": memory_mb}
     try:
         update_configuration(client, name, memory_mb, variables)
     except (ColdprofError, KeyboardInterrupt) as error:
         reason = error.message if isinstance(error, ColdprofError) else "interrupted"
-        return False, (
-            f"the configuration of {name} was NOT restored ({reason}): set MemorySize back to "
-            f"{memory_mb} MB and remove the environment variable {MARKER} yourself"
-        )
-    listed = (
-        f"{len(variables)} environment variable(s)" if variables else "no environment variables"
-    )
-    return True, (
-        f"the configuration of {name} was restored: MemorySize {memory_mb} MB, {listed} as before"
-    )
+        return Note("not-restored", {**values, "reason": reason, "marker_variable": MARKER})
+    return Note("restored", {**values, "variables": len(variables)})
 
 
 def _function_error(payload: bytes) -> tuple[str, str]:
@@ -294,9 +262,16 @@ def _failure(invocation: Invocation, sample: int, phase: str, number: int) -> Sa
         error_type, message = invocation.error_type, invocation.error_message
     else:
         error_type, message = "coldprof.NoReport", "no REPORT line in the log tail (LogResult)"
-    duration_ms = report.duration_ms if report else invocation.round_trip_ms
-    ended = bool(report and report.status)
-    return SampleError(sample, phase, number, error_type, message, (), duration_ms, ended)
+    return SampleError(
+        sample=sample,
+        phase=phase,
+        invocation=number,
+        type=error_type,
+        message=message,
+        stack_trace=(),
+        duration_ms=report.duration_ms if report else invocation.round_trip_ms,
+        environment_ended=bool(report and report.status),
+    )
 
 
 def _cold_sample(index: int, invocation: Invocation) -> Sample:
@@ -332,11 +307,11 @@ def record_invocation(
         )
     elif phase == "first_invoke":
         not_cold = NotCold(
-            run.memory_mb,
-            sample,
-            invocation.request_id,
-            report.duration_ms,
-            invocation.round_trip_ms,
+            memory_mb=run.memory_mb,
+            sample=sample,
+            request_id=invocation.request_id,
+            duration_ms=report.duration_ms,
+            round_trip_ms=invocation.round_trip_ms,
         )
         run.not_cold.append(not_cold)
     else:
@@ -391,20 +366,12 @@ def _warm_sample(run: SizeRun, index: int) -> Sample | None:
     )
 
 
-def _warnings(run: SizeRun, cold: ColdStats, warm: WarmStats, requested: int) -> list[str]:
+def _warnings(run: SizeRun, cold: ColdStats, warm: WarmStats, requested: int) -> list[Note]:
     warnings = latency_warnings(cold, warm)
     if run.not_cold:
-        warnings.append(
-            f"{len(run.not_cold)} first invocation(s) after a configuration change had no Init "
-            "Duration (an environment was already initialised, or a throttled call was retried "
-            "on a warm one): reported apart, not counted as cold starts"
-        )
-    confirmed = len(run.cold_billed_ms)
-    if requested and confirmed < FEW_SAMPLES:
-        warnings.append(
-            f"only {confirmed} confirmed cold start(s): too few for sound statistics; "
-            f"use --cold {FEW_SAMPLES * 2} or more"
-        )
+        warnings.append(Note("not-cold", {"invocations": len(run.not_cold)}))
+    if requested:
+        warnings += few_samples("few-cold-starts", len(run.cold_billed_ms))
     return warnings
 
 
@@ -487,12 +454,6 @@ def _progress(observer: Observer | None, label: str, total: int) -> Callable[[],
     return tick
 
 
-def _stopped_error(run: SizeRun, error: ColdprofError) -> SampleError:
-    return SampleError(
-        len(run.samples), "environment", 0, "coldprof.Error", error.message, (), 0.0, True
-    )
-
-
 def _measure_all(
     client: Any, options: RemoteOptions, original: dict, observer: Observer | None
 ) -> tuple[list[SizeRun], bool]:
@@ -510,7 +471,7 @@ def _measure_all(
     except ColdprofError as error:
         if not any(run.samples or run.warm for run in runs):
             raise
-        runs[-1].errors.append(_stopped_error(runs[-1], error))
+        runs[-1].errors.append(environment_error(len(runs[-1].samples), error.message))
         return runs, True
     return runs, False
 
@@ -520,7 +481,7 @@ def _details(
     configuration: dict,
     runs: list[SizeRun],
     results: tuple[BenchResult, ...],
-    restored: tuple[bool, str] | None,
+    restored: Note | None,
 ) -> RemoteDetails:
     return RemoteDetails(
         function_name=options.function_name,
@@ -533,8 +494,8 @@ def _details(
         not_cold=tuple(n for run in runs for n in run.not_cold),
         sweep=sweep_rows(results) if len(results) > 1 else (),
         configuration_changed=restored is not None,
-        configuration_restored=restored is None or restored[0],
-        restore_note=restored[1] if restored else "the configuration was not changed",
+        configuration_restored=restored is None or restored.code == "restored",
+        restore=restored or Note("unchanged", {"function": options.function_name}),
     )
 
 
@@ -543,8 +504,8 @@ def assemble(
     configuration: dict,
     runs: list[SizeRun],
     interrupted: bool,
-    restored: tuple[bool, str] | None,
-) -> RemoteBenchResult:
+    restored: Note | None,
+) -> BenchResult:
     """The result: the first memory size, the others compared with it, what was put back."""
     sweep = len(runs) > 1 or bool(options.memory_sizes)
     results = tuple(
@@ -560,32 +521,27 @@ def assemble(
     details = _details(options, configuration, runs, results, restored)
     first, *others = results
     found = [c for other in others for c in comparisons(first, other)]
-    return RemoteBenchResult(
-        **{
-            **{f.name: getattr(first, f.name) for f in dataclasses.fields(BenchResult)},
-            "compared": tuple(others),
-            "comparisons": tuple(found),
-        },
-        remote=details,
+    return dataclasses.replace(
+        first, compared=tuple(others), comparisons=tuple(found), remote=details
     )
 
 
 def _measure_then_restore(
     client: Any, options: RemoteOptions, original: dict, observer: Observer | None
-) -> tuple[list[SizeRun], bool, tuple[bool, str]]:
+) -> tuple[list[SizeRun], bool, Note]:
     """Measure, then put the configuration back whatever happened."""
     name = options.function_name
     try:
         runs, interrupted = _measure_all(client, options, original, observer)
     except ColdprofError as error:
-        raise ColdprofError(f"{error.message}; {restore(client, name, original)[1]}") from None
+        raise ColdprofError(f"{error.message}; {word(restore(client, name, original))}") from None
     except BaseException:
         restore(client, name, original)
         raise
     return runs, interrupted, restore(client, name, original)
 
 
-def bench_remote(options: RemoteOptions, observer: Observer | None = None) -> RemoteBenchResult:
+def bench_remote(options: RemoteOptions, observer: Observer | None = None) -> BenchResult:
     """Cold and warm invocations of a deployed function; its configuration is always put back."""
     check_plan(options)
     client = lambda_client(options)

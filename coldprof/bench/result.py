@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from coldprof.bench.cost import CostEstimate
+from coldprof.results import Note, each_object, legacy_note, legacy_notes, with_field
 from coldprof.stats import Stats
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+VERDICTS = ("faster", "within-noise", "too-small")  # Comparison.verdict
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SampleError:
     """A failed phase of one cold sample: where, and Lambda's error type and message."""
 
@@ -24,7 +27,21 @@ class SampleError:
     environment_ended: bool  # the environment died: its remaining warm invocations were not run
 
 
-@dataclass(frozen=True)
+def environment_error(sample: int, message: str) -> SampleError:
+    """The error of a sample whose environment coldprof itself could not run."""
+    return SampleError(
+        sample=sample,
+        phase="environment",
+        invocation=0,
+        type="coldprof.Error",
+        message=message,
+        stack_trace=(),
+        duration_ms=0.0,
+        environment_ended=True,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class Sample:
     """One cold sample: a new environment, its init, first invocation and warm invocations.
 
@@ -49,7 +66,7 @@ class Sample:
     warm_billed_ms: tuple[int, ...] = ()  # Billed Duration of every warm invocation, failed or not
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ColdStats:
     """Statistics of the cold samples, in ms."""
 
@@ -59,7 +76,7 @@ class ColdStats:
     runtime_init_ms: Stats | None = None  # the runtime's start (locally; None on real Lambda)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WarmStats:
     """Statistics of the warm invocations, in ms."""
 
@@ -67,7 +84,7 @@ class WarmStats:
     round_trip_ms: Stats | None  # with coldprof's per-invocation overhead
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Comparison:
     """How much faster one run's phase is than another's, hyperfine style."""
 
@@ -79,10 +96,53 @@ class Comparison:
     ci_low: float  # 95% confidence interval of `times` (bootstrap over the raw samples)
     ci_high: float
     significant: bool  # the interval excludes 1
-    summary: str  # "B's cold start is 1.42 ± 0.05 times faster than A's (95% CI 1.35-1.50)"
+    difference_ms: float | None  # slower mean - faster mean (None: a version-1 document)
+    verdict: str  # "faster"; "within-noise": not significant; "too-small": below 0.1 ms
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class NotCold:
+    """A first invocation after a configuration change whose REPORT had no Init Duration."""
+
+    memory_mb: int
+    sample: int
+    request_id: str
+    duration_ms: float
+    round_trip_ms: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepRow:
+    """One memory size of a sweep."""
+
+    memory_mb: int
+    cold_start_median_ms: float | None  # Init Duration + Duration
+    warm_median_ms: float | None  # Duration
+    expected_ms: float | None  # mean latency at the run's cold-start share
+    per_million_usd: float | None  # a million invocations at that share
+    cheapest: bool
+    fastest: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteDetails:
+    """What only a deployed function's benchmark has: what was changed and put back."""
+
+    function_name: str
+    function_arn: str
+    qualifier: str | None
+    endpoint_url: str | None
+    runtime: str
+    concurrency: int
+    marker_variable: str  # the environment variable changed for each cold round
+    not_cold: tuple[NotCold, ...]
+    sweep: tuple[SweepRow, ...]  # one row per memory size when --memory lists several
+    configuration_changed: bool
+    configuration_restored: bool
+    restore: Note  # "unchanged", "restored" or "not-restored", with what to put back by hand
+
+
+@dataclass(frozen=True, kw_only=True)
 class BenchResult:
     """Cold against warm for one handler, with cost, errors, every raw sample and comparisons."""
 
@@ -105,12 +165,13 @@ class BenchResult:
     errors: tuple[SampleError, ...]
     samples: tuple[Sample, ...]
     cost: CostEstimate
-    warnings: tuple[str, ...]
+    warnings: tuple[Note, ...]  # how far the figures can be trusted: outliers, wide-spread, ...
     interrupted: bool  # stopped early (Ctrl-C or an environment coldprof could not run)
     compared: tuple[BenchResult, ...]  # the other runs of --compare / --compare-handler
     comparisons: tuple[Comparison, ...]  # each compared run against this one
     runtime_client: str = "coldprof"  # the runtime that ran the handler: coldprof | awslambdaric
     read_only: str = ""  # how the package was kept read-only: mount-namespace | audit-hook
+    remote: RemoteDetails | None = None  # a deployed function's benchmark (bench --function-name)
     kind: str = "bench"
     schema_version: int = SCHEMA_VERSION
 
@@ -123,3 +184,33 @@ class BenchResult:
     def failed(self) -> bool:
         """True when any sample of any run failed."""
         return any(run.errors for run in self.runs)
+
+
+def _comparison_from_v1(comparison: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 worded its verdict in `summary`; the numbers and the verdict stay."""
+    summary = comparison.get("summary")
+    small = isinstance(summary, str) and summary.endswith("too small to matter")
+    verdict = "faster" if comparison.get("significant") else "within-noise"
+    found = {key: value for key, value in comparison.items() if key != "summary"}
+    return {**found, "difference_ms": None, "verdict": "too-small" if small else verdict}
+
+
+def _remote_from_v1(remote: Any) -> Any:
+    if not isinstance(remote, dict) or "restore_note" not in remote:
+        return remote
+    return {**remote, "restore": legacy_note(remote["restore_note"])}
+
+
+def _from_v1(document: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 held warnings, comparison verdicts and the restore note as sentences."""
+    document = with_field(document, "warnings", legacy_notes)
+    document = with_field(document, "comparisons", each_object(_comparison_from_v1))
+    document = with_field(document, "remote", _remote_from_v1)
+    return with_field(document, "compared", each_object(_compared_from_v1))
+
+
+def _compared_from_v1(document: dict[str, Any]) -> dict[str, Any]:
+    return {**_from_v1(document), "schema_version": 2}
+
+
+UPGRADES = {1: _from_v1}  # schema version -> its document upgraded to the next version

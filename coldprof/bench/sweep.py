@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from coldprof.bench.result import BenchResult
-
-
-@dataclass(frozen=True)
-class SweepRow:
-    """One memory size of a sweep."""
-
-    memory_mb: int
-    cold_start_median_ms: float | None  # Init Duration + Duration
-    warm_median_ms: float | None  # Duration
-    expected_ms: float | None  # mean latency at the run's cold-start share
-    per_million_usd: float | None  # a million invocations at that share
-    cheapest: bool
-    fastest: bool
+from coldprof.bench.result import BenchResult, SweepRow
 
 
 def expected_ms(run: BenchResult) -> float | None:

@@ -1,15 +1,17 @@
-"""The result record of `coldprof check` (JSON schema version in every document)."""
+"""The result record of `coldprof check` (JSON schema: docs/check.md, "Output")."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from coldprof.results import Note, each_object, legacy_note, with_field
 from coldprof.stats import Stats
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BudgetResult:
     """One budget: the measured value against its limit."""
 
@@ -20,13 +22,13 @@ class BudgetResult:
     headroom: float | None  # limit - actual; negative when over
     ok: bool
     unit: str  # "bytes" | "ms" | "distributions" | "files"
-    detail: str  # what was measured and what is over, in words
+    detail: Note  # what was measured and what is over: "zip", "median-of-runs", "found", ...
     spread: float | None  # standard deviation of timed samples (same unit), None for sizes
-    warning: str | None  # e.g. a spread larger than the margin: the verdict may flip
+    warning: Note | None  # "noisy": a spread larger than the margin, the verdict may flip
     line: int | None = None  # the key's line in the config file; None for a default budget
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Measurements:
     """What the budgets were compared with, also what a baseline records."""
 
@@ -36,7 +38,7 @@ class Measurements:
     init_ms: Stats | None  # None when no handler is configured
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CheckResult:
     config: str
     target: str
@@ -50,3 +52,16 @@ class CheckResult:
     baseline_written: bool
     kind: str = "check"
     schema_version: int = SCHEMA_VERSION
+
+
+def _budget_from_v1(budget: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 worded a budget's detail and warning as sentences."""
+    budget = with_field(budget, "detail", legacy_note)
+    return with_field(budget, "warning", legacy_note)
+
+
+def _from_v1(document: dict[str, Any]) -> dict[str, Any]:
+    return with_field(document, "budgets", each_object(_budget_from_v1))
+
+
+UPGRADES = {1: _from_v1}  # schema version -> its document upgraded to the next version

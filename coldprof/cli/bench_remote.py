@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from coldprof.bench.event import load_event
+from coldprof.bench.result import BenchResult
 from coldprof.cli.bench import exit_status, progress_observer
 from coldprof.cli.common import emit, handle_errors, output_options
 from coldprof.data import lambda_facts
 from coldprof.errors import EXIT_FAILED
-
-if TYPE_CHECKING:
-    from coldprof.bench.remote import RemoteBenchResult
+from coldprof.render.words import word
 
 FUNCTION_NAME_OPTION = "--function-name"
 
@@ -38,11 +37,11 @@ def _memory_sizes(ctx: click.Context, param: click.Parameter, value: str | None)
     return sizes
 
 
-def result_status(result: RemoteBenchResult) -> tuple[int, str]:
+def result_status(result: BenchResult) -> tuple[int, str]:
     """bench's exit status and why; 1 also when the configuration could not be put back."""
     remote = result.remote
     if remote is not None and not remote.configuration_restored:
-        return EXIT_FAILED, f"coldprof: {remote.restore_note}"
+        return EXIT_FAILED, f"coldprof: {word(remote.restore)}"
     return exit_status(result)
 
 

@@ -7,15 +7,8 @@ from pathlib import Path
 import click
 
 from coldprof.cli.common import handle_errors
-from coldprof.report import (
-    FORMATS,
-    default_path,
-    format_for,
-    refuse_overwriting,
-    render,
-    write,
-)
-from coldprof.report.load import load_all
+from coldprof.render.report import FORMATS, render_report
+from coldprof.report import default_path, format_for, load_all, refuse_overwriting, write
 
 
 @click.command()
@@ -48,10 +41,10 @@ def report(results: tuple[Path, ...], output: Path | None, fmt: str | None) -> N
       coldprof report build.json --format markdown >> "$GITHUB_STEP_SUMMARY"
     """
     fmt = fmt or (format_for(output) if output else "html")
-    documents = load_all(results)
+    loaded = load_all(results)
     if fmt == "markdown" and output is None:
-        click.echo(render(documents, fmt), nl=False)
+        click.echo(render_report(loaded, fmt), nl=False)
         return
     path = output or default_path(results, fmt)
     refuse_overwriting(path, results)
-    click.echo(f"wrote {write(documents, path, fmt)}", err=True)
+    click.echo(f"wrote {write(loaded, path, fmt)}", err=True)

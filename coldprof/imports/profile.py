@@ -21,6 +21,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from coldprof.data import lambda_facts
 from coldprof.errors import UsageError
 from coldprof.function import FunctionConfig, environment_spec, prepare
 from coldprof.imports.attribution import (
@@ -34,6 +35,7 @@ from coldprof.imports.attribution import (
 from coldprof.imports.parser import parse_rows
 from coldprof.imports.result import DistributionRow, ErrorRecord, ImportsResult, ModuleRow
 from coldprof.imports.tree import Key, Node, build_forest, find_module, median_tree, walk
+from coldprof.results import Note
 from coldprof.sandbox import Environment, EnvironmentSpec, ErrorInfo, InitResult, bare_start_ms
 from coldprof.stats import summarize
 
@@ -191,7 +193,7 @@ def error_record(error: ErrorInfo | None) -> ErrorRecord | None:
     """The result's form of a sandbox error."""
     if error is None:
         return None
-    return ErrorRecord(error.type, error.message, tuple(error.stack_trace))
+    return ErrorRecord(type=error.type, message=error.message, stack_trace=tuple(error.stack_trace))
 
 
 def run_all(function: FunctionConfig, repeat: int, observer: Observer | None) -> Runs:
@@ -202,24 +204,20 @@ def run_all(function: FunctionConfig, repeat: int, observer: Observer | None) ->
         return measure(prepared, cache_dir, repeat, observer)
 
 
-def profile_notes(runs: Runs, module: str, trees: Sequence[Node | None]) -> tuple[str, ...]:
+def profile_notes(runs: Runs, module: str, trees: Sequence[Node | None]) -> tuple[Note, ...]:
     """What the reader should know about how far the profile could be read."""
     notes = []
     dropped = sum(r.importtime_dropped for results in runs.by_variant.values() for r in results)
     if dropped:
-        notes.append(f"{dropped:,} -X importtime rows were not kept (too many rows per run)")
+        notes.append(Note("rows-dropped", {"rows": dropped}))
     if any(r.phase == "invoke" for results in runs.by_variant.values() for r in results):
-        notes.append(
-            "init passed Lambda's 10 s init limit: Lambda stops it and runs it again inside the "
-            "first invocation, under the function's timeout; these figures are that second run's"
-        )
+        limit_s = float(lambda_facts()["limits"]["init_max_s"])
+        notes.append(Note("init-run-again", {"limit_s": limit_s}))
     if runs.error is None and not any(trees):
-        notes.append(f"-X importtime printed no row for module {module!r}: no import tree")
+        notes.append(Note("no-handler-row", {"module": module}))
     elif runs.error is None and not all(trees):
-        notes.append(
-            f"-X importtime printed no row for module {module!r} in some runs: "
-            "the import tree comes from the others"
-        )
+        missing = sum(1 for tree in trees if tree is None)
+        notes.append(Note("handler-row-missing", {"module": module, "runs": missing}))
     return tuple(notes)
 
 

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from coldprof.results import Note, legacy_notes, with_field
 from coldprof.stats import Stats
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
-@dataclass(frozen=True)
+def _from_v1(document: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 held its notes as sentences."""
+    return with_field(document, "notes", legacy_notes)
+
+
+UPGRADES = {1: _from_v1}  # schema version -> its document upgraded to the next version
+
+
+@dataclass(frozen=True, kw_only=True)
 class ErrorRecord:
     """Why the handler could not be made ready, as Lambda reports it."""
 
@@ -18,7 +28,7 @@ class ErrorRecord:
     stack_trace: tuple[str, ...]  # the user's traceback lines
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ModuleRow:
     """One imported module of the handler's import tree (pre-order: a parent before its imports)."""
 
@@ -34,7 +44,7 @@ class ModuleRow:
     runs: int  # in how many profiled runs the module was imported at this place
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DistributionRow:
     """What one distribution costs at init, in ms and in bytes."""
 
@@ -47,7 +57,7 @@ class DistributionRow:
     modules: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ImportsResult:
     """Where the init phase of one handler goes, module by module and dependency by dependency."""
 
@@ -67,7 +77,7 @@ class ImportsResult:
     distributions: tuple[DistributionRow, ...]
     modules: tuple[ModuleRow, ...]
     error: ErrorRecord | None
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]  # what limited the profile: rows-dropped, no-handler-row, ...
     runtime_init_ms: Stats | None = None  # the runtime's start: spawn -> runtime ready;
     # runtime_init_ms + init_ms is what Lambda reports as Init Duration
     runtime_client: str = "coldprof"  # "coldprof" (light runtime) or "awslambdaric"

@@ -1,13 +1,15 @@
-"""Renderers: each result kind has a module here with a `RENDERERS` dict of format -> function.
+"""The output layer: every output of every result kind, rendered from the typed records.
 
-JSON is shared by every kind (the result's own versioned document); the other formats are
-looked up in `coldprof.render.<kind>`.
+Each kind has a module here (`coldprof.render.analyze`, ...) with its `sections`, a `title`
+and a `RENDERERS` dict of format -> function. JSON is the result's own versioned document and
+HTML is the report (`coldprof.render.report`) of that one result; both serve every kind.
 """
 
 from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from coldprof.errors import UsageError
@@ -18,25 +20,37 @@ FORMAT_BY_SUFFIX = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".html": "html",
+    ".htm": "html",
     ".csv": "csv",
     ".xml": "junit",
     ".txt": "table",
 }
 
 
+def _module(kind: str) -> ModuleType:
+    return importlib.import_module(f"coldprof.render.{kind}")
+
+
 def formats_for(kind: str) -> list[str]:
     """The format names a result kind can be rendered in."""
-    module = importlib.import_module(f"coldprof.render.{kind}")
-    return ["json", *module.RENDERERS]
+    return ["json", *_module(kind).RENDERERS, "html"]
+
+
+def sections(result: Any) -> list:
+    """What a result's table and Markdown show, as layout Sections."""
+    return _module(result.kind).sections(result)
 
 
 def render(result: Any, fmt: str) -> str:
     """The result as text in the given format."""
     if fmt == "json":
         return to_json(result)
-    module = importlib.import_module(f"coldprof.render.{result.kind}")
+    if fmt == "html":
+        from coldprof.render.report import render_report  # it reads this module
+
+        return render_report([("result", result)], "html")
     try:
-        renderer = module.RENDERERS[fmt]
+        renderer = _module(result.kind).RENDERERS[fmt]
     except KeyError:
         known = ", ".join(formats_for(result.kind))
         raise UsageError(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 
-from tabulate import tabulate
-
-from coldprof.bench.cost import CostEstimate
-from coldprof.bench.result import BenchResult, Sample, SampleError
-from coldprof.render.units import percent
+from coldprof.bench.result import BenchResult, Sample, SampleError, SweepRow
+from coldprof.render import escape, layout
+from coldprof.render.layout import Section
+from coldprof.render.units import memory_mb, ms, percent, range_ms, spread_ms, usd
+from coldprof.render.words import verdict, word
 from coldprof.results import display_path
 from coldprof.stats import Stats
 
@@ -35,8 +34,6 @@ CSV_HEADERS = [
     "error_message",
 ]
 
-Table = tuple[list[str], list[list]]
-
 
 def _clean(text: str, limit: int = MESSAGE_CHARS) -> str:
     """User text made safe to print on one line, cut to `limit` characters."""
@@ -44,31 +41,21 @@ def _clean(text: str, limit: int = MESSAGE_CHARS) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-def _number(value: float) -> str:
-    """Milliseconds with the decimals that matter: 3 below 1 ms, 2 below 10 ms, else 1."""
-    decimals = 3 if abs(value) < 1 else 2 if abs(value) < 10 else 1
-    return f"{value:,.{decimals}f}"
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{_number(value)} ms"
-
-
 def _stats_row(phase: str, s: Stats) -> list:
     return [
         phase,
         s.n,
-        _ms(s.median),
-        f"{_number(s.mean)} ± {_number(s.stdev)} ms",
-        _ms(s.p90),
-        _ms(s.p95),
-        _ms(s.p99),
-        f"{_number(s.min)} … {_number(s.max)} ms",
+        ms(s.median),
+        spread_ms(s.mean, s.stdev),
+        ms(s.p90),
+        ms(s.p95),
+        ms(s.p99),
+        range_ms(s.min, s.max),
         s.outliers,
     ]
 
 
-def _latency(run: BenchResult) -> Table:
+def _latency(run: BenchResult) -> Section:
     phases = [
         ("cold runtime start", run.cold.runtime_init_ms),
         ("cold init", run.cold.init_ms),
@@ -77,36 +64,28 @@ def _latency(run: BenchResult) -> Table:
         ("warm invocation", run.warm.invoke_ms),
         ("warm round trip", run.warm.round_trip_ms),
     ]
-    return LATENCY_HEADERS, [_stats_row(name, s) for name, s in phases if s is not None]
+    rows = [_stats_row(name, s) for name, s in phases if s is not None]
+    return layout.table("Latency", LATENCY_HEADERS, rows)
 
 
-def _usd(value: float | None) -> str:
-    return "-" if value is None else f"${value:,.8f}".rstrip("0").rstrip(".")
-
-
-def _memory_and_cost(run: BenchResult) -> Table:
+def _memory_and_cost(run: BenchResult) -> Section:
     cost = run.cost
     peak = run.max_memory_used_mb
-    used = "-" if peak is None else f"{peak:,.0f} MB of {run.memory_mb:,} MB"
+    used = "-" if peak is None else f"{memory_mb(peak)} of {memory_mb(run.memory_mb)}"
     prices = f"{cost.arch}, {cost.prices_region} prices checked {cost.prices_checked}"
     rows = [
         ["max memory used (peak resident; Lambda's MB are MiB)", used],
-        ["billed cold invocation (mean, init included)", _ms(cost.cold_billed_ms)],
-        ["billed warm invocation (mean)", _ms(cost.warm_billed_ms)],
-        ["cost of a cold invocation", _usd(cost.cold_invocation_usd)],
-        ["cost of a warm invocation", _usd(cost.warm_invocation_usd)],
-        [f"per million at {percent(cost.cold_share)} cold starts", _per_million(cost)],
+        ["billed cold invocation (mean, init included)", ms(cost.cold_billed_ms)],
+        ["billed warm invocation (mean)", ms(cost.warm_billed_ms)],
+        ["cost of a cold invocation", usd(cost.cold_invocation_usd)],
+        ["cost of a warm invocation", usd(cost.warm_invocation_usd)],
+        [f"per million at {percent(cost.cold_share)} cold starts", usd(cost.per_million_usd)],
         ["prices", prices],
     ]
-    return ["", "value"], rows
+    return layout.table("Memory and cost", ["measure", "value"], rows)
 
 
-def _per_million(cost: CostEstimate) -> str:
-    value = cost.per_million_usd
-    return "-" if value is None else f"${value:,.4f}"
-
-
-def _errors(run: BenchResult) -> Table:
+def _errors(run: BenchResult) -> Section:
     headers = ["sample", "phase", "invocation", "type", "message"]
     rows = [
         [e.sample, e.phase, e.invocation, _clean(e.type, 60), _clean(e.message)]
@@ -114,92 +93,83 @@ def _errors(run: BenchResult) -> Table:
     ]
     if len(run.errors) > ERROR_ROWS:
         rows.append(["…", "", "", "", f"{len(run.errors) - ERROR_ROWS} more in --format json"])
-    return headers, rows
+    return layout.table(f"Errors ({len(run.errors)})", headers, rows)
 
 
-def _title(run: BenchResult) -> str:
+def run_title(run: BenchResult) -> str:
+    """What one run measured, and how many samples it has."""
     cold = sum(1 for s in run.samples if s.init_ms is not None or not s.invoke_ms)
     return (
-        f"coldprof bench: {display_path(run.target)} ({display_path(run.handler)}), "
-        f"Python {run.python_version}, {run.memory_mb:,} MB, {run.arch}, "
-        f"{cold} of {run.cold_samples} cold samples × {run.warm_per_environment} warm"
+        f"coldprof bench: {run.target} ({run.handler}), Python {run.python_version}, "
+        f"{memory_mb(run.memory_mb)}, {run.arch}, {cold} of {run.cold_samples} cold samples × "
+        f"{run.warm_per_environment} warm"
     )
 
 
-def _run_sections(run: BenchResult) -> list[tuple[str, Table | None]]:
-    sections: list[tuple[str, Table | None]] = [
-        (_title(run), None),
-        ("Latency", _latency(run)),
-        ("Memory and cost", _memory_and_cost(run)),
-    ]
-    if run.errors:
-        sections.append((f"Errors ({len(run.errors)})", _errors(run)))
-    return sections
+def run_sections(run: BenchResult) -> list[Section]:
+    """The tables of one run (without its title)."""
+    found = [_latency(run), _memory_and_cost(run)]
+    return found + ([_errors(run)] if run.errors else [])
 
 
-def _sweep(result: BenchResult) -> Table:
+def _sweep(result: BenchResult) -> list[Section]:
     """A deployed function's memory sweep (`bench --function-name --memory`): a row per size."""
+    if result.remote is None or not result.remote.sweep:
+        return []
     mean = f"mean at {percent(result.cost.cold_share)} cold"
     headers = ["memory", "cold start median", "warm median", mean, "per million", "best"]
-    rows = [
-        [
-            f"{row.memory_mb:,} MB",
-            _ms(row.cold_start_median_ms),
-            _ms(row.warm_median_ms),
-            _ms(row.expected_ms),
-            "-" if row.per_million_usd is None else f"${row.per_million_usd:,.4f}",
-            ", ".join(
-                mark for mark, on in (("cheapest", row.cheapest), ("fastest", row.fastest)) if on
-            ),
-        ]
-        for row in result.remote.sweep
+    rows = [_sweep_row(row) for row in result.remote.sweep]
+    return [layout.table("Memory sweep", headers, rows)]
+
+
+def _sweep_row(row: SweepRow) -> list[str]:
+    best = ", ".join(m for m, on in (("cheapest", row.cheapest), ("fastest", row.fastest)) if on)
+    return [
+        memory_mb(row.memory_mb),
+        ms(row.cold_start_median_ms),
+        ms(row.warm_median_ms),
+        ms(row.expected_ms),
+        usd(row.per_million_usd),
+        best,
     ]
-    return headers, rows
 
 
-def _sweep_sections(result: BenchResult) -> list[tuple[str, Table | None]]:
-    """The memory sweep of a deployed function, when --memory listed several sizes."""
-    remote = getattr(result, "remote", None)
-    return [("Memory sweep", _sweep(result))] if remote is not None and remote.sweep else []
+def warning_lines(result: BenchResult) -> list[str]:
+    """Every run's warnings in words, each named after its run when runs were compared."""
+    return [
+        f"{run.label}: {word(w)}" if result.compared else word(w)
+        for run in result.runs
+        for w in run.warnings
+    ]
 
 
-def _closing_lines(result: BenchResult) -> list[tuple[str, list[str]]]:
+def _closing(result: BenchResult) -> list[Section]:
     found = []
-    remote = getattr(result, "remote", None)
-    if remote is not None:
-        found.append(("Configuration", [remote.restore_note]))
+    if result.remote is not None:
+        found.append(Section("Configuration", lines=(word(result.remote.restore),)))
     if result.comparisons:
-        found.append(("Comparison", [display_path(c.summary) for c in result.comparisons]))
-    warnings = [
-        f"{run.label}: {w}" if result.compared else w for run in result.runs for w in run.warnings
-    ]
-    if warnings:
-        found.append(("Warnings", [display_path(w) for w in warnings]))
+        found.append(Section("Comparison", lines=tuple(map(verdict, result.comparisons))))
+    if warning_lines(result):
+        found.append(Section("Warnings", lines=tuple(warning_lines(result))))
     return found
 
 
-def _render(result: BenchResult, tablefmt: str, heading: Callable[[str], str], bullet: str) -> str:
-    parts = []
-    sections = [section for run in result.runs for section in _run_sections(run)]
-    for name, table in sections + _sweep_sections(result):
-        parts.append(heading(name))
-        if table is not None:
-            headers, rows = table
-            parts.append(tabulate(rows, headers, tablefmt=tablefmt) if rows else "(none)")
-    for name, lines in _closing_lines(result):
-        parts.append(heading(name))
-        parts.append("\n".join(f"{bullet}{line}" for line in lines))
-    return "\n\n".join(parts) + "\n"
+def sections(result: BenchResult) -> list[Section]:
+    """Every run under its title, then the sweep, the configuration, comparisons, warnings."""
+    found = []
+    for run in result.runs:
+        found += [Section(run_title(run)), *run_sections(run)]
+    return found + _sweep(result) + _closing(result)
 
 
 def table(result: BenchResult) -> str:
     """Plain-text tables for a terminal."""
-    return _render(result, "simple", lambda text: f"== {text}", "  ")
+    return layout.terminal(None, sections(result))
 
 
 def markdown(result: BenchResult) -> str:
     """GitHub-flavoured Markdown, for a CI summary or a pull request."""
-    return _render(result, "github", lambda text: f"## {text}", "- ")
+    return layout.markdown(None, sections(result), level=1)
 
 
 def _warm_numbers(sample: Sample, errors: list[SampleError]) -> list[int]:
@@ -217,7 +187,7 @@ def _error_row(error: SampleError) -> dict:
         "phase": error.phase,
         time_field: error.duration_ms,
         "ok": False,
-        "error_type": error.type,
+        "error_type": _clean(error.type, CSV_MESSAGE_CHARS),
         "error_message": _clean(error.message, CSV_MESSAGE_CHARS),
     }
 
@@ -268,7 +238,9 @@ def csv_text(result: BenchResult) -> str:
     writer = csv.DictWriter(out, CSV_HEADERS, lineterminator="\n")
     writer.writeheader()
     for run in result.runs:
-        writer.writerows(_run_rows(run))
+        writer.writerows(
+            {key: escape.csv_cell(value) for key, value in row.items()} for row in _run_rows(run)
+        )
     return out.getvalue()
 
 

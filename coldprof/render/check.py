@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from tabulate import tabulate
-
 from coldprof.check.result import BudgetResult, CheckResult
-from coldprof.render.units import human_bytes, ms
+from coldprof.render import escape, layout
+from coldprof.render.layout import Section
+from coldprof.render.units import count, ms, size
+from coldprof.render.words import word
 
 UNITS_NOTE = "MiB = 2^20 bytes, MB = 10^6 bytes; KiB = 2^10 bytes, kB = 10^3 bytes."
 HEADERS = ["budget", "actual", "limit", "headroom", "result", "detail"]
@@ -15,13 +16,11 @@ HEADERS = ["budget", "actual", "limit", "headroom", "result", "detail"]
 
 def amount(value: float | None, unit: str) -> str:
     """A budget's value in its unit: sizes in binary and decimal units, ms, or a count."""
-    if value is None:
-        return "-"
     if unit == "bytes":
-        return human_bytes(int(value))
+        return size(value)
     if unit == "ms":
         return ms(value)
-    return f"{int(value):,} {unit.removesuffix('s') if value == 1 else unit}".rstrip()
+    return count(value, unit)
 
 
 def _headroom(budget: BudgetResult) -> str:
@@ -31,40 +30,30 @@ def _headroom(budget: BudgetResult) -> str:
     return "-"
 
 
-def amount_with_spread(value: float | None, spread: float | None, unit: str) -> str:
+def actual(budget: BudgetResult) -> str:
     """A budget's actual value, with its spread (± stdev) when it is a timing."""
-    shown = amount(value, unit)
-    return shown if spread is None or value is None else f"{shown} ± {amount(spread, unit)}"
-
-
-def _actual(budget: BudgetResult) -> str:
-    return amount_with_spread(budget.actual, budget.spread, budget.unit)
+    shown = amount(budget.actual, budget.unit)
+    if budget.spread is None or budget.actual is None:
+        return shown
+    return f"{shown} ± {amount(budget.spread, budget.unit)}"
 
 
 def _verdict(budget: BudgetResult) -> str:
-    word = "pass" if budget.ok else "FAIL"
-    return f"{word} (noisy)" if budget.warning else word
+    word_ = "pass" if budget.ok else "FAIL"
+    return f"{word_} (noisy)" if budget.warning else word_
 
 
-def _rows(result: CheckResult) -> list[list[str]]:
-    return [
-        [
-            b.name,
-            _actual(b),
-            amount(b.limit, b.unit),
-            _headroom(b),
-            _verdict(b),
-            b.detail,
-        ]
-        for b in result.budgets
-    ]
+def _row(b: BudgetResult) -> list[str]:
+    limit = amount(b.limit, b.unit)
+    return [b.name, actual(b), limit, _headroom(b), _verdict(b), word(b.detail)]
 
 
 def _failed(result: CheckResult) -> list[BudgetResult]:
     return [b for b in result.budgets if not b.ok]
 
 
-def _summary(result: CheckResult) -> str:
+def summary(result: CheckResult) -> str:
+    """'within budget: 3 of 3 budgets pass', or which budgets fail."""
     failed = _failed(result)
     total = len(result.budgets)
     if not failed:
@@ -73,29 +62,32 @@ def _summary(result: CheckResult) -> str:
     return f"OVER BUDGET: {len(failed)} of {total} budgets fail ({names})"
 
 
-def _title(result: CheckResult) -> str:
+def title(result: CheckResult) -> str:
+    """What was checked, for which runtime."""
     layers = f" + {len(result.layers)} layer(s)" if result.layers else ""
     return f"coldprof check: {result.target}{layers} ({result.runtime}, {result.arch})"
 
 
 def _notes(result: CheckResult) -> list[str]:
-    notes = [f"warning: {b.name}: {b.warning}" for b in result.budgets if b.warning]
-    return [*notes, _summary(result), UNITS_NOTE]
+    notes = [f"warning: {b.name}: {word(b.warning)}" for b in result.budgets if b.warning]
+    return [*notes, summary(result), UNITS_NOTE]
+
+
+def sections(result: CheckResult) -> list[Section]:
+    """The budgets, then the warnings and the verdict."""
+    budgets = layout.table("Budgets", HEADERS, [_row(b) for b in result.budgets])
+    return [budgets, Section("Verdict", lines=tuple(_notes(result)))]
 
 
 def table(result: CheckResult) -> str:
     """Every budget with actual, limit, headroom and pass/fail, for a terminal."""
-    body = tabulate(_rows(result), HEADERS, tablefmt="simple") if result.budgets else "(none)"
-    return "\n\n".join([_title(result), body, "\n".join(_notes(result))]) + "\n"
+    return layout.terminal(title(result), sections(result))
 
 
 def markdown(result: CheckResult) -> str:
     """A CI job summary or pull request comment."""
     verdict = "within budget" if result.ok else "over budget"
-    rows = [[cell.replace("|", "\\|") for cell in row] for row in _rows(result)]
-    body = tabulate(rows, HEADERS, tablefmt="github") if result.budgets else "(none)"
-    notes = "\n".join(f"- {note}" for note in _notes(result))
-    return f"## {_title(result)}: {verdict}\n\n{body}\n\n{notes}\n"
+    return layout.markdown(f"{title(result)}: {verdict}", sections(result))
 
 
 def _escape_data(text: str) -> str:
@@ -106,52 +98,53 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _command(kind: str, result: CheckResult, budget: BudgetResult, title: str, text: str) -> str:
+def _command(kind: str, result: CheckResult, budget: BudgetResult, title_: str, text: str) -> str:
     properties = []
     if budget.line is not None:
         properties += [f"file={_escape_property(result.config)}", f"line={budget.line}"]
-    properties.append(f"title={_escape_property(title)}")
+    properties.append(f"title={_escape_property(title_)}")
     return f"::{kind} {','.join(properties)}::{_escape_data(text)}"
 
 
-def _failure_text(budget: BudgetResult) -> str:
+def failure_text(budget: BudgetResult) -> str:
+    """Why a budget failed, in one line."""
     limit = amount(budget.limit, budget.unit)
+    detail = word(budget.detail)
     if budget.actual is None:
-        return f"{budget.name} (limit {limit}): {budget.detail}"
+        return f"{budget.name} (limit {limit}): {detail}"
     if budget.unit not in ("bytes", "ms"):
-        return f"{budget.name}: {_actual(budget)} found, none allowed: {budget.detail}"
+        return f"{budget.name}: {actual(budget)} found, none allowed: {detail}"
     over = amount(-(budget.headroom or 0), budget.unit)
-    return (
-        f"{budget.name} is {_actual(budget)}, over the limit of {limit} by {over}: {budget.detail}"
-    )
+    return f"{budget.name} is {actual(budget)}, over the limit of {limit} by {over}: {detail}"
 
 
 def github(result: CheckResult) -> str:
     """GitHub Actions workflow commands: an error per budget over, a warning per noisy timing."""
     lines = []
     for b in result.budgets:
-        lines.append(f"{_verdict(b)} {b.name}: {_actual(b)} of {amount(b.limit, b.unit)}")
+        lines.append(f"{_verdict(b)} {b.name}: {actual(b)} of {amount(b.limit, b.unit)}")
         if not b.ok:
-            title = f"coldprof check: {b.name} over budget"
-            lines.append(_command("error", result, b, title, _failure_text(b)))
+            title_ = f"coldprof check: {b.name} over budget"
+            lines.append(_command("error", result, b, title_, failure_text(b)))
         if b.warning:
-            title = f"coldprof check: {b.name} timing is noisy"
-            lines.append(_command("warning", result, b, title, b.warning))
-    lines.append(f"::notice title=coldprof check::{_escape_data(_summary(result))}")
-    return "\n".join(lines) + "\n"
+            title_ = f"coldprof check: {b.name} timing is noisy"
+            lines.append(_command("warning", result, b, title_, word(b.warning)))
+    lines.append(f"::notice title=coldprof check::{_escape_data(summary(result))}")
+    return "\n".join(escape.plain(line) for line in lines) + "\n"
 
 
 def _testcase(parent: ET.Element, result: CheckResult, budget: BudgetResult) -> None:
     case = ET.SubElement(parent, "testcase", classname="coldprof.check", name=budget.name)
     if budget.line is not None:
-        case.set("file", result.config)
+        case.set("file", escape.plain(result.config))
         case.set("line", str(budget.line))
+    detail = word(budget.detail)
     if not budget.ok:
-        failure = ET.SubElement(case, "failure", message=_failure_text(budget), type="over budget")
-        failure.text = budget.detail
-    output = f"{_actual(budget)} of {amount(budget.limit, budget.unit)}: {budget.detail}"
+        failure = ET.SubElement(case, "failure", message=failure_text(budget), type="over budget")
+        failure.text = detail
+    output = f"{actual(budget)} of {amount(budget.limit, budget.unit)}: {detail}"
     if budget.warning:
-        output += f"\nwarning: {budget.warning}"
+        output += f"\nwarning: {word(budget.warning)}"
     ET.SubElement(case, "system-out").text = output
 
 
@@ -164,7 +157,7 @@ def junit(result: CheckResult) -> str:
         "skipped": "0",
     }
     root = ET.Element("testsuites", name="coldprof check", **counts)
-    suite = ET.SubElement(root, "testsuite", name=_title(result), **counts)
+    suite = ET.SubElement(root, "testsuite", name=escape.plain(title(result)), **counts)
     for budget in result.budgets:
         _testcase(suite, result, budget)
     ET.indent(root)

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tabulate import tabulate
-
 from coldprof.imports.result import ImportsResult, ModuleRow
-from coldprof.render.units import human_bytes, ms, percent
-from coldprof.results import display_path
+from coldprof.render import layout
+from coldprof.render.layout import Section
+from coldprof.render.units import memory_mb, ms, percent, range_ms, size, spread_ms
+from coldprof.render.words import word
 from coldprof.stats import Stats
 
 INDENT = "· "  # tabulate strips leading spaces, so the tree is indented with dots
+DISTRIBUTION_HEADERS = [
+    "distribution",
+    "category",
+    "self",
+    "share of init",
+    "unzipped",
+    "zipped",
+    "modules",
+]
+MODULE_HEADERS = ["module", "self", "cumulative", "body", ".pyc saves", "distribution"]
 
 
 def spread(stats: Stats | None) -> str:
-    """'median 12.3 ms (mean 12.5 ± 0.4 ms, 11.9…13.4 ms, n=5)', or '-' when not measured."""
+    """'median 12.3 ms (mean 12.5 ± 0.40 ms, 11.9 … 13.4 ms, n=5)', or '-' when not measured."""
     if stats is None:
         return "-"
     return (
-        f"median {ms(stats.median)} (mean {stats.mean:,.1f} ± {stats.stdev:,.1f} ms, "
-        f"{stats.min:,.1f}…{stats.max:,.1f} ms, n={stats.n})"
+        f"median {ms(stats.median)} (mean {spread_ms(stats.mean, stats.stdev)}, "
+        f"{range_ms(stats.min, stats.max)}, n={stats.n})"
     )
 
 
@@ -31,10 +41,9 @@ def saving(saving_ms: float | None) -> str:
     return f"none measurable ({ms(saving_ms)})"
 
 
-def summary_rows(result: ImportsResult) -> list[list[str]]:
+def _summary(result: ImportsResult) -> Section:
     """The init summary: measured times side by side, and what they imply."""
-    rss = "-" if result.max_rss_mb is None else f"{result.max_rss_mb:,.1f} MiB"
-    return [
+    rows = [
         [
             f"runtime start ({result.runtime_client}; spawn to runtime ready)",
             spread(result.runtime_init_ms),
@@ -45,25 +54,28 @@ def summary_rows(result: ImportsResult) -> list[list[str]]:
         ["function init minus imports (.pth files, runtime glue)", ms(result.init_minus_import_ms)],
         ["init with a warm bytecode cache", spread(result.warm_init_ms)],
         ["valid .pyc files for this runtime would save", saving(result.bytecode_saving_ms)],
-        ["peak memory after init (resident)", rss],
+        ["peak memory after init (resident; Lambda's MB are MiB)", memory_mb(result.max_rss_mb)],
         ["package kept read-only by", result.read_only or "-"],
     ]
+    return layout.table("Init", ["measure", "value"], rows)
 
 
-def distribution_rows(result: ImportsResult) -> list[list[str]]:
+def _distributions(result: ImportsResult) -> Section:
     """One row per distribution: its ms and its bytes side by side."""
-    return [
+    rows = [
         [
             row.name,
             row.category,
             ms(row.self_ms),
             percent(row.share),
-            "-" if row.unzipped_bytes is None else human_bytes(row.unzipped_bytes),
-            "-" if row.zipped_bytes is None else human_bytes(row.zipped_bytes),
-            f"{row.modules:,}",
+            size(row.unzipped_bytes),
+            size(row.zipped_bytes),
+            row.modules,
         ]
         for row in result.distributions
     ]
+    title = "Per distribution: self time (summed per run, median of the runs) and size"
+    return layout.table(title, DISTRIBUTION_HEADERS, rows)
 
 
 def shown_modules(modules: Sequence[ModuleRow], top: int, min_ms: float) -> list[ModuleRow]:
@@ -83,95 +95,60 @@ def shown_modules(modules: Sequence[ModuleRow], top: int, min_ms: float) -> list
     return [module for index, module in enumerate(modules) if index in keep]
 
 
-def module_rows(result: ImportsResult) -> list[list[str]]:
+def _modules(result: ImportsResult) -> Section:
     """The module tree, indented, limited by --top and --min-ms."""
-    return [
+    shown = shown_modules(result.modules, result.top, result.min_ms)
+    rows = [
         [
-            INDENT * module.depth + module.name,
-            ms(module.self_ms),
-            ms(module.cumulative_ms),
-            ms(module.body_ms),
-            ms(module.bytecode_saving_ms),
-            module.distribution,
+            INDENT * m.depth + m.name,
+            ms(m.self_ms),
+            ms(m.cumulative_ms),
+            ms(m.body_ms),
+            ms(m.bytecode_saving_ms),
+            m.distribution,
         ]
-        for module in shown_modules(result.modules, result.top, result.min_ms)
+        for m in shown
     ]
+    title = f"Import tree (median ms; {len(shown):,} of {len(result.modules):,} modules shown)"
+    return layout.table(title, MODULE_HEADERS, rows)
 
 
-def trace_lines(result: ImportsResult) -> list[str]:
-    """The user's traceback, one printable line each."""
-    entries = result.error.stack_trace if result.error else ()
-    return [display_path(line) for entry in entries for line in entry.splitlines()]
+def _problems(result: ImportsResult) -> list[Section]:
+    """The notes, and the handler's failure as Lambda would report it."""
+    found = []
+    if result.notes:
+        found.append(Section("Notes", lines=tuple(word(note) for note in result.notes)))
+    error = result.error
+    if error is not None:
+        trace = tuple(line for entry in error.stack_trace for line in entry.splitlines())
+        found.append(Section("Error", lines=(f"{error.type}: {error.message}",), code=trace))
+    return found
 
 
-def error_lines(result: ImportsResult) -> list[str]:
-    """The handler's failure, as Lambda would report it, and the notes."""
-    lines = [f"note: {note}" for note in result.notes]
-    if result.error is not None:
-        lines.append(f"error: {result.error.type}: {display_path(result.error.message)}")
-        lines += [f"  {line}" for line in trace_lines(result)]
-    return lines
+def sections(result: ImportsResult) -> list[Section]:
+    """Every part of the result, in reading order."""
+    found = [_summary(result)]
+    if result.modules:
+        found += [_distributions(result), _modules(result)]
+    return found + _problems(result)
 
 
-DISTRIBUTION_HEADERS = [
-    "distribution",
-    "category",
-    "self",
-    "share of init",
-    "unzipped",
-    "zipped",
-    "modules",
-]
-MODULE_HEADERS = ["module", "self", "cumulative", "body", ".pyc saves", "distribution"]
-
-
-def sections(result: ImportsResult, tablefmt: str) -> list[tuple[str, str]]:
-    """(title, text) of each part of the report."""
-    headline = (
-        f"{result.handler} in {result.target} on Python {result.python_version} "
-        f"({result.python}), --repeat {result.repeat}"
+def title(result: ImportsResult) -> str:
+    """Which handler was profiled, on which Python."""
+    return (
+        f"coldprof imports: {result.handler} in {result.target} on Python "
+        f"{result.python_version} ({result.python}), --repeat {result.repeat}"
     )
-    shown = len(shown_modules(result.modules, result.top, result.min_ms))
-    parts = [
-        (headline, tabulate(summary_rows(result), tablefmt=tablefmt)),
-        (
-            "per distribution: self time (summed per run, median of the runs) and size",
-            tabulate(
-                distribution_rows(result),
-                headers=DISTRIBUTION_HEADERS,
-                tablefmt=tablefmt,
-                disable_numparse=True,
-            ),
-        ),
-        (
-            f"import tree (median ms; {shown:,} of {len(result.modules):,} modules shown)",
-            tabulate(module_rows(result), headers=MODULE_HEADERS, tablefmt=tablefmt),
-        ),
-    ]
-    return parts if result.modules else parts[:1]
 
 
 def table(result: ImportsResult) -> str:
     """Plain-text report for a terminal."""
-    text = "\n\n".join(f"{title}\n{body}" for title, body in sections(result, "simple"))
-    return "\n".join([text, *error_lines(result)]) + "\n"
-
-
-def markdown_errors(result: ImportsResult) -> list[str]:
-    """The notes and the handler's failure as Markdown paragraphs."""
-    parts = [f"> note: {note}" for note in result.notes]
-    if result.error is not None:
-        message = display_path(result.error.message)
-        parts.append(f"**error:** `{result.error.type}`: {message}")
-        if trace_lines(result):
-            parts.append("```\n" + "\n".join(trace_lines(result)) + "\n```")
-    return parts
+    return layout.terminal(title(result), sections(result))
 
 
 def markdown(result: ImportsResult) -> str:
     """Markdown report (GitHub tables), for pull requests and job summaries."""
-    parts = [f"### {title}\n\n{body}" for title, body in sections(result, "github")]
-    return "\n\n".join(["## coldprof imports", *parts, *markdown_errors(result)]) + "\n"
+    return layout.markdown(title(result), sections(result))
 
 
 RENDERERS = {"table": table, "markdown": markdown}

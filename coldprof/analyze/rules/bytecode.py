@@ -152,7 +152,15 @@ def _findings(label: str, audit: Audit, runtime: Runtime, place: str) -> list[Fi
         ),
     ]
     findings = [
-        Finding(rule, "warning", label, tuple(sorted(paths)), 0, message, SAME_CODE)
+        Finding(
+            rule=rule,
+            severity="warning",
+            distribution=label,
+            paths=tuple(sorted(paths)),
+            bytes=0,
+            message=message,
+            risk=SAME_CODE,
+        )
         for rule, paths, message in specs
         if paths
     ]
@@ -177,13 +185,13 @@ def _unused(label: str, audit: Audit, runtime: Runtime, place: str) -> list[Find
     ]
     return [
         Finding(
-            rule,
-            "warning",
-            label,
-            tuple(sorted(e.path for e in entries)),
-            sum(e.unzipped_bytes for e in entries),
-            f"{len(entries):,} {what}; delete them",
-            risk,
+            rule=rule,
+            severity="warning",
+            distribution=label,
+            paths=tuple(sorted(e.path for e in entries)),
+            bytes=sum(e.unzipped_bytes for e in entries),
+            message=f"{len(entries):,} {what}; delete them",
+            risk=risk,
         )
         for rule, entries, what, risk in specs
         if entries
@@ -199,4 +207,14 @@ def _valid(label: str, audit: Audit, runtime: Runtime, place: str) -> list[Findi
         "keep them; deleting bytecode to save space roughly doubles import time at cold start"
     )
     risk = "deleting them makes every cold start compile these modules again"
-    return [Finding("bytecode-valid", "info", label, tuple(sorted(audit.valid)), 0, message, risk)]
+    return [
+        Finding(
+            rule="bytecode-valid",
+            severity="info",
+            distribution=label,
+            paths=tuple(sorted(audit.valid)),
+            bytes=0,
+            message=message,
+            risk=risk,
+        )
+    ]

@@ -71,13 +71,13 @@ def _folder_findings(
     code_is_kept = kind in ("docs", "examples")
     return [
         Finding(
-            rule,
-            severity,
-            label,
-            tuple(sorted(folders)),
-            sum(folders.values()),
-            f"{len(folders):,} {kind} folder(s){where(packages[package_name])}: {advice}",
-            risk,
+            rule=rule,
+            severity=severity,
+            distribution=label,
+            paths=tuple(sorted(folders)),
+            bytes=sum(folders.values()),
+            message=f"{len(folders):,} {kind} folder(s){where(packages[package_name])}: {advice}",
+            risk=risk,
         )
         for (package_name, label), folders in sorted(
             _folders_named(context, names, code_is_kept).items()
@@ -156,13 +156,13 @@ def _grouped(
     counts = folder_file_counts(package)
     return [
         Finding(
-            rule,
-            "warning",
-            label,
-            covering_paths((path for path, _ in files), counts),
-            sum(size for _, size in files),
-            f"{len(files):,} file(s){where(package)}: {advice}",
-            risk,
+            rule=rule,
+            severity="warning",
+            distribution=label,
+            paths=covering_paths((path for path, _ in files), counts),
+            bytes=sum(size for _, size in files),
+            message=f"{len(files):,} file(s){where(package)}: {advice}",
+            risk=risk,
         )
         for label, files in sorted(groups.items())
     ]

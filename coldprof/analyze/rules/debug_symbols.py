@@ -49,4 +49,12 @@ def _finding(label: str, files: list[tuple[str, ElfFile]], place: str) -> Findin
         f"what loading needs (`strip --strip-debug` removes only the debug sections)"
     )
     paths = tuple(sorted(path for path, _ in files))
-    return Finding("debug-symbols", "warning", label, paths, debug + symbols, message, RISK)
+    return Finding(
+        rule="debug-symbols",
+        severity="warning",
+        distribution=label,
+        paths=paths,
+        bytes=debug + symbols,
+        message=message,
+        risk=RISK,
+    )

@@ -89,7 +89,15 @@ def _top_level_finding(name: str, dists: list[Distribution]) -> Finding:
         f"copy is imported, so keep the one your code needs and remove the others"
     )
     paths = tuple(sorted({d.dist_info for d in dists}))
-    return Finding("duplicate-top-level", "warning", None, paths, 0, message, TOP_LEVEL_RISK)
+    return Finding(
+        rule="duplicate-top-level",
+        severity="warning",
+        distribution=None,
+        paths=paths,
+        bytes=0,
+        message=message,
+        risk=TOP_LEVEL_RISK,
+    )
 
 
 def _libs_folder(path: str) -> str | None:
@@ -135,5 +143,11 @@ def _libs_finding(context: Context, copies: list[tuple[Package, FileEntry]]) -> 
     owner = context.owner(copies[0][0], copies[0][1].path)
     paths = tuple(sorted(e.path for _, e in copies))
     return Finding(
-        "duplicate-libs", "info", owner, paths, size * (len(copies) - 1), message, LIBS_RISK
+        rule="duplicate-libs",
+        severity="info",
+        distribution=owner,
+        paths=paths,
+        bytes=size * (len(copies) - 1),
+        message=message,
+        risk=LIBS_RISK,
     )

@@ -135,4 +135,12 @@ def _finding(
         f"{len(paths):,} native file(s){place} cannot load on {runtime.name} {context.arch} "
         f"(glibc {glibc}): {why}; {advice}"
     )
-    return Finding("incompatible-extension", "error", label, paths, 0, message, RISK)
+    return Finding(
+        rule="incompatible-extension",
+        severity="error",
+        distribution=label,
+        paths=paths,
+        bytes=0,
+        message=message,
+        risk=RISK,
+    )

@@ -79,4 +79,12 @@ def _finding(package: Package, kind: str, found: list[tuple[str, int]]) -> Findi
     paths = covering_paths((path for path, _ in found), folder_file_counts(package))
     message = f"{len(found):,} file(s) no distribution owns: {what}; leave them out of the package"
     size = sum(size for _, size in found)
-    return Finding("unowned-files", "warning", FUNCTION_CODE, paths, size, message, risk)
+    return Finding(
+        rule="unowned-files",
+        severity="warning",
+        distribution=FUNCTION_CODE,
+        paths=paths,
+        bytes=size,
+        message=message,
+        risk=risk,
+    )

@@ -115,5 +115,15 @@ def incompatible_wheel(context: Context) -> list[Finding]:
             f"{pip_platform(context.arch)} --only-binary=:all:`"
         )
         paths = (dist.dist_info,)
-        findings.append(Finding("incompatible-wheel", "error", dist.key, paths, 0, message, RISK))
+        findings.append(
+            Finding(
+                rule="incompatible-wheel",
+                severity="error",
+                distribution=dist.key,
+                paths=paths,
+                bytes=0,
+                message=message,
+                risk=RISK,
+            )
+        )
     return findings

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from importlib.metadata import version
 
-from coldprof.report import overview, tables
-from coldprof.report.load import Document
+from coldprof.render import escape, layout, sections
+from coldprof.render.report import overview
+from coldprof.render.report.entries import Entry
 
 # The page may run its own inline scripts and styles and show data: images, and fetch nothing.
 OFFLINE_POLICY = (
@@ -34,21 +34,13 @@ th { background: #f3f5f7; }
 .chart { margin: 1em 0 2em; }
 details { margin: 1em 0 2em; }
 summary { cursor: pointer; color: #3969ac; }
+pre { white-space: pre-wrap; background: #f3f5f7; padding: .6em; }
 """
 
 
-def _table(headers: list[str], body: list[list]) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
-    lines = [
-        "<tr>" + "".join(f"<td>{html.escape(str(value))}</td>" for value in row) + "</tr>"
-        for row in body
-    ]
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
-
-
-def _chart_divs(documents: Sequence[Document]) -> list[tuple[str, str]]:
+def _chart_divs(entries: Sequence[Entry]) -> list[tuple[str, str]]:
     """(section, div) per chart; the first div carries plotly.js, the others reuse it."""
-    from coldprof.report.charts import figures
+    from coldprof.render.report.charts import figures
 
     return [
         (
@@ -60,45 +52,42 @@ def _chart_divs(documents: Sequence[Document]) -> list[tuple[str, str]]:
                 default_height=f"{figure.layout.height or 500}px",
             ),
         )
-        for index, (section, figure) in enumerate(figures(documents))
+        for index, (section, figure) in enumerate(figures(entries))
     ]
 
 
-def _details(document: Document) -> str:
-    """A document's detail tables, folded away except for a check's budgets."""
-    shown = " open" if document.kind == "check" else ""
-    title = f"Tables: {document.source} ({document.kind})"
-    tables_html = "".join(
-        f"<h3>{html.escape(name)}</h3>{_table(*content)}"
-        for name, content in tables.document_tables(document)
-    )
-    return f"<details{shown}><summary>{html.escape(title)}</summary>{tables_html}</details>"
+def _details(entry: Entry) -> str:
+    """A result's own tables, folded away except for a check's budgets."""
+    shown = " open" if entry.kind == "check" else ""
+    title = escape.markup(f"Tables: {entry.source} ({entry.kind})")
+    tables = layout.html_sections(sections(entry.result))
+    return f"<details{shown}><summary>{title}</summary>{tables}</details>"
 
 
-def _sections(documents: Sequence[Document]) -> list[str]:
+def _sections(entries: Sequence[Entry]) -> list[str]:
     """Each section's heading, charts and tables, in reading order."""
     parts: dict[str, list[str]] = {name: [] for name in SECTIONS}
-    for section, div in _chart_divs(documents):
+    for section, div in _chart_divs(entries):
         parts[section].append(f'<div class="chart">{div}</div>')
-    for document in documents:
-        parts[SECTION_OF_KIND[document.kind]].append(_details(document))
-    for name, content in overview.comparisons(documents):
-        parts["Comparisons"].append(f"<h3>{html.escape(name)}</h3>{_table(*content)}")
+    for entry in entries:
+        parts[SECTION_OF_KIND[entry.kind]].append(_details(entry))
+    parts["Comparisons"].append(layout.html_sections(overview.comparisons(entries)))
     return [
-        f"<h2>{html.escape(name)}</h2>{''.join(content)}"
+        f"<h2>{escape.markup(name)}</h2>{''.join(content)}"
         for name, content in parts.items()
-        if content
+        if "".join(content)
     ]
 
 
-def render_html(documents: Sequence[Document]) -> str:
+def render_html(entries: Sequence[Entry]) -> str:
     """The whole report as one HTML page (needs plotly)."""
+    summary = overview.summary(entries)
     body = [
         "<h1>coldprof report</h1>",
-        f'<p class="note">coldprof {html.escape(version("coldprof"))}; '
+        f'<p class="note">coldprof {escape.markup(version("coldprof"))}; '
         "works offline: every chart is drawn in this file.</p>",
-        _table(*overview.summary(documents)),
-        *_sections(documents),
+        layout.html_table(summary.headers, summary.rows),
+        *_sections(entries),
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

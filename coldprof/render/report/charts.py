@@ -1,24 +1,33 @@
-"""The report's charts: one function per chart, each reading loaded documents, returning a Figure.
+"""The report's charts: one function per chart, each reading typed results, returning a Figure.
 
 plotly is the plotting library because it writes one self-contained HTML file that works offline
 (plotly.js inlined once), has treemaps, icicles and box plots with raw points built in, and is
 well kept (MIT, released monthly). It is an optional extra: only the report imports it.
+
+plotly draws `<a href>`, `<b>` and `style` found in labels, hover text and titles, so every
+name from a result goes through `escape.markup` (`label()` below) before it reaches a figure.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from coldprof.render.units import MIB
-from coldprof.report import findings, tables, timing
-from coldprof.report.load import Document, by_kind, get, number, rows, text
-from coldprof.report.tree import NO_FINDING, Node, import_tree, size_tree
-from coldprof.report.units import duration, size
+from coldprof.analyze.result import AnalyzeResult
+from coldprof.check.result import CheckResult
+from coldprof.render import escape
+from coldprof.render.check import actual, amount
+from coldprof.render.report import timing
+from coldprof.render.report.entries import Entry, by_kind
+from coldprof.render.report.findings import HEADERS as FINDING_HEADERS
+from coldprof.render.report.findings import finding_rows
+from coldprof.render.report.tree import NO_FINDING, Node, import_tree, size_tree
+from coldprof.render.units import KIB, MIB, memory_mb, ms, percent, size
 
 PALETTE = qualitative.Bold + qualitative.Safe
 NEUTRAL = "rgb(200, 205, 212)"
@@ -34,10 +43,15 @@ MAX_TABLE_PX = 1400
 PERCENTILE_COLOURS = {"median": "black", "p90": "rgb(230, 131, 16)", "p99": "rgb(207, 28, 72)"}
 
 
-def unique_labels(documents: Sequence[Document]) -> list[str]:
-    """The documents' names, numbered where two would read the same."""
-    names = [d.name for d in documents]
-    return [f"{n} ({i + 1})" if names.count(n) > 1 else n for i, n in enumerate(names)]
+def label(value: Any) -> str:
+    """Text from a result, safe in a plotly label, hover text, title or table cell."""
+    return escape.markup(value)
+
+
+def unique_labels(entries: Sequence[Entry]) -> list[str]:
+    """The entries' names, numbered where two would read the same (escaped)."""
+    names = [e.name for e in entries]
+    return [label(f"{n} ({i + 1})" if names.count(n) > 1 else n) for i, n in enumerate(names)]
 
 
 def _colours(categories: Sequence[str], neutral: str) -> dict[str, str]:
@@ -56,22 +70,21 @@ def _legend_keys(
         if not name:
             continue
         marker = {"color": colour, "symbol": "square", "size": 12}
-        key = go.Scatter(x=[None], y=[None], mode="markers", marker=marker, name=name)
+        key = go.Scatter(x=[None], y=[None], mode="markers", marker=marker, name=label(name))
         figure.add_trace(key, row=row, col=col)
 
 
-def _limit_bars(document: Document) -> go.Bar:
+def _limit_bars(result: AnalyzeResult) -> go.Bar:
     """Each Lambda size limit as a bar of its percentage used."""
-    limits = [r for r in rows(document.data, "limits") if number(get(r, "limit_bytes"))]
-    used = [(number(get(r, "actual_bytes")) or 0) / number(get(r, "limit_bytes")) for r in limits]
+    limits = [limit for limit in result.limits if limit.limit_bytes]
+    used = [limit.actual_bytes / limit.limit_bytes for limit in limits]
     words = [
-        f"{size(number(get(r, 'actual_bytes')))} of {size(number(get(r, 'limit_bytes')))} "
-        f"({fraction:.1%})"
-        for r, fraction in zip(limits, used, strict=True)
+        f"{size(limit.actual_bytes)} of {size(limit.limit_bytes)} ({percent(fraction)})"
+        for limit, fraction in zip(limits, used, strict=True)
     ]
     return go.Bar(
         x=[fraction * 100 for fraction in used],
-        y=[text(get(r, "name"), "limit") for r in limits],
+        y=[label(limit.name) for limit in limits],
         orientation="h",
         text=words,
         textposition=["inside" if fraction > HALF else "outside" for fraction in used],
@@ -99,13 +112,13 @@ def _limit_line(figure: go.Figure) -> None:
 
 def _treemap(nodes: list[Node], colours: dict[str, str]) -> go.Treemap:
     return go.Treemap(
-        ids=[n.id for n in nodes],
-        labels=[n.label for n in nodes],
-        parents=[n.parent for n in nodes],
+        ids=[label(n.id) for n in nodes],
+        labels=[label(n.label) for n in nodes],
+        parents=[label(n.parent) for n in nodes],
         values=[n.value for n in nodes],
         branchvalues="total",
         marker_colors=[colours[n.category] for n in nodes],
-        customdata=[[size(n.value), n.category] for n in nodes],
+        customdata=[[size(n.value), label(n.category)] for n in nodes],
         texttemplate="%{label}<br>%{customdata[0]}",
         hovertemplate="<b>%{label}</b><br>%{customdata[0]} unzipped<br>%{customdata[1]}"
         "<extra></extra>",
@@ -113,9 +126,10 @@ def _treemap(nodes: list[Node], colours: dict[str, str]) -> go.Treemap:
     )
 
 
-def package_size(document: Document) -> go.Figure:
+def package_size(entry: Entry) -> go.Figure:
     """Treemap of distribution -> folder -> file coloured by finding, over the Lambda limits."""
-    nodes = size_tree(document)
+    result: AnalyzeResult = entry.result
+    nodes = size_tree(result)
     colours = _colours([n.category for n in nodes], neutral=NO_FINDING)
     figure = make_subplots(
         rows=2,
@@ -126,29 +140,29 @@ def package_size(document: Document) -> go.Figure:
         subplot_titles=["unzipped bytes, coloured by finding", "Lambda size limits (% used)"],
     )
     figure.add_trace(_treemap(nodes, colours), row=1, col=1)
-    figure.add_trace(_limit_bars(document), row=2, col=1)
+    figure.add_trace(_limit_bars(result), row=2, col=1)
     _legend_keys(figure, colours, row=2, col=1)
     _limit_line(figure)
     figure.update_xaxes(title_text="% of the limit", rangemode="tozero", row=2, col=1)
-    title = f"Package size: {document.name} ({text(get(document.data, 'runtime'), '?')})"
+    title = f"Package size: {label(entry.name)} ({label(result.runtime)})"
     return figure.update_layout(title=title, height=760, legend_title_text="finding")
 
 
-def import_icicle(document: Document) -> go.Figure:
+def import_icicle(entry: Entry) -> go.Figure:
     """Icicle of the import tree, self ms per module, coloured by distribution."""
-    nodes = import_tree(document)
+    nodes = import_tree(entry.result)
     colours = _colours([n.category for n in nodes], neutral="")
     cumulative = _cumulative(nodes)
     icicle = go.Icicle(
-        ids=[n.id for n in nodes],
-        labels=[n.label for n in nodes],
-        parents=[n.parent for n in nodes],
+        ids=[label(n.id) for n in nodes],
+        labels=[label(n.label) for n in nodes],
+        parents=[label(n.parent) for n in nodes],
         values=[n.value for n in nodes],
         branchvalues="remainder",
         marker_colors=[colours[n.category] for n in nodes],
-        customdata=[[n.category, n.value, cumulative[n.id]] for n in nodes],
-        hovertemplate="<b>%{label}</b> (%{customdata[0]})<br>self %{customdata[1]:,.1f} ms"
-        "<br>cumulative %{customdata[2]:,.1f} ms<extra></extra>",
+        customdata=[[label(n.category), ms(n.value), ms(cumulative[n.id])] for n in nodes],
+        hovertemplate="<b>%{label}</b> (%{customdata[0]})<br>self %{customdata[1]}"
+        "<br>cumulative %{customdata[2]}<extra></extra>",
         tiling_orientation="v",
         maxdepth=6,
     )
@@ -156,7 +170,7 @@ def import_icicle(document: Document) -> go.Figure:
     _legend_keys(figure, colours)
     figure.update_xaxes(visible=False).update_yaxes(visible=False)
     return figure.update_layout(
-        title=f"Import tree: {document.name} (width = cumulative ms; colour = distribution)",
+        title=f"Import tree: {label(entry.name)} (width = cumulative ms; colour = distribution)",
         height=620,
         legend_title_text="distribution",
         plot_bgcolor="white",
@@ -174,16 +188,17 @@ def _cumulative(nodes: list[Node]) -> dict[str, float]:
 
 def _byte_unit(largest_bytes: float) -> tuple[float, str]:
     """The unit a bar of sizes reads best in: MiB, KiB or bytes."""
-    for divisor, unit in ((MIB, "MiB"), (1024, "KiB")):
+    for divisor, unit in ((MIB, "MiB"), (KIB, "KiB")):
         if largest_bytes >= divisor:
             return divisor, unit
     return 1, "bytes"
 
 
-def distribution_costs(document: Document) -> go.Figure:
+def distribution_costs(entry: Entry) -> go.Figure:
     """What each distribution costs: import ms and unzipped size, side by side."""
-    costs = list(reversed(timing.distribution_costs(document)[:TOP_DISTRIBUTIONS]))
-    names = [c.name for c in costs]
+    ranked = sorted(entry.result.distributions, key=lambda d: -d.self_ms)[:TOP_DISTRIBUTIONS]
+    costs = list(reversed(ranked))
+    names = [label(c.name) for c in costs]
     divisor, unit = _byte_unit(max((c.unzipped_bytes or 0 for c in costs), default=0))
     figure = make_subplots(
         rows=1,
@@ -197,7 +212,8 @@ def distribution_costs(document: Document) -> go.Figure:
         y=names,
         orientation="h",
         marker_color=PALETTE[2],
-        hovertemplate="%{y}: %{x:,.1f} ms<extra></extra>",
+        customdata=[ms(c.self_ms) for c in costs],
+        hovertemplate="%{y}: %{customdata}<extra></extra>",
     )
     size_bar = go.Bar(
         x=[(c.unzipped_bytes or 0) / divisor for c in costs],
@@ -213,7 +229,7 @@ def distribution_costs(document: Document) -> go.Figure:
     figure.update_xaxes(title_text=unit, row=1, col=2)
     height = 180 + 24 * max(len(costs), 1)
     return figure.update_layout(
-        title=f"Cost per distribution: {document.name}", height=height, showlegend=False
+        title=f"Cost per distribution: {label(entry.name)}", height=height, showlegend=False
     )
 
 
@@ -266,13 +282,13 @@ def _phase_title(group: timing.LatencyGroup) -> str:
     s = group.summary
     if s is None:
         return f"{group.name} (n={len(group.samples_ms)})"
-    marks = " · ".join(f"{name} {duration(getattr(s, name))}" for name in PERCENTILE_COLOURS)
+    marks = " · ".join(f"{name} {ms(getattr(s, name))}" for name in PERCENTILE_COLOURS)
     return f"{group.name} (n={s.n})<br><sup>{marks}</sup>"
 
 
-def latency(document: Document) -> go.Figure:
+def latency(entry: Entry) -> go.Figure:
     """Cold against warm: a panel per phase, every raw sample, median/p90/p99 marked."""
-    groups = timing.latency_groups(document)
+    groups = timing.latency_groups(entry.result)
     figure = make_subplots(
         rows=1, cols=len(groups), subplot_titles=[_phase_title(g) for g in groups]
     )
@@ -282,15 +298,15 @@ def latency(document: Document) -> go.Figure:
         _percentile_marks(figure, group, col)
     figure.update_yaxes(title_text="ms", rangemode="tozero")
     return figure.update_layout(
-        title=f"Latency: {document.name} (each phase on its own scale)",
+        title=f"Latency: {label(entry.name)} (each phase on its own scale)",
         height=520,
         legend_title_text="percentile",
     )
 
 
-def memory_sweep(documents: Sequence[Document]) -> go.Figure:
+def memory_sweep(runs: Sequence[Entry]) -> go.Figure:
     """Cost against speed, one point per memory size of the bench runs, cold and warm apart."""
-    points = timing.sweep_points(documents)
+    points = timing.sweep_points(runs)
     panels = {
         "cold start (median ms)": [p.cold_total_ms for p in points],
         "warm invocation (median ms)": [p.warm_ms for p in points],
@@ -301,7 +317,7 @@ def memory_sweep(documents: Sequence[Document]) -> go.Figure:
             x=[p.cost_per_million_usd for p in points],
             y=medians,
             mode="markers+text+lines",
-            text=[f"{p.memory_mb:,} MB" for p in points],
+            text=[memory_mb(p.memory_mb) for p in points],
             textposition="top center",
             marker={"size": 12, "color": PALETTE[2]},
             hovertemplate="%{text}: $%{x:,.2f} per million, %{y:,.1f} ms<extra></extra>",
@@ -313,12 +329,12 @@ def memory_sweep(documents: Sequence[Document]) -> go.Figure:
     return figure.update_layout(title="Memory sweep: cost against speed", height=520)
 
 
-def compare_sizes(documents: Sequence[Document]) -> go.Figure:
+def compare_sizes(builds: Sequence[Entry]) -> go.Figure:
     """Two or more builds' zipped and unzipped bytes side by side."""
-    names = unique_labels(documents)
+    names = unique_labels(builds)
     sizes = {
-        key: [number(get(d.data, "totals", f"{key}_bytes")) or 0 for d in documents]
-        for key in ("zipped", "unzipped")
+        "zipped": [e.result.totals.zipped_bytes for e in builds],
+        "unzipped": [e.result.totals.unzipped_bytes for e in builds],
     }
     divisor, unit = _byte_unit(max(max(values) for values in sizes.values()))
     figure = go.Figure()
@@ -335,14 +351,14 @@ def compare_sizes(documents: Sequence[Document]) -> go.Figure:
     return figure.update_layout(title="Builds compared: package size", barmode="group")
 
 
-def compare_latency(documents: Sequence[Document], kind: str) -> go.Figure:
+def compare_latency(runs: Sequence[Entry], kind: str) -> go.Figure:
     """Two or more runs side by side: cold and warm (bench) or init (imports), every sample."""
     names = timing.COMPARED[kind]
-    labels = unique_labels(documents)
+    labels = unique_labels(runs)
     figure = make_subplots(rows=1, cols=len(names), subplot_titles=names)
     for col, name in enumerate(names, start=1):
-        for index, document in enumerate(documents):
-            group = timing.latency_group(document, name)
+        for index, entry in enumerate(runs):
+            group = timing.latency_group(entry.result, name)
             colour = PALETTE[index % len(PALETTE)]
             figure.add_trace(_samples_trace(group, labels[index], colour), row=1, col=col)
     figure.update_yaxes(title_text="ms", rangemode="tozero")
@@ -363,14 +379,14 @@ def _table_height_px(body: list[list], widths: Sequence[float]) -> int:
     return min(TABLE_MARGIN_PX + sum(LINE_PX * max(n, 1) + 8 for n in lines), MAX_TABLE_PX)
 
 
-def findings_table(documents: Sequence[Document]) -> go.Figure:
+def findings_table(entries: Sequence[Entry]) -> go.Figure:
     """Every finding with the bytes and the ms acting on it would save."""
-    headers, body = findings.finding_rows(documents)
+    body = [[label(cell) for cell in row] for row in finding_rows(entries)]
     columns = [list(column) for column in zip(*body, strict=True)] if body else []
     widths = [1.3, 0.8, 1.3, 1.2, 1.4, 0.8, 4]
     table = go.Table(
         columnwidth=widths,
-        header={"values": [f"<b>{h}</b>" for h in headers], "align": "left"},
+        header={"values": [f"<b>{h}</b>" for h in FINDING_HEADERS], "align": "left"},
         cells={"values": columns, "align": "left"},
     )
     return go.Figure(table).update_layout(
@@ -380,21 +396,28 @@ def findings_table(documents: Sequence[Document]) -> go.Figure:
     )
 
 
-def _budget_words(budget: tables.BudgetUsage) -> str:
-    if budget.used_percent is not None:
-        return f"{budget.actual} of {budget.limit}"
-    return f"{budget.actual}, none allowed: {'ok' if budget.ok else 'OVER'}"
+def _budget_words(budget: Any) -> str:
+    if budget.limit:
+        return f"{actual(budget)} of {amount(budget.limit, budget.unit)}"
+    return f"{actual(budget)}, none allowed: {'ok' if budget.ok else 'OVER'}"
 
 
-def budgets(document: Document) -> go.Figure:
+def _used_percent(budget: Any) -> float:
+    if budget.actual is None or not budget.limit:
+        return 0.0
+    return budget.actual / budget.limit * 100
+
+
+def budgets(entry: Entry) -> go.Figure:
     """Each budget of a check as the percentage of its limit used, the limit marked."""
-    checked = tables.budget_usage(document)
+    result: CheckResult = entry.result
+    checked = result.budgets
     bar = go.Bar(
-        x=[b.used_percent or 0 for b in checked],
-        y=[b.name for b in checked],
+        x=[_used_percent(b) for b in checked],
+        y=[label(b.name) for b in checked],
         orientation="h",
-        text=[_budget_words(b) for b in checked],
-        textposition=["auto" if b.used_percent is not None else "outside" for b in checked],
+        text=[label(_budget_words(b)) for b in checked],
+        textposition=["auto" if b.limit else "outside" for b in checked],
         marker_color=[OK_GREEN if b.ok else OVER_RED for b in checked],
         hovertemplate="%{y}: %{text}<extra></extra>",
     )
@@ -403,28 +426,29 @@ def budgets(document: Document) -> go.Figure:
     figure.update_xaxes(title_text="% of the budget", rangemode="tozero")
     figure.update_yaxes(autorange="reversed")
     height = 160 + 40 * max(len(checked), 1)
-    return figure.update_layout(title=f"Budgets: {document.name}", height=height)
+    return figure.update_layout(title=f"Budgets: {label(entry.name)}", height=height)
 
 
-def _document_charts(document: Document) -> list[tuple[str, go.Figure]]:
-    """The charts of one document that has something to draw."""
+def _entry_charts(entry: Entry) -> list[tuple[str, go.Figure]]:
+    """The charts of one result that has something to draw."""
+    result = entry.result
     charts = []
-    if document.kind == "analyze" and (size_tree(document) or rows(document.data, "limits")):
-        charts.append(("Package size", package_size(document)))
-    if document.kind == "imports" and len(import_tree(document)) > 1:
-        charts.append(("Init", import_icicle(document)))
-    if document.kind == "imports" and rows(document.data, "distributions"):
-        charts.append(("Init", distribution_costs(document)))
-    if document.kind == "bench" and timing.latency_groups(document):
-        charts.append(("Latency", latency(document)))
-    if document.kind == "check" and tables.budget_usage(document):
-        charts.append(("Budgets", budgets(document)))
+    if entry.kind == "analyze" and (result.distributions or result.limits):
+        charts.append(("Package size", package_size(entry)))
+    if entry.kind == "imports" and result.modules:
+        charts.append(("Init", import_icicle(entry)))
+    if entry.kind == "imports" and result.distributions:
+        charts.append(("Init", distribution_costs(entry)))
+    if entry.kind == "bench" and timing.latency_groups(result):
+        charts.append(("Latency", latency(entry)))
+    if entry.kind == "check" and result.budgets:
+        charts.append(("Budgets", budgets(entry)))
     return charts
 
 
-def _comparison_charts(documents: Sequence[Document]) -> list[go.Figure]:
+def _comparison_charts(entries: Sequence[Entry]) -> list[go.Figure]:
     """Builds, runs and memory sizes side by side, where there are two or more."""
-    grouped = by_kind(documents)
+    grouped = by_kind(entries)
     charts = []
     if len(grouped["analyze"]) > 1:
         charts.append(compare_sizes(grouped["analyze"]))
@@ -434,12 +458,12 @@ def _comparison_charts(documents: Sequence[Document]) -> list[go.Figure]:
     return charts
 
 
-def figures(documents: Sequence[Document]) -> list[tuple[str, go.Figure]]:
-    """Every chart the documents allow, with the section it belongs to."""
-    charts = [chart for document in documents for chart in _document_charts(document)]
-    charts += [("Comparisons", figure) for figure in _comparison_charts(documents)]
-    if findings.finding_rows(documents)[1]:
-        charts.append(("Findings", findings_table(documents)))
+def figures(entries: Sequence[Entry]) -> list[tuple[str, go.Figure]]:
+    """Every chart the results allow, with the section it belongs to."""
+    charts = [chart for entry in entries for chart in _entry_charts(entry)]
+    charts += [("Comparisons", figure) for figure in _comparison_charts(entries)]
+    if finding_rows(entries):
+        charts.append(("Findings", findings_table(entries)))
     for _, figure in charts:
         figure.update_xaxes(exponentformat="none").update_yaxes(exponentformat="none")
     return charts

@@ -1,25 +1,25 @@
-"""`coldprof report`: analyze, imports, bench and check results as HTML charts or Markdown.
+"""`coldprof report` and every command's `--report FILE`: results in, one report file out.
 
-The HTML needs plotly, an optional extra (`pip install "coldprof[report]"`), imported only
-when an HTML report is written; the Markdown needs nothing beyond coldprof itself.
+Results are read back into their typed records (coldprof.results.load); the report itself
+is drawn by the output layer (coldprof.render.report).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 from coldprof.errors import UsageError
-from coldprof.report.load import Document, from_result
-from coldprof.report.markdown import render_markdown
+from coldprof.render.report import INSTALL_HINT, plotly_installed, render_report
+from coldprof.results import display_path, load
 
-FORMATS = ("html", "markdown")
 FORMAT_BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
-INSTALL_HINT = 'pip install "coldprof[report]"'
 REPORTS_FOLDER = Path("reports")
 MAX_NAME_PARTS = 3
+
+Results = Sequence[tuple[str, Any]]  # (source, result record) pairs
 
 
 def format_for(path: Path) -> str:
@@ -48,24 +48,9 @@ def refuse_overwriting(output: Path, inputs: Sequence[Path]) -> None:
             raise UsageError(f"{output} is one of the results to read; write the report elsewhere")
 
 
-def plotly_installed() -> bool:
-    """Whether the HTML report can be drawn."""
-    try:
-        import plotly  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def render(documents: Sequence[Document], fmt: str) -> str:
-    """The report as text: an HTML page or Markdown."""
-    if fmt == "markdown":
-        return render_markdown(documents)
-    if not plotly_installed():
-        raise UsageError(f"the HTML report needs plotly: {INSTALL_HINT}")
-    from coldprof.report.html import render_html
-
-    return render_html(documents)
+def load_all(paths: Sequence[Path]) -> list[tuple[str, Any]]:
+    """Every result file read back into its typed record, in the order given."""
+    return [(display_path(str(path)), load(Path(path))) for path in paths]
 
 
 def _write(path: Path, content: str) -> None:
@@ -76,18 +61,18 @@ def _write(path: Path, content: str) -> None:
         raise UsageError(f"cannot write the report to {path}: {error.strerror}") from None
 
 
-def write(documents: Sequence[Document], path: Path, fmt: str) -> Path:
+def write(results: Results, path: Path, fmt: str) -> Path:
     """Write the report; without plotly, write the Markdown beside it and say how to get HTML."""
     if fmt == "html" and not plotly_installed():
         fallback = path.with_suffix(".md")
-        _write(fallback, render_markdown(documents))
+        _write(fallback, render_report(results, "markdown"))
         raise UsageError(
             f"the HTML report needs plotly ({INSTALL_HINT}); wrote the Markdown to {fallback}"
         )
-    _write(path, render(documents, fmt))
+    _write(path, render_report(results, fmt))
     return path
 
 
 def write_result_report(result: Any, path: Path) -> Path:
     """Write the report of one result record to a file (what every command's --report does)."""
-    return write(from_result(result, PurePath(path).stem), path, format_for(path))
+    return write([(Path(path).stem, result)], path, format_for(path))

@@ -1,0 +1,194 @@
+"""The words for what results hold as codes: warnings, notes, budget details, verdicts.
+
+A measurement stores a Note (a code and its values); every output words it here, so a table,
+Markdown, JUnit, GitHub annotations and the report say the same thing. A code this coldprof
+does not know, or values that do not fit it (a hand-edited or newer document), are shown as
+the code and its values rather than refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from coldprof.bench.result import Comparison
+from coldprof.render.units import (
+    count,
+    exact_bytes,
+    ms,
+    percent,
+    signed_ms,
+    signed_percent,
+    size,
+    times,
+)
+from coldprof.results import LEGACY_TEXT, Note, display_path
+
+Values = dict[str, Any]
+MORE_ADVICE = "too few for sound statistics; use --cold {suggested_cold} or more"
+
+
+def _listed(values: Values, key: str, show: Callable[[Any], str], sep: str) -> str:
+    """The items a detail names, and how many more there are."""
+    items = [show(item) for item in values[key]]
+    more = values["count"] - len(items)
+    return sep.join(items + ([f"and {more:,} more"] if more > 0 else []))
+
+
+def _outliers(v: Values) -> str:
+    return (
+        f"{v['phase']}: {v['outliers']} of {v['samples']} samples are outliers (modified "
+        f"z-score above {v['z_limit']}, up to {ms(v['farthest_ms'])} from the median); "
+        "another program may have disturbed the run: close it, or add --warmup"
+    )
+
+
+def _wide_spread(v: Values) -> str:
+    return (
+        f"{v['phase']}: the spread is too wide to trust (σ = {ms(v['stdev_ms'])}, "
+        f"{percent(v['fraction'])} of the median); run more samples on a quieter machine"
+    )
+
+
+def _not_cold(v: Values) -> str:
+    return (
+        f"{v['invocations']:,} first invocation(s) after a configuration change had no Init "
+        "Duration (an environment was already initialised, or a throttled call was retried "
+        "on a warm one): reported apart, not counted as cold starts"
+    )
+
+
+def _restored(v: Values) -> str:
+    n = v["variables"]
+    listed = f"{n} environment variable(s)" if n else "no environment variables"
+    return (
+        f"the configuration of {v['function']} was restored: MemorySize {v['memory_mb']} MB, "
+        f"{listed} as before"
+    )
+
+
+def _not_restored(v: Values) -> str:
+    return (
+        f"the configuration of {v['function']} was NOT restored ({v['reason']}): set MemorySize "
+        f"back to {v['memory_mb']} MB and remove the environment variable "
+        f"{v['marker_variable']} yourself"
+    )
+
+
+def _forbidden(item: Values) -> str:
+    return f"{item['name']} {item['version']} ({item['package']}, {size(item['bytes'])})"
+
+
+def _growth(v: Values) -> str:
+    if v["unit"] == "ms":
+        baseline, change = ms(v["baseline"]), signed_ms(v["change"])
+    else:
+        baseline, change = exact_bytes(v["baseline"]), ("+" if v["change"] >= 0 else "")
+        change += exact_bytes(v["change"])
+    relative = "" if v["fraction"] is None else f" ({signed_percent(v['fraction'])})"
+    return f"baseline {baseline}, change {change}{relative}, allowed +{v['allowed']}"
+
+
+WORDS: dict[str, Callable[[Values], str]] = {
+    LEGACY_TEXT: lambda v: str(v["text"]),
+    # bench warnings
+    "outliers": _outliers,
+    "wide-spread": _wide_spread,
+    "few-samples": lambda v: (
+        f"only {v['samples']} successful cold sample(s): " + MORE_ADVICE.format(**v)
+    ),
+    "few-cold-starts": lambda v: (
+        f"only {v['samples']} confirmed cold start(s): " + MORE_ADVICE.format(**v)
+    ),
+    "warm-not-run": lambda v: (
+        f"{v['invocations']:,} warm invocation(s) not run: their environment ended (see errors)"
+    ),
+    "interrupted": lambda v: (
+        f"stopped after {v['samples']} of {v['planned']} cold samples: "
+        "the figures cover what was measured"
+    ),
+    "other-region": lambda v: (
+        f"prices are {v['prices_region']}'s (checked "
+        f"{v['prices_checked']}); {v['region']}'s may differ"
+    ),
+    "not-cold": _not_cold,
+    # a deployed function's configuration
+    "unchanged": lambda v: "the configuration was not changed",
+    "restored": _restored,
+    "not-restored": _not_restored,
+    # imports notes
+    "rows-dropped": lambda v: (
+        f"{v['rows']:,} -X importtime rows were not kept (too many rows per run)"
+    ),
+    "no-handler-row": lambda v: (
+        f"-X importtime printed no row for module {v['module']!r}: no import tree"
+    ),
+    "handler-row-missing": lambda v: (
+        f"-X importtime printed no row for module {v['module']!r} "
+        f"in {count(v['runs'], 'runs')}: the import tree comes from the others"
+    ),
+    "init-run-again": lambda v: (
+        f"init passed Lambda's {v['limit_s']:g} s init limit: Lambda stops it and runs it "
+        "again inside the first invocation, under the function's timeout; these figures are "
+        "that second run's"
+    ),
+    # check budget details and warnings
+    "function-zip": lambda v: (
+        "function package "
+        + ("(exact, from the zip)" if v["exact"] else "(a deflate-6 zip of the folder)")
+    ),
+    "function": lambda v: "function package",
+    "function-and-layers": lambda v: (
+        f"function {size(v['function_bytes'])} + "
+        f"{count(v['layers'], 'layers')} {size(v['layers_bytes'])}"
+    ),
+    "median-of-runs": lambda v: (
+        f"median of {v['runs']} fresh runs, {ms(v['min_ms'])} to {ms(v['max_ms'])}"
+    ),
+    "init-failed": lambda v: f"the handler failed to initialise: {v['error']}",
+    "forbidden": lambda v: _listed(v, "found", _forbidden, "; "),
+    "none-forbidden": lambda v: f"none of {', '.join(v['names'])}",
+    "distributions-over": lambda v: (
+        "over: " + _listed(v, "found", lambda d: f"{d['name']} {size(d['bytes'])}", ", ")
+    ),
+    "largest": lambda v: f"largest: {v['name'] or '-'}",
+    "files": lambda v: _listed(v, "paths", str, "; "),
+    "bytecode-valid": lambda v: f"every module has valid bytecode for {v['runtime']}",
+    "extensions-load": lambda v: f"every extension module can load on {v['runtime']} {v['arch']}",
+    "growth": _growth,
+    "noisy": lambda v: (
+        f"the spread (± {ms(v['spread_ms'])}) is wider than the margin "
+        f"({ms(v['margin_ms'])}): the verdict may change from run to run; raise runs or the budget"
+    ),
+}
+
+
+def _raw(note: Note) -> str:
+    """A note this coldprof cannot word: its code and values as they are."""
+    values = "; ".join(f"{key} {value}" for key, value in note.values.items())
+    return f"{note.code} ({values})" if values else note.code
+
+
+def word(note: Note) -> str:
+    """A note in words, on one printable line."""
+    try:
+        text = WORDS[note.code](note.values)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        text = _raw(note)
+    return display_path(text)
+
+
+def verdict(comparison: Comparison) -> str:
+    """'B's cold start is 1.42 ± 0.05 times faster than A's (95% CI 1.35 to 1.50)', and why
+    that may not matter."""
+    c = comparison
+    text = (
+        f"{c.faster}'s {c.phase} is {times(c.times, c.error)} times faster than {c.slower}'s "
+        f"(95% CI {c.ci_low:.2f} to {c.ci_high:.2f})"
+    )
+    if c.verdict == "within-noise":
+        text += "; the difference is within the noise"
+    elif c.verdict == "too-small":
+        difference = "" if c.difference_ms is None else f" ({ms(c.difference_ms)})"
+        text += f"; the difference of the means{difference} is too small to matter"
+    return display_path(text)
