@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import zipfile
 from pathlib import Path
@@ -9,14 +10,15 @@ from pathlib import Path
 import pytest
 
 from coldprof.bench import BenchOptions, BenchResult, bench
-from coldprof.bench.driver import Progress, bounded
+from coldprof.bench.driver import Plan, Progress, bounded, measure
 from coldprof.bench.result import SampleError
+from coldprof.bench.run import assemble
 from coldprof.errors import UsageError
 from coldprof.function import FunctionConfig
 from coldprof.render.bench import warning_lines
 from coldprof.render.words import verdict
 from coldprof.results import Note
-from helpers import tree_snapshot
+from helpers import sandbox_spec, tree_snapshot
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HANDLERS = FIXTURES / "handlers"
@@ -241,3 +243,19 @@ def test_errors_keep_a_bounded_message_and_later_ones_drop_the_trace():
     assert len(bounded(error, detailed=True).message) == 4096
     assert bounded(error, detailed=True).stack_trace == error.stack_trace
     assert bounded(error, detailed=False).stack_trace == ()
+
+
+def test_an_init_past_the_limit_is_stopped_run_again_in_the_first_invocation_and_billed():
+    spec = dataclasses.replace(
+        sandbox_spec(HANDLERS / "sleep_init_300ms", memory_mb=512), init_timeout_s=0.15
+    )  # the 10 s limit scaled down: the 300 ms init passes it, then fits the 3 s timeout
+    measured = measure(spec, {}, Plan(cold=1, warm=1, warmup=0), "scaled")
+    (sample,) = measured.samples
+    assert measured.errors == () and sample.ok
+    assert 150 <= sample.stopped_init_ms < 300  # stopped at the (scaled) limit
+    assert sample.init_ms >= 300  # the second run, inside the first invocation, finished
+    assert sample.total_ms >= sample.stopped_init_ms + sample.runtime_init_ms + sample.init_ms
+    assert sample.billed_ms >= sample.stopped_init_ms + sample.init_ms  # both inits billed
+    function = FunctionConfig(target=HANDLERS / "sleep_init_300ms", handler="app.handler")
+    result = assemble("scaled", function, BenchOptions(), spec.interpreter, measured)
+    assert Note("init-stopped", {"samples": 1}) in result.warnings

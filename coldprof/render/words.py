@@ -103,6 +103,11 @@ WORDS: dict[str, Callable[[Values], str]] = {
     "warm-not-run": lambda v: (
         f"{v['invocations']:,} warm invocation(s) not run: their environment ended (see errors)"
     ),
+    "init-stopped": lambda v: (
+        f"init passed Lambda's 10 s init limit in {v['samples']:,} sample(s): Lambda stops it "
+        "and runs it again inside the first invocation (stopped_init_ms; the init figures are "
+        "the second run's, and both are billed)"
+    ),
     "interrupted": lambda v: (
         f"stopped after {v['samples']} of {v['planned']} cold samples: "
         "the figures cover what was measured"

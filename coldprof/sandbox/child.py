@@ -65,9 +65,13 @@ def site_dirs(spec: EnvironmentSpec, version: tuple[int, int]) -> list[str]:
 
 
 def read_only_roots(spec: EnvironmentSpec) -> list[str]:
-    """What the function may not write to, as on Lambda: the package, its layers, the runtime."""
+    """What the function may not write to, as on Lambda: the package, its layers, the runtime
+    (the awslambdaric mode's runtime folder and what its links point to)."""
     roots = [spec.task_root, *spec.layers, spec.runtime_sdk, spec.runtime_dir]
-    return [os.path.realpath(root) for root in roots if root is not None]
+    if spec.runtime_dir is not None:
+        roots += sorted(spec.runtime_dir.iterdir())
+    found = [os.path.realpath(root) for root in roots if root is not None]
+    return list(dict.fromkeys(found))
 
 
 def child_config(
