@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,7 @@ def assert_all_refused(seen: dict) -> None:
 
 @pytest.mark.parametrize("mode", ["mount-namespace", "audit-hook"])
 def test_the_package_and_its_layers_are_read_only_in_both_ways(tmp_path, mode):
-    if mode == "mount-namespace" and not readonly.namespace_works():
+    if mode == "mount-namespace" and not readonly.namespace_works(sys.executable):
         pytest.skip("no mount namespace can be made here")
     layer = tmp_path / "layer"
     (layer / "python").mkdir(parents=True)
@@ -60,12 +61,10 @@ def test_the_package_and_its_layers_are_read_only_in_both_ways(tmp_path, mode):
     assert (tree_snapshot(WRITES), tree_snapshot(layer)) == before  # byte-identical
 
 
-def test_auto_uses_a_namespace_where_one_works_and_the_audit_hook_elsewhere(monkeypatch):
-    assert readonly.read_only_mode("audit-hook") == "audit-hook"
-    monkeypatch.setattr(readonly, "namespace_works", lambda: False)
-    assert readonly.read_only_mode("auto") == "audit-hook"
+def test_auto_uses_what_this_machine_allows_and_says_which():
     seen, used = write_attempts(sandbox_spec(WRITES))
-    assert used == "audit-hook"
+    assert used == readonly.read_only_mode("auto", sys.executable)
+    assert readonly.read_only_mode("audit-hook", sys.executable) == "audit-hook"
     assert_all_refused(seen)
 
 

@@ -121,7 +121,7 @@ def bench_one(
     with ExitStack() as stack:
         spec = environment_spec(prepare(stack, function))
         measured = measure(spec, options.event, plan, label, observer)
-    read_only = read_only_mode(spec.read_only)
+    read_only = read_only_mode(spec.read_only, spec.interpreter.executable)
     return assemble(label, function, options, function.interpreter(), measured, read_only)
 
 

@@ -51,6 +51,9 @@ WRITE_EVENTS = frozenset(
 )  # fmt: skip
 WRITE_FLAGS = posix.O_WRONLY | posix.O_RDWR | posix.O_CREAT | posix.O_TRUNC | posix.O_APPEND
 REQUEST = {"id": None, "tenant_id": None}  # the invocation in progress, for the log filter
+CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
+MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x20, 0x1000, 0x4000, 0x40000
+KEPT_FLAGS = 0x2 | 0x4 | 0x8  # nosuid, nodev, noexec: a read-only remount must keep them
 
 
 class Fault(Exception):
@@ -70,10 +73,13 @@ def write_all(fd, data):
         view = view[posix.write(fd, view) :]
 
 
-def report_runtime_ready(fd):
+def report_runtime_ready(fd, read_only):
     """Tell the parent the runtime has started, with this clock's reading (CLOCK_MONOTONIC, the
-    parent's perf_counter_ns clock too), in case both lines reach it in one read."""
-    write_all(fd, b'{"runtime":true,"at_ns":%d}\n' % time.perf_counter_ns())
+    parent's perf_counter_ns clock too, in case both lines reach it in one read) and how the
+    package is kept read-only."""
+    at_ns = time.perf_counter_ns()
+    line = f'{{"runtime":true,"at_ns":{at_ns},"read_only":"{read_only}"}}\n'
+    write_all(fd, line.encode())
 
 
 def start_runtime(modules):
@@ -168,6 +174,78 @@ def set_paths(config):
     for folder in config["site_dirs"]:
         site.addsitedir(folder)
     os.environ["PYTHONPATH"] = os.environ["LAMBDA_RUNTIME_DIR"]
+
+
+def libc_functions():
+    """unshare(2) and mount(2) through _ctypes alone (0.5 ms; `import ctypes` would cost more
+    and load modules the handler's own profile should pay for); _ctypes is then forgotten."""
+    import _ctypes
+
+    class Int(_ctypes._SimpleCData):
+        _type_ = "i"
+
+    class Function(_ctypes.CFuncPtr):
+        _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
+        _restype_ = Int
+
+    class Libc:
+        _handle = _ctypes.dlopen(None, 0)
+
+    def call(name):
+        function = Function((name, Libc))
+
+        def checked(*args):
+            if function(*args) != 0:
+                number = _ctypes.get_errno()
+                raise OSError(number, f"{name}: {posix.strerror(number)}")
+
+        return checked
+
+    found = call("unshare"), call("mount")
+    del sys.modules["_ctypes"]
+    return found
+
+
+def write_file(path, text):
+    fd = posix.open(path, posix.O_WRONLY)
+    try:
+        posix.write(fd, text.encode())
+    finally:
+        posix.close(fd)
+
+
+def mount_read_only(folders):
+    """This process in its own mount namespace (through a user namespace when not root), each
+    folder bind-mounted read-only in it, and the working directory entered again through it."""
+    unshare, mount = libc_functions()
+    uid, gid = posix.getuid(), posix.getgid()
+    if uid == 0:
+        unshare(CLONE_NEWNS)
+    else:
+        unshare(CLONE_NEWUSER | CLONE_NEWNS)
+        write_file("/proc/self/setgroups", "deny")
+        write_file("/proc/self/uid_map", f"{uid} {uid} 1")
+        write_file("/proc/self/gid_map", f"{gid} {gid} 1")
+    mount(None, b"/", None, MS_REC | MS_PRIVATE, None)
+    for folder in folders:
+        kept = posix.statvfs(folder).f_flag & KEPT_FLAGS
+        mount(folder.encode(), folder.encode(), None, MS_BIND | MS_REC, None)
+        mount(None, folder.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept, None)
+    posix.chdir(posix.getcwd())
+
+
+def protect(asked, folders):
+    """Keep the package read-only: a mount namespace where one can be made ("auto"), else the
+    audit hook; which one is used."""
+    if asked == "audit-hook" or not folders:
+        return "audit-hook"
+    try:
+        mount_read_only(folders)
+    except OSError:
+        if asked == "mount-namespace":
+            raise
+        return "audit-hook"
+    return "mount-namespace"
 
 
 def guard_bytecode():
@@ -414,8 +492,8 @@ def run_light(config):
     """coldprof's light runtime: start, paths, init, then the invocation loop."""
     start_runtime(config["runtime_modules"])
     marshaller = Marshaller(config["runtime"] in UTF8_RUNTIMES)  # as the runtime's, at its start
-    report_runtime_ready(config["reply_fd"])
-    if config["read_only_roots"]:
+    report_runtime_ready(config["reply_fd"], config["read_only_used"])
+    if config["read_only_used"] == "audit-hook":
         read_only_hook(config["read_only_roots"])
     set_paths(config)
     handler = init(config, marshaller)
@@ -433,9 +511,9 @@ def run_awslambdaric(config):
     import json, logging, os, site, traceback, warnings  # noqa: E401, F401, I001 (Lambda's own)
     import awslambdaric.__main__ as awslambdaricmain
 
-    report_runtime_ready(config["reply_fd"])
+    report_runtime_ready(config["reply_fd"], config["read_only_used"])
     posix.close(config["reply_fd"])
-    if config["read_only_roots"]:
+    if config["read_only_used"] == "audit-hook":
         read_only_hook(config["read_only_roots"])
     set_paths(config)
     if config["importtime"]:
@@ -466,6 +544,7 @@ def main(config):
     del sys.argv[1:]
     posix.set_inheritable(config["request_fd"], False)
     posix.set_inheritable(config["reply_fd"], False)
+    config["read_only_used"] = protect(config["read_only"], config["read_only_roots"])
     if config["guard_bytecode"]:
         guard_bytecode()
     if config["runtime_client"] == "awslambdaric":

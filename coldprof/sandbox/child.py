@@ -75,7 +75,7 @@ def read_only_roots(spec: EnvironmentSpec) -> list[str]:
 
 
 def child_config(
-    spec: EnvironmentSpec, fds: tuple[int, int], max_response_bytes: int, audit_hook: bool
+    spec: EnvironmentSpec, fds: tuple[int, int], max_response_bytes: int
 ) -> dict[str, Any]:
     """What the child's runtime is told (marshalled down the request pipe)."""
     version = spec.interpreter.version
@@ -92,7 +92,8 @@ def child_config(
         "importtime": spec.importtime,
         "sys_path": import_paths(spec, version),
         "site_dirs": site_dirs(spec, version),
-        "read_only_roots": read_only_roots(spec) if audit_hook else [],
+        "read_only": spec.read_only,
+        "read_only_roots": read_only_roots(spec),
     }
 
 

@@ -24,12 +24,10 @@ from coldprof.sandbox.child import (
     child_argv,
     child_config,
     child_env,
-    read_only_roots,
 )
 from coldprof.sandbox.interpreter import compiled_bootstrap
 from coldprof.sandbox.memory import MemoryWatcher
 from coldprof.sandbox.process import ENDED, LINE, TIMEOUT, Child, ControlPipes, Reply
-from coldprof.sandbox.readonly import AUDIT_HOOK, NAMESPACE, read_only_mode, read_only_preexec
 from coldprof.sandbox.runtime_api import RuntimeApi
 from coldprof.sandbox.spec import EnvironmentSpec, ErrorInfo, InitResult, InvokeResult
 
@@ -118,6 +116,7 @@ class Environment:
         first = _decode(reply)
         if first.get("runtime") is True:
             runtime_ns = _runtime_ready_ns(first, started_ns, reply.at_ns)
+            self._read_only = str(first.get("read_only", ""))
             reply = child.exchange(b"", deadline_ns, self._max_reply_bytes)
         return self._init_result(reply, started_ns, runtime_ns, phase, limit_s)
 
@@ -128,29 +127,22 @@ class Environment:
         info = spec.interpreter
         self._tmp_dir = self._tmp_dir or tempfile.mkdtemp(prefix="coldprof-tmp-")
         control = ControlPipes.open()
-        self._read_only = read_only_mode(spec.read_only)
         if spec.runtime_client == "awslambdaric":
             reply_write = os.dup(control.reply_write)
             self._api = RuntimeApi(
                 os.dup(control.request_read), reply_write, self._max_response_bytes
             )
         fds = control.child_fds()
-        config = child_config(spec, fds, self._max_response_bytes, self._read_only == AUDIT_HOOK)
+        config = child_config(spec, fds, self._max_response_bytes)
         config_bytes = marshal.dumps(config, MARSHAL_VERSION)
         argv = child_argv(spec, info, fds[0], (len(bootstrap), len(config_bytes)))
         env = child_env(spec, info, self._tmp_dir, self._api.address if self._api else None)
-        preexec = read_only_preexec(read_only_roots(spec)) if self._read_only == NAMESPACE else None
         stderr_sink = self._stderr.write if spec.importtime else self._log.write
         try:
-            child = Child(
-                argv, env, str(spec.task_root), self._log.write, stderr_sink, control, preexec
-            )
+            child = Child(argv, env, str(spec.task_root), self._log.write, stderr_sink, control)
         except (OSError, ValueError) as error:
             self._close_child()
             raise UsageError(f"cannot start {info.executable}: {error}") from None
-        except Exception as error:  # the read-only namespace could not be made
-            self._close_child()
-            raise UsageError(f"cannot start {info.executable} read-only: {error}") from None
         self._child = child
         self._watcher = MemoryWatcher(child.pid, spec.memory_mb, child.kill_group)
         child.on_tick = self._watcher.sample

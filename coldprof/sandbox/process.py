@@ -103,14 +103,9 @@ def _pidfd(pid: int) -> int | None:
 
 
 def _spawn(
-    argv: Sequence[str],
-    env: Mapping[str, str],
-    cwd: str,
-    control: ControlPipes | None,
-    preexec: Callable[[], None] | None = None,
+    argv: Sequence[str], env: Mapping[str, str], cwd: str, control: ControlPipes | None
 ) -> subprocess.Popen:
-    """Popen in a new session (`preexec` run in the child before exec); the child's ends of the
-    control pipes are closed here after."""
+    """Popen in a new session; the child's ends of the control pipes are closed here after."""
     pass_fds = control.child_fds() if control else ()
     try:
         return subprocess.Popen(
@@ -122,7 +117,6 @@ def _spawn(
             cwd=cwd,
             pass_fds=pass_fds,
             start_new_session=True,
-            preexec_fn=preexec,
         )
     except BaseException:
         if control:
@@ -150,7 +144,6 @@ class Child:
         on_stdout: Sink,
         on_stderr: Sink,
         control: ControlPipes | None = None,
-        preexec: Callable[[], None] | None = None,
     ):
         self.control = control
         self.on_tick: Callable[[], None] | None = None  # called every TICK_NS while waiting
@@ -163,7 +156,7 @@ class Child:
         self._buffered_ns = 0  # when the reply buffer last received data
         self._watching_writes = False
         self.spawn_ns = time.perf_counter_ns()
-        self._popen = _spawn(argv, env, cwd, control, preexec)
+        self._popen = _spawn(argv, env, cwd, control)
         self.pid = self._popen.pid
         self._selector = selectors.DefaultSelector()
         self._register(on_stdout, on_stderr)
