@@ -161,7 +161,12 @@ def test_version_1_sentences_become_notes_worded_as_they_were():
     assert word(result.remote.restore) == v1["remote"]["restore_note"]
     (comparison,) = result.comparisons
     assert comparison.verdict == "within-noise" and comparison.difference_ms is None
-    assert verdict(comparison) == v1["comparisons"][0]["summary"]
+    # a difference within the noise is no longer worded "N times faster" (issue 16)
+    assert v1["comparisons"][0]["summary"].endswith("; the difference is within the noise")
+    assert verdict(comparison) == (
+        f"{comparison.faster}'s and {comparison.slower}'s {comparison.phase} differ by less than "
+        f"the noise (95% CI of the ratio {comparison.ci_low:.2f} to {comparison.ci_high:.2f})"
+    )
     check = load(V1 / "check.json")
     v1_check = json.loads((V1 / "check.json").read_text(encoding="utf-8"))
     assert [word(b.detail) for b in check.budgets] == [b["detail"] for b in v1_check["budgets"]]

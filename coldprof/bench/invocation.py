@@ -36,6 +36,7 @@ class Invocation:
     timeout_s: float
     init: InitResult | None  # None on a warm start
     result: InvokeResult | None
+    version: str = VERSION  # the function version that ran
 
     @property
     def error(self) -> ErrorInfo | None:
@@ -86,8 +87,8 @@ class Invocation:
         if self.init is not None and not self.init.ok:
             parts.append(_init_report(self.init, json_format))
         parts.append(
-            _platform("platform.start", {"requestId": rid, "version": VERSION}, json_format)
-            or f"START RequestId: {rid} Version: {VERSION}\n"
+            _platform("platform.start", {"requestId": rid, "version": self.version}, json_format)
+            or f"START RequestId: {rid} Version: {self.version}\n"
         )
         reinit = self.result.reinit if self.result else None
         if reinit is not None:

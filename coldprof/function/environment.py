@@ -32,9 +32,13 @@ def init_limit_s(function: FunctionConfig) -> float:
 
 
 def environment_spec(
-    function: FunctionConfig, *, importtime: bool = False, pycache_prefix: Path | None = None
+    function: FunctionConfig,
+    *,
+    importtime: bool = False,
+    pycache_prefix: Path | None = None,
+    version: str = "$LATEST",
 ) -> EnvironmentSpec:
-    """The spec of one environment of a prepared function (see prepare())."""
+    """The spec of one environment of a prepared function (see prepare()), of one version."""
     interpreter = function.interpreter()
     awslambdaric = function.runtime_client == "awslambdaric"
     return EnvironmentSpec(
@@ -49,6 +53,7 @@ def environment_spec(
         init_timeout_s=init_limit_s(function),
         function_name=function.function_name,
         region=function.region,
+        version=version,
         importtime=importtime,
         pycache_prefix=pycache_prefix,
         runtime_client=function.runtime_client,

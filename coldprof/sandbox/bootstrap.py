@@ -17,7 +17,8 @@ standard library only, on CPython 3.9 and later. It does what Lambda's Python ru
 
 Protocol, one JSON line each way:
   child -> parent: {"runtime": true, "at_ns": N}, then {"ready": true} or {"init_error": BODY}
-  parent -> child: {"id", "deadline_ms", "arn", "trace_id", "event"}
+  parent -> child: {"id", "deadline_ms", "arn", "client_context", "trace_id", "event"}
+                   (client_context: the caller's decoded ClientContext JSON, or null)
   child -> parent: {"ok": true, "duration_ns": N, "content_type": T, "body": TEXT}
                    or {"ok": false, "duration_ns": N, "body": ERROR_JSON}
                    or {"ok": false, "duration_ns": N, "response_bytes": N} (then exit, as the
@@ -50,6 +51,7 @@ WRITE_EVENTS = frozenset(
     )
 )  # fmt: skip
 WRITE_FLAGS = posix.O_WRONLY | posix.O_RDWR | posix.O_CREAT | posix.O_TRUNC | posix.O_APPEND
+W3C_FIELDS = ("traceparent", "tracestate", "baggage")
 REQUEST = {"id": None, "tenant_id": None}  # the invocation in progress, for the log filter
 CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
 MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x20, 0x1000, 0x4000, 0x40000
@@ -393,7 +395,7 @@ class LambdaContext:
         self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
         self.invoked_function_arn = request["arn"]
         self.tenant_id = None
-        self.client_context = None
+        self.client_context, self._w3c = make_client_context(request.get("client_context"))
         self.identity = CognitoIdentity()
         self._epoch_deadline_time_in_ms = request["deadline_ms"]
 
@@ -403,8 +405,8 @@ class LambdaContext:
         return delta_ms if delta_ms > 0 else 0
 
     def w3c(self):
-        """The W3C trace context the caller sent (none here)."""
-        return {}
+        """The W3C trace context the caller sent in its client context."""
+        return dict(self._w3c)
 
     def log(self, msg):
         """Write to the function's log."""
@@ -420,6 +422,47 @@ class LambdaContext:
             f"client_context={self.client_context},identity={self.identity},"
             f"tenant_id={self.tenant_id}])"
         )
+
+
+class ClientContext:
+    """context.client_context, as the Lambda runtime builds it from the caller's ClientContext."""
+
+    __slots__ = ("client", "custom", "env")
+
+
+class Client:
+    """context.client_context.client: the calling mobile app, as the runtime builds it."""
+
+    __slots__ = (
+        "app_package_name",
+        "app_title",
+        "app_version_code",
+        "app_version_name",
+        "installation_id",
+    )
+
+
+def make_client_context(fields):
+    """The runtime's ClientContext object from the decoded JSON (None when none was sent),
+    and its W3C trace fields, which awslambdaric takes out of it for context.w3c()."""
+    if fields is None:
+        return None, {}
+    w3c = fields.pop("w3c", None) if isinstance(fields, dict) else None
+    kept = {}
+    if isinstance(w3c, dict):
+        kept = {k: w3c[k] for k in W3C_FIELDS if isinstance(w3c.get(k), str)}
+    context = from_fields(ClientContext, fields)
+    if context.client is not None:
+        context.client = from_fields(Client, context.client)
+    return context, kept
+
+
+def from_fields(cls, fields):
+    """An object of `cls` with each of its slots set from `fields` (None where absent)."""
+    made = cls()
+    for name in cls.__slots__:
+        setattr(made, name, fields.get(name))
+    return made
 
 
 def init(config, marshaller):
@@ -453,7 +496,7 @@ def invoke(handler, request, marshaller, max_response_bytes):
     REQUEST["id"] = request["id"]
     os.environ["_X_AMZN_TRACE_ID"] = request["trace_id"]
     start_ns = time.perf_counter_ns()
-    try:
+    try:  # as in the runtime, a client context it cannot build is the invocation's error
         context = LambdaContext(request)
         body, content_type = marshaller.response(handler(request["event"], context))
     except Fault as fault:

@@ -143,9 +143,9 @@ def child_env(
         "_HANDLER": spec.handler,
         "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.function_name}",
-        "AWS_LAMBDA_LOG_STREAM_NAME": _log_stream_name(),
+        "AWS_LAMBDA_LOG_STREAM_NAME": _log_stream_name(spec.version),
         "AWS_LAMBDA_RUNTIME_API": runtime_api or RUNTIME_API,
         "AWS_REGION": spec.region,
         "AWS_DEFAULT_REGION": spec.region,
@@ -175,10 +175,10 @@ def isolation_env(tmp_dir: str) -> dict[str, str]:
     }
 
 
-def _log_stream_name() -> str:
+def _log_stream_name(version: str) -> str:
     """A log stream name shaped like Lambda's: 2026/11/23/[$LATEST]<32 hex digits>."""
     today = datetime.datetime.now(datetime.UTC).strftime("%Y/%m/%d")
-    return f"{today}/[$LATEST]{uuid.uuid4().hex}"
+    return f"{today}/[{version}]{uuid.uuid4().hex}"
 
 
 def check_spec(spec: EnvironmentSpec) -> None:

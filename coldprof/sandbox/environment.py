@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
@@ -80,15 +81,23 @@ class Environment:
             result = dataclasses.replace(result, retry=True)
         return result
 
-    def invoke(self, event: Any, request_id: str | None = None) -> InvokeResult:
-        """Run the handler once on an event (start() must have been called)."""
+    def invoke(
+        self,
+        event: Any,
+        request_id: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> InvokeResult:
+        """Run the handler once on an event (start() must have been called); `context` holds
+        this invocation's own context fields (invoked_function_arn, client_context)."""
         request_id = request_id or str(uuid.uuid4())
+        context = context or {}
         if self._retry_init:
-            return self._invoke_with_init(event, request_id)
+            return self._invoke_with_init(event, request_id, context)
         if not self._ready or self.ended:
             raise RuntimeError("Environment.invoke() needs a started, running environment")
         sent_ns = time.perf_counter_ns()
-        return self._invoke(event, request_id, sent_ns, sent_ns + _ns(self.spec.timeout_s))
+        deadline_ns = sent_ns + _ns(self.spec.timeout_s)
+        return self._invoke(event, request_id, sent_ns, deadline_ns, context)
 
     def close(self) -> None:
         """End the child and its whole process group; remove the environment's /tmp."""
@@ -157,7 +166,9 @@ class Environment:
         self._close_child()
         return self._init(self.spec.timeout_s, "invoke", time.perf_counter_ns())
 
-    def _invoke_with_init(self, event: Any, request_id: str) -> InvokeResult:
+    def _invoke_with_init(
+        self, event: Any, request_id: str, context: Mapping[str, Any]
+    ) -> InvokeResult:
         """The first invocation after an init that passed its limit: Lambda runs init again
         inside it, under the function's timeout, then the handler in the time left."""
         sent_ns = time.perf_counter_ns()
@@ -165,7 +176,7 @@ class Environment:
         reinit = self.retry_init()
         if not reinit.ok:
             return self._failed_reinit(reinit, request_id)
-        result = self._invoke(event, request_id, time.perf_counter_ns(), deadline_ns)
+        result = self._invoke(event, request_id, time.perf_counter_ns(), deadline_ns, context)
         duration_ms = (
             self.spec.timeout_s * 1000
             if result.timed_out
@@ -194,9 +205,16 @@ class Environment:
             timed_out=timed_out,
         )
 
-    def _invoke(self, event: Any, request_id: str, sent_ns: int, deadline_ns: int) -> InvokeResult:
+    def _invoke(
+        self,
+        event: Any,
+        request_id: str,
+        sent_ns: int,
+        deadline_ns: int,
+        context: Mapping[str, Any],
+    ) -> InvokeResult:
         """Send one request and wait for its reply until the deadline."""
-        message = self._request(event, request_id, deadline_ns - sent_ns)
+        message = self._request(event, request_id, deadline_ns - sent_ns, context)
         self._log.clear()
         reply = self._child.exchange(message, deadline_ns, self._max_reply_bytes)
         round_trip_ms = (reply.at_ns - sent_ns) / 1e6
@@ -242,12 +260,15 @@ class Environment:
             timed_out=timed_out,
         )
 
-    def _request(self, event: Any, request_id: str, left_ns: int) -> bytes:
+    def _request(
+        self, event: Any, request_id: str, left_ns: int, context: Mapping[str, Any]
+    ) -> bytes:
         """The request line: the event and what the runtime is told about this invocation."""
         request = {
             "id": request_id,
             "deadline_ms": int(time.time() * 1000 + left_ns / 1e6),
-            "arn": self._arn,
+            "arn": context.get("invoked_function_arn", self._arn),
+            "client_context": context.get("client_context"),
             "trace_id": _trace_id(),
             "event": event,
         }

@@ -139,13 +139,16 @@ def _close(fd: int) -> None:
 
 def _headers(request: dict[str, Any]) -> dict[str, str]:
     """The Lambda-Runtime-* headers of an invocation."""
-    return {
+    headers = {
         "Lambda-Runtime-Aws-Request-Id": request["id"],
         "Lambda-Runtime-Deadline-Ms": str(request["deadline_ms"]),
         "Lambda-Runtime-Invoked-Function-Arn": request["arn"],
         "Lambda-Runtime-Trace-Id": request["trace_id"],
         "Content-Type": "application/json",
     }
+    if request.get("client_context") is not None:
+        headers["Lambda-Runtime-Client-Context"] = json.dumps(request["client_context"])
+    return headers
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from coldprof.bench.invocation import Invocation
 from coldprof.bench.report_line import ReportLine
@@ -40,20 +42,30 @@ class Outcome:
         return self.invocation.log(self.configuration.log_format)
 
 
-def run(pool: FunctionPool, lease: Lease, event: object, request_id: str) -> Outcome:
-    """Invoke in the leased environment (starting it first when cold), then give it back.
+def run(
+    pool: FunctionPool,
+    lease: Lease,
+    event: object,
+    request_id: str,
+    context: Mapping[str, Any] | None = None,
+) -> Outcome:
+    """Invoke in the leased environment (starting it first when cold), then give it back;
+    `context` holds the invocation's own context fields (invoked_function_arn, client_context).
 
     An init that passes Lambda's 10 s limit is run again inside this invocation, under the
     function's timeout, as Lambda does; an init that fails answers with its error."""
     reusable = False
-    function = lease.configuration.function
+    configuration = lease.configuration
+    function = configuration.function
     try:
         init = lease.environment.start() if lease.cold else None
         result = None
         if init is None or init.ok or init.retry:
-            result = lease.environment.invoke(event, request_id)
+            result = lease.environment.invoke(event, request_id, context)
             reusable = not result.environment_ended
-        invocation = Invocation(request_id, function.memory_mb, function.timeout_s, init, result)
-        return Outcome(invocation, lease.configuration)
+        invocation = Invocation(
+            request_id, function.memory_mb, function.timeout_s, init, result, configuration.version
+        )
+        return Outcome(invocation, configuration)
     finally:
         pool.release(lease, reusable)
