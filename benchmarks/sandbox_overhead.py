@@ -78,13 +78,20 @@ def cold_sample(spec: EnvironmentSpec) -> None:
         environment.invoke({})
 
 
-def per_second(action, seconds: float = 3.0) -> float:
-    """How many times per second `action()` completes, over about `seconds`."""
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        action()
-        count += 1
-    return count / (time.perf_counter() - start)
+def seconds_each(action) -> float:
+    """Wall time of one call of `action()`."""
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def rates(first, second, runs: int) -> tuple[float, float]:
+    """Calls per second of two actions, alternated so that drift hits both (median times)."""
+    a, b = [], []
+    for _ in range(runs):
+        a.append(seconds_each(first))
+        b.append(seconds_each(second))
+    return 1 / statistics.median(a), 1 / statistics.median(b)
 
 
 def main() -> None:
@@ -107,8 +114,9 @@ def main() -> None:
         exited.append(to_exit)
         bare.extend(bare_start_ms(args.python, 1))
     overhead = invoke_overhead_ms(spec, args.invokes)
-    cold_rate = per_second(lambda: cold_sample(spec))
-    same_rate = per_second(lambda: import_only_ms(info.executable, modules))
+    cold_rate, same_rate = rates(
+        lambda: cold_sample(spec), lambda: import_only_ms(info.executable, modules), args.runs
+    )
     median = statistics.median
     print(f"interpreter: {info.executable} (Python {info.version[0]}.{info.version[1]})")
     print(f"runs: {args.runs} interleaved; warm invocations: {args.invokes}")
