@@ -79,12 +79,24 @@ def invoke_in(mode: str, target: Path, handler: str, event: dict, extra: tuple) 
     return result.exit_code, result.stdout_bytes, result.stderr
 
 
+# The real client crashes with its own traceback (through coldprof's stand-in for Lambda's
+# /var/runtime/bootstrap.py) when a response is refused: its log is not compared line by line.
+OWN_CRASH_LOG = ("response over 6 MB",)
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_invoke_gives_what_awslambdaric_gives(case):
     light, real = (invoke_in(mode, *CASES[case]) for mode in MODES)
     assert light[0] == real[0]
     assert masked(light[1].decode("latin-1")) == masked(real[1].decode("latin-1"))
-    assert masked(light[2]) == masked(real[2])
+    if case in OWN_CRASH_LOG:
+        assert "LAMBDA_RUNTIME Failed to post handler success response" in real[2]
+        assert (
+            "Function.ResponseSizeTooLarge\n" in light[2]
+            and "Function.ResponseSizeTooLarge\n" in real[2]
+        )
+    else:
+        assert masked(light[2]) == masked(real[2])
     (light_report,), (real_report,) = parse_reports(light[2]), parse_reports(real[2])
     assert (light_report.status, light_report.error_type) == (
         real_report.status,

@@ -36,6 +36,7 @@ ACCOUNT_ID = "000000000000"
 MARSHAL_VERSION = 4  # readable by every CPython coldprof runs (3.9+)
 JSON_ESCAPE_FACTOR = 6  # a byte of a body may take up to six in the reply line (\u00XX)
 ERROR_SLACK_BYTES = 1024 * 1024  # room for an error's message and stack trace in a reply
+EXIT_GRACE_S = 2.0  # how long a runtime refused a response is given to exit by itself
 
 
 class Environment:
@@ -236,6 +237,8 @@ class Environment:
         self, reply: Reply, decoded: dict, request_id: str, round_trip_ms: float
     ) -> InvokeResult:
         """The result of an invocation that ended its environment."""
+        if "response_bytes" in decoded:  # the runtime exits by itself: let it say what it says
+            self._let_exit(time.perf_counter_ns() + _ns(EXIT_GRACE_S))
         error = self._end(reply, request_id)
         duration_ms = round_trip_ms
         if "response_bytes" in decoded:
@@ -259,6 +262,11 @@ class Environment:
             payload=payload,
             timed_out=timed_out,
         )
+
+    def _let_exit(self, deadline_ns: int) -> None:
+        """Pump the child's output until it exits (or the deadline passes)."""
+        while self._child.exchange(b"", deadline_ns, self._max_reply_bytes).kind == LINE:
+            continue
 
     def _request(
         self, event: Any, request_id: str, left_ns: int, context: Mapping[str, Any]
