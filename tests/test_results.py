@@ -15,6 +15,7 @@ from coldprof.imports.result import ImportsResult
 from coldprof.render import formats_for, render
 from coldprof.render.words import verdict, word
 from coldprof.results import Note, load, loads, to_json
+from coldprof.slim.result import SlimResult
 
 V1 = Path(__file__).resolve().parent.parent / "fixtures" / "results" / "v1"
 RECORDS = {
@@ -22,6 +23,7 @@ RECORDS = {
     "imports": ImportsResult,
     "bench": BenchResult,
     "check": CheckResult,
+    "slim": SlimResult,
 }
 
 
@@ -43,6 +45,11 @@ def test_the_real_results_cover_what_the_records_can_hold(real_results):
     check = real_results["check"]
     assert {b.detail.code for b in check.budgets} >= {"forbidden", "growth", "median-of-runs"}
     assert real_results["analyze-layered"].layers and real_results["analyze"].findings
+    slimmed = real_results["slim"]
+    assert slimmed.ok and slimmed.output and slimmed.init and slimmed.records_rewritten == 1
+    assert {s.step for s in slimmed.steps if s.files} >= {"tests", "docs", "type-stubs"}
+    failed = real_results["slim-failed"]
+    assert not failed.ok and failed.response.after_error and failed.output is None
 
 
 def load_changed(path: str, change) -> object:
@@ -190,6 +197,9 @@ RESULT_NAMES = [
     "bench-empty",
     "check",
     "check-empty",
+    "slim",
+    "slim-failed",
+    "slim-empty",
 ]
 
 

@@ -175,6 +175,15 @@ WORDS: dict[str, Callable[[Values], str]] = {
     "bytecode-valid": lambda v: f"every module has valid bytecode for {v['runtime']}",
     "extensions-load": lambda v: f"every extension module can load on {v['runtime']} {v['arch']}",
     "growth": _growth,
+    # slim notes
+    "no-strip-tool": lambda v: (
+        f"{count(v['files'], 'shared objects')} not stripped: neither strip nor objcopy "
+        "(GNU binutils) is installed"
+    ),
+    "not-copied": lambda v: (
+        f"{v['entries']:,} of the target's entries not copied (first: {v['first']}, "
+        f"{v['reason']}): `coldprof analyze` lists them all"
+    ),
     "noisy": lambda v: (
         f"the spread (± {ms(v['spread_ms'])}) is wider than the margin "
         f"({ms(v['margin_ms'])}): the verdict may change from run to run; raise runs or the budget"
