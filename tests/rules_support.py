@@ -67,3 +67,15 @@ def context_of(
 def by_rule(findings: list, rule: str) -> dict:
     """The findings of one rule, by distribution."""
     return {f.distribution: f for f in findings if f.rule == rule}
+
+
+def one(findings, rule: str, package: str = "function"):
+    """The one finding of a rule about a package (a rule gives at most one per package)."""
+    found = [f for f in findings if f.rule == rule and f.package == package]
+    assert len(found) == 1, [f"{f.rule} {f.package}" for f in findings]
+    return found[0]
+
+
+def rules_of(findings) -> set[str]:
+    """The rule ids among findings."""
+    return {f.rule for f in findings}

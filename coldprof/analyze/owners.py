@@ -10,8 +10,9 @@ RECORD rows that point outside the import root (`../../bin/x`, written by
 root). Rows naming files that are not in the package are ignored.
 
 *.egg-info folders are best effort: PKG-INFO for the name and version, requires.txt
-for the requirements (extras left out), installed-files.txt (paths relative to the
-egg-info folder) for the files, else the same fallbacks as a dist-info.
+for the requirements (an `[extra]` section's lines get the marker `extra == "..."`),
+installed-files.txt (paths relative to the egg-info folder) for the files, else the same
+fallbacks as a dist-info.
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ def _distribution(
         requires=_requirement_keys(lines, environment, key),
         wheel_tags=_wheel_tags(package.read(f"{base}/WHEEL")),
         ownership=ownership,
+        requirements=tuple(lines),
     )
 
 
@@ -181,7 +183,7 @@ def _wheel_tags(data: bytes | None) -> tuple[str, ...]:
 
 
 def _egg_requirements(text: str) -> list[str]:
-    """requires.txt as Requires-Dist lines: `[:marker]` sections kept, `[extra]` ones left out."""
+    """requires.txt as Requires-Dist lines: a `[extra:marker]` section's lines get its marker."""
     lines, section = [], ""
     for raw in text.splitlines():
         line = raw.strip()
@@ -191,8 +193,9 @@ def _egg_requirements(text: str) -> list[str]:
             section = line.strip("[]")
             continue
         extra, _, marker = section.partition(":")
-        if not extra:
-            lines.append(f"{line}; {marker}" if marker else line)
+        markers = [f"({marker})" if marker else "", f'extra == "{extra}"' if extra else ""]
+        joined = " and ".join(m for m in markers if m)
+        lines.append(f"{line}; {joined}" if joined else line)
     return lines
 
 

@@ -4,7 +4,8 @@ The walk holds directory file descriptors, so trees deeper than PATH_MAX still r
 regular file is opened relative to its folder with O_NOFOLLOW | O_NONBLOCK and checked with
 fstat, so a FIFO never blocks and a link swapped in during the walk is never followed.
 Files are deflated at level 6 (zipfile's default, like `zip -6`) on a small thread pool:
-zlib releases the GIL, so both cores compress while the walk goes on.
+zlib releases the GIL, so both cores compress while the walk goes on. With a SizeCache, a
+file whose content was measured before is only hashed (package/cache.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from coldprof.package.model import FileEntry, Package, Skipped
+from coldprof.package.cache import SizeCache, content_hasher
+from coldprof.package.model import FileEntry, FolderEntry, Package, Skipped
 
 CHUNK_BYTES = 1024 * 1024
 # zipfile's per-entry overhead: local header (30 bytes + name) and central directory entry
@@ -29,6 +31,8 @@ CENTRAL_HEADER_BYTES = 46
 END_RECORD_BYTES = 22
 OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 MAX_IN_FLIGHT = 32  # open files queued for the compressors at once
+KEEP_BYTES = 1024 * 1024  # a file up to this size is hashed and deflated from one read
+PERMISSIONS = 0o7777
 
 Observer = Callable[[int], None]  # called with the number of files read so far
 
@@ -52,6 +56,45 @@ def deflated_size(fd: int) -> tuple[int, int, int]:
     finally:
         os.close(fd)
     return size, compressed, crc
+
+
+def _deflate_chunks(chunks: list[bytes]) -> tuple[int, int]:
+    """(deflate-6 bytes, crc32) of a file's bytes held in memory."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    compressed = crc = 0
+    for chunk in chunks:
+        crc = zlib.crc32(chunk, crc)
+        compressed += len(compressor.compress(chunk))
+    return compressed + len(compressor.flush()), crc
+
+
+def cached_deflated_size(fd: int, cache: SizeCache) -> tuple[int, int, int]:
+    """deflated_size through the cache: hash the content, deflate only what it does not know.
+
+    A small file is read once; a larger one is read again to deflate it on a miss. Closes fd.
+    """
+    hasher = content_hasher()
+    kept: list[bytes] = []
+    size = 0
+    try:
+        while chunk := os.read(fd, CHUNK_BYTES):
+            size += len(chunk)
+            hasher.update(chunk)
+            if size <= KEEP_BYTES:
+                kept.append(chunk)
+        key = hasher.digest()
+        known = cache.get(key, size)
+        if known is not None:
+            return size, *known
+        if size <= KEEP_BYTES:
+            deflated, crc = _deflate_chunks(kept)
+        else:
+            os.lseek(fd, 0, os.SEEK_SET)
+            size, deflated, crc = deflated_size(os.dup(fd))
+    finally:
+        os.close(fd)
+    cache.put(key, size, deflated, crc)
+    return size, deflated, crc
 
 
 def _join(prefix: str, name: str) -> str:
@@ -90,12 +133,20 @@ def _link_reason(dir_fd: int, name: str, root_real: str, here_real: str) -> str:
 class _Walk:
     """One walk of a folder: files found, entries skipped, compress jobs in flight."""
 
-    def __init__(self, root: Path, pool: ThreadPoolExecutor, observer: Observer | None):
+    def __init__(
+        self,
+        root: Path,
+        pool: ThreadPoolExecutor,
+        observer: Observer | None,
+        cache: SizeCache | None = None,
+    ):
         self.root_real = os.path.realpath(root)
         self.pool = pool
         self.observer = observer
-        self.jobs: list[tuple[str, Future[tuple[int, int, int]]]] = []
+        self.cache = cache
+        self.jobs: list[tuple[str, os.stat_result, Future[tuple[int, int, int]]]] = []
         self.skipped: list[Skipped] = []
+        self.folders: list[FolderEntry] = []
         self.slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
 
     def run(self) -> None:
@@ -145,6 +196,7 @@ class _Walk:
                 self.skipped.append(Skipped(path, reason))
             elif stat.S_ISDIR(mode):
                 folders.append(entry.name)
+                self.folders.append(FolderEntry(path, mode & PERMISSIONS))
             elif reason := _classify(mode):
                 self.skipped.append(Skipped(path, reason))
             else:
@@ -165,28 +217,39 @@ class _Walk:
         except OSError as error:
             self.skipped.append(Skipped(path, f"unreadable: {error.strerror}"))
             return
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             os.close(fd)
             self.skipped.append(Skipped(path, "changed into a non-regular file during the walk"))
             return
         self.slots.acquire()
-        future = self.pool.submit(deflated_size, fd)
+        if self.cache is None:
+            future = self.pool.submit(deflated_size, fd)
+        else:
+            future = self.pool.submit(cached_deflated_size, fd, self.cache)
         future.add_done_callback(lambda _: self.slots.release())
-        self.jobs.append((path, future))
+        self.jobs.append((path, info, future))
         if self.observer:
             self.observer(len(self.jobs))
 
     def results(self) -> tuple[list[FileEntry], list[Skipped]]:
         files = []
-        for path, future in self.jobs:
+        for path, info, future in self.jobs:
             try:
                 size, deflated, crc = future.result()
             except OSError as error:
                 self.skipped.append(Skipped(path, f"unreadable: {error.strerror}"))
                 continue
-            files.append(FileEntry(path, size, deflated + zip_entry_overhead_bytes(path), crc))
+            files.append(_file_entry(path, info, size, deflated, crc))
         files.sort(key=lambda f: f.path)
         return files, self.skipped
+
+
+def _file_entry(path: str, info: os.stat_result, size: int, deflated: int, crc: int) -> FileEntry:
+    """A measured file with its zip overhead, permissions and mtime."""
+    zipped = deflated + zip_entry_overhead_bytes(path)
+    mode = info.st_mode & PERMISSIONS
+    return FileEntry(path, size, zipped, crc, mode, int(info.st_mtime), "file system")
 
 
 @contextmanager
@@ -206,11 +269,12 @@ def read_folder(
     import_roots: tuple[str, ...],
     observer: Observer | None = None,
     threads: int | None = None,
+    cache: SizeCache | None = None,
 ) -> Package:
     """Walk a folder and measure every regular file in it (unzipped and deflate-6 bytes)."""
     workers = threads or min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deflate") as pool:
-        walk = _Walk(root, pool, observer)
+        walk = _Walk(root, pool, observer, cache)
         walk.run()
         files, skipped = walk.results()
     archive_bytes = sum(f.zipped_bytes for f in files) + END_RECORD_BYTES
@@ -225,4 +289,5 @@ def read_folder(
         zipped_exact=False,
         import_roots=import_roots,
         opener=lambda path: _open_file(root_real, path),
+        folders=tuple(sorted(walk.folders, key=lambda f: f.path)),
     )
