@@ -6,6 +6,7 @@ from coldprof.analyze.result import AnalyzeResult, DistributionRow, Finding, Siz
 from coldprof.render import layout
 from coldprof.render.layout import Section
 from coldprof.render.units import count, exact_bytes, ms, size
+from coldprof.render.words import PACKAGERS
 
 DISTRIBUTION_ROWS = 25
 FINDING_PATHS = 3
@@ -35,7 +36,6 @@ WRAP_COLUMNS = {
     "package": 10,
     "severity": 8,
 }
-PACKAGERS = {"python-zipfile": "Python's zipfile (SAM)", "info-zip": "zip -r (Info-ZIP)"}
 
 
 def _table(

@@ -80,11 +80,25 @@ def sdk_needs(context: Context) -> list[Need]:
     return needs
 
 
-def _needers(context: Context, key: str) -> list[str]:
-    """Bundled distributions outside the runtime's set that require `key`."""
+def kept(context: Context) -> frozenset[str]:
+    """Bundled distributions that stay: all but the runtime's, plus the runtime's dependencies
+    (python-dateutil, six, ...) that something staying requires (pandas needs python-dateutil,
+    which needs six)."""
     facts = lambda_facts()["runtime_sdk"]
-    sdk = set(facts["sdk"]) | set(facts["dependencies"])
-    return sorted({d.key for d in context.distributions if key in d.requires and d.key not in sdk})
+    provided = set(facts["sdk"]) | set(facts["dependencies"])
+    staying = {d.key for d in context.distributions if d.key not in provided}
+    changed = True
+    while changed:
+        needed = {k for d in context.distributions if d.key in staying for k in d.requires}
+        more = (needed & {d.key for d in context.distributions}) - set(facts["sdk"]) - staying
+        staying |= more
+        changed = bool(more)
+    return frozenset(staying)
+
+
+def _needers(context: Context, key: str, staying: frozenset[str]) -> list[str]:
+    """Distributions that stay and require `key`."""
+    return sorted({d.key for d in context.distributions if key in d.requires and d.key in staying})
 
 
 def _needs_text(needs: list[Need]) -> str:
@@ -104,7 +118,7 @@ def _state(context: Context, dist: Distribution, needs: list[Need]) -> tuple[str
         if sdk_needs:
             return "info", f"bundling it is needed: {_needs_text(sdk_needs)}", False
         return "warning", f"the {runtime} runtime ships it: leave it out", True
-    needers = _needers(context, dist.key)
+    needers = _needers(context, dist.key, kept(context))
     if needers:
         return "info", f"{', '.join(needers)} need(s) it: keep it (the runtime ships it too)", False
     bundled_sdk = sorted({d.key for d in context.distributions} & sdk)
