@@ -26,7 +26,7 @@ WRAP_COLUMNS = {
     "value": 60,
     "unzipped": 19,
     "zipped": 19,
-    "removal frees (unzipped)": 19,
+    "removal frees (unzipped)": 26,
     "saves": 19,
     "actual": 16,
     "limit bytes": 16,
