@@ -2,7 +2,8 @@
 
 A requirement counts when its marker holds on the target runtime (python_version,
 sys_platform linux, platform_machine, CPython) with the extras something requests
-(analyze/requirements.py). It is met by a distribution in the function or a layer, or, for
+(analyze/requirements.py: Distribution.requires holds them; graph.missing_requirements lists
+what no package holds). It is met by a distribution in the function or a layer, or, for
 the distributions the runtime ships (boto3 and its dependencies), by the runtime, unless the
 runtime's version is known (--runtime-sdk, data file) and does not satisfy it.
 """
@@ -14,6 +15,7 @@ from collections import defaultdict
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from coldprof.analyze.graph import missing_requirements
 from coldprof.analyze.model import Context, Distribution
 from coldprof.analyze.owners import marker_environment
 from coldprof.analyze.requirements import applicable, requested_extras
@@ -30,16 +32,18 @@ RISK = "none: it adds what the distribution declares it needs"
 
 def _unmet(context: Context) -> dict[Distribution, list[str]]:
     """Each distribution -> what it requires that nothing provides, as written."""
-    present = {d.key for d in context.distributions}
     runtime = set(runtime_sdk_keys()) | set(runtime_versions(context))
     environment = marker_environment(context.runtime, context.arch)
     extras = requested_extras(context.distributions, environment)
+    first = {d.key: d for d in reversed(context.distributions)}  # a key's first copy
     unmet: dict[Distribution, list[str]] = defaultdict(list)
-    for dist in context.distributions:
-        for requirement in applicable(dist, environment, extras.get(dist.key, ())):
-            key = canonicalize_name(requirement.name)
-            if key not in present and key not in runtime and key != dist.key:
+    for key, missing in missing_requirements(context.distributions).items():
+        dist = first[key]
+        for requirement in applicable(dist, environment, extras.get(key, ())):
+            needed = canonicalize_name(requirement.name)
+            if needed in missing and needed not in runtime:
                 unmet[dist].append(_shown(requirement))
+    present = {d.key for d in context.distributions}
     for need in sdk_needs(context):
         if canonicalize_name(need.requirement.name) not in present:
             shown = f"{_shown(need.requirement)} (the runtime has {need.runtime_version})"

@@ -22,7 +22,15 @@ from coldprof.render.report.entries import Entry
 from coldprof.render.units import ms, size
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-HEADERS = ["source", "severity", "rule", "distribution", "saves bytes", "saves ms", "advice"]
+HEADERS = [
+    "source",
+    "severity",
+    "rule",
+    "distribution",
+    "saves bytes",
+    "saves ms",
+    "finding: advice",
+]
 MIN_BYTECODE_SAVING_MS = 1.0
 SHOWN_OWNERS = 3
 # Module categories of imports whose bytecode the package cannot ship.
@@ -64,7 +72,8 @@ def _analyze_rows(entry: Entry, saving_by_key: dict[str, float]) -> list[list]:
         )
         saved = size(f.bytes) if f.bytes else "-"
         row = [entry.source, f.severity, f.rule, shown or "-", saved]
-        found.append([*row, ms(saved_ms) if saved_ms else "-", f.message])
+        text = f"{f.message}: {f.advice}" if f.advice else f.message
+        found.append([*row, ms(saved_ms) if saved_ms else "-", text])
     return found
 
 
