@@ -23,8 +23,8 @@ def pip_install(target: Path, *requirements: str, extra: tuple[str, ...] = ()) -
 
 @pytest.fixture(autouse=True)
 def own_cache_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> Path:
-    """coldprof's caches in a folder of the test session, never the user's."""
-    folder = tmp_path_factory.getbasetemp() / "xdg-cache"
+    """coldprof's caches in a folder of each test's own, never the user's."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
     monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
     return folder
 
