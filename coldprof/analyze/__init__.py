@@ -6,6 +6,7 @@ import datetime
 import os
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 from coldprof.analyze.model import Context, Distribution, Runtime
@@ -115,8 +116,12 @@ def analyze(
     handler: str | None = None,
     runtime_sdk: Path | None = None,
     cache: bool = True,
+    add: Sequence[str] = (),
+    repeat: int = 5,
 ) -> AnalyzeResult:
-    """Measure a package (folder or zip) and its layers, and list what can go (and what fails)."""
+    """Measure a package (folder or zip) and its layers, list what can go and what would fail
+    (with `handler`, whether the runtime can import it); with `add`, what those packages would
+    add (with `handler`, to init too: `repeat` runs a side)."""
     context = scan(
         target,
         layers,
@@ -127,4 +132,9 @@ def analyze(
         runtime_sdk=runtime_sdk,
         cache=cache,
     )
-    return build_result(context, run_rules(context), top)
+    result = build_result(context, run_rules(context), top)
+    if not add:
+        return result
+    from coldprof.analyze.add import added_cost  # runs pip and the sandbox: only when asked
+
+    return replace(result, added=added_cost(context, result.limits, add, handler, repeat))

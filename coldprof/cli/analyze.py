@@ -37,6 +37,22 @@ def _progress(count: int) -> None:
     help="Deflate every file again instead of reusing the sizes cached by content "
     "($XDG_CACHE_HOME/coldprof, else ~/.cache/coldprof).",
 )
+@click.option(
+    "--add",
+    "additions",
+    multiple=True,
+    metavar="PACKAGE[==VERSION]",
+    help="What adding this package would cost: installed with pip for the runtime and "
+    "architecture, its new distributions measured (repeatable; with --handler, the init ms "
+    "importing them adds too).",
+)
+@click.option(
+    "--repeat",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="With --add and --handler: fresh environments per side.",
+)
 @output_options(["table", "json", "markdown"])
 @handle_errors
 def analyze(
@@ -45,6 +61,8 @@ def analyze(
     arch: str,
     top: int,
     no_cache: bool,
+    additions: tuple[str, ...],
+    repeat: int,
     fmt: str | None,
     output: Path | None,
 ) -> None:
@@ -62,9 +80,13 @@ def analyze(
       coldprof analyze function.zip --layer layer.zip --format json
       coldprof analyze build/ --runtime-sdk sdk/   # boto3 & co. as the runtime ships them
       coldprof analyze build/ --output reports/build.json   # table on screen, JSON in the file
+      coldprof analyze build/ --runtime python3.12 --add pandas --add requests==2.32.3
+      coldprof analyze build/ --add pyyaml --handler app.handler   # and the init ms it adds
     """
     observer = _progress if sys.stderr.isatty() else None
     target_runtime = runtime_named(runtime) if runtime else None
+    if additions:
+        click.echo(f"resolving {' '.join(additions)} with pip...", err=True)
     result = run_analyze(
         settings["target"],
         settings.get("layers", ()),
@@ -75,6 +97,8 @@ def analyze(
         handler=settings.get("handler"),
         runtime_sdk=settings.get("runtime_sdk"),
         cache=not no_cache,
+        add=additions,
+        repeat=repeat,
     )
     if observer:
         click.echo("\r" + " " * 40 + "\r", err=True, nl=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from coldprof.analyze.result import AnalyzeResult, DistributionRow, Finding, SizeRow
 from coldprof.render import layout
+from coldprof.render.added import added_sections
 from coldprof.render.layout import Section
 from coldprof.render.units import count, exact_bytes, ms, size
 from coldprof.render.words import PACKAGERS
@@ -193,7 +194,8 @@ def sections(result: AnalyzeResult) -> list[Section]:
     ]
     if any(f.advice for f in result.findings):
         found.append(_advice(result))
-    return found + ([_skipped(result)] if result.skipped else [])
+    found += [_skipped(result)] if result.skipped else []
+    return found + added_sections(result.added)
 
 
 def title(result: AnalyzeResult) -> str:
