@@ -10,6 +10,7 @@ file whose content was measured before is only hashed (package/cache.py).
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import threading
@@ -31,6 +32,8 @@ CENTRAL_HEADER_BYTES = 46
 END_RECORD_BYTES = 22
 OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 MAX_IN_FLIGHT = 32  # open files queued for the compressors at once
+BATCH_FILES = 16  # small files go to a compressor together (fewer jobs); < MAX_IN_FLIGHT
+BATCH_BYTES = 1024 * 1024  # a batch is sent once it holds this much
 KEEP_BYTES = 1024 * 1024  # a file up to this size is hashed and deflated from one read
 PERMISSIONS = 0o7777
 
@@ -97,6 +100,20 @@ def cached_deflated_size(fd: int, cache: SizeCache) -> tuple[int, int, int]:
     return size, deflated, crc
 
 
+Measured = tuple[int, int, int] | OSError  # (bytes, deflated bytes, crc32), or why not
+
+
+def measure_batch(fds: list[int], cache: SizeCache | None) -> list[Measured]:
+    """Each open file's sizes (or its read error), in order; closes every fd."""
+    outcomes: list[Measured] = []
+    for fd in fds:
+        try:
+            outcomes.append(deflated_size(fd) if cache is None else cached_deflated_size(fd, cache))
+        except OSError as error:
+            outcomes.append(error)
+    return outcomes
+
+
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}/{name}" if prefix else name
 
@@ -144,7 +161,10 @@ class _Walk:
         self.pool = pool
         self.observer = observer
         self.cache = cache
-        self.jobs: list[tuple[str, os.stat_result, Future[tuple[int, int, int]]]] = []
+        self.jobs: list[tuple[list[tuple[str, os.stat_result]], Future[list[Measured]]]] = []
+        self.batch: list[tuple[str, os.stat_result, int]] = []  # opened, not yet sent
+        self.batch_bytes = 0
+        self.files = 0
         self.skipped: list[Skipped] = []
         self.folders: list[FolderEntry] = []
         self.slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
@@ -165,9 +185,12 @@ class _Walk:
                 child_fd = self._open_folder(dir_fd, name, path)
                 if child_fd is not None:
                     self._enter(stack, child_fd, path)
+            self._send()
         finally:
             for dir_fd, _, _ in stack:
                 os.close(dir_fd)
+            for _, _, fd in self.batch:  # left unsent by an error
+                os.close(fd)
 
     def _enter(self, stack: list, dir_fd: int, prefix: str) -> None:
         """Put an open folder on the stack (which closes it from then on) and scan it."""
@@ -223,24 +246,35 @@ class _Walk:
             self.skipped.append(Skipped(path, "changed into a non-regular file during the walk"))
             return
         self.slots.acquire()
-        if self.cache is None:
-            future = self.pool.submit(deflated_size, fd)
-        else:
-            future = self.pool.submit(cached_deflated_size, fd, self.cache)
-        future.add_done_callback(lambda _: self.slots.release())
-        self.jobs.append((path, info, future))
+        self.batch.append((path, info, fd))
+        self.batch_bytes += info.st_size
+        self.files += 1
+        if len(self.batch) >= BATCH_FILES or self.batch_bytes >= BATCH_BYTES:
+            self._send()
         if self.observer:
-            self.observer(len(self.jobs))
+            self.observer(self.files)
+
+    def _send(self) -> None:
+        """Hand the opened files to a compressor as one job; their slots free when it ends."""
+        if not self.batch:
+            return
+        batch, self.batch, self.batch_bytes = self.batch, [], 0
+        future = self.pool.submit(measure_batch, [fd for _, _, fd in batch], self.cache)
+        future.add_done_callback(functools.partial(self._release, len(batch)))
+        self.jobs.append(([(path, info) for path, info, _ in batch], future))
+
+    def _release(self, count: int, _: Future) -> None:
+        for _ in range(count):
+            self.slots.release()
 
     def results(self) -> tuple[list[FileEntry], list[Skipped]]:
         files = []
-        for path, info, future in self.jobs:
-            try:
-                size, deflated, crc = future.result()
-            except OSError as error:
-                self.skipped.append(Skipped(path, f"unreadable: {error.strerror}"))
-                continue
-            files.append(_file_entry(path, info, size, deflated, crc))
+        for opened, future in self.jobs:
+            for (path, info), outcome in zip(opened, future.result(), strict=True):
+                if isinstance(outcome, OSError):
+                    self.skipped.append(Skipped(path, f"unreadable: {outcome.strerror}"))
+                else:
+                    files.append(_file_entry(path, info, *outcome))
         files.sort(key=lambda f: f.path)
         return files, self.skipped
 

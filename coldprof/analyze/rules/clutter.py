@@ -25,8 +25,10 @@ def _named_folder(
     path: str, relative: str, names: frozenset[str], top_level: set[str], code: set[str]
 ) -> str | None:
     """The outermost folder of `path` with one of `names` that is not a kept import name."""
-    parts = path.split("/")
     relative_folders = relative.split("/")[:-1]
+    if names.isdisjoint(relative_folders):
+        return None
+    parts = path.split("/")
     offset = len(parts) - len(relative_folders) - 1
     for depth, part in enumerate(relative_folders):
         folder = "/".join(parts[: offset + depth + 1])
