@@ -29,6 +29,9 @@ class Skipped:
 
     path: str
     reason: str
+    # True when the entry's bytes cannot be read (encrypted, compressed other than stored or
+    # deflate): a function run without them is not the package, so extraction refuses it.
+    blocks_extraction: bool = False
 
 
 @dataclass(frozen=True)
