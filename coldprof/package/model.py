@@ -9,6 +9,9 @@ from typing import BinaryIO
 
 # The most any rule reads of one file into memory at once.
 READ_LIMIT_BYTES = 8 * 1024 * 1024
+# The most unzipped bytes coldprof reads: 16x Lambda's unzipped limit. A zip declaring more is
+# refused; a folder's file above it is never read (package/zipped.py, package/folder.py).
+MAX_UNZIPPED_BYTES = 4 * 1024**3
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,9 @@ from typing import BinaryIO
 from coldprof.errors import TargetError
 from coldprof.package.folder import CENTRAL_HEADER_BYTES
 from coldprof.package.member import MemberReader, MemberSpan, unreadable_reason
-from coldprof.package.model import FileEntry, Package, Skipped
+from coldprof.package.model import MAX_UNZIPPED_BYTES, FileEntry, Package, Skipped
 
 MAX_ENTRIES = 200_000
-MAX_UNZIPPED_BYTES = 4 * 1024**3  # 16x Lambda's unzipped limit: refuse anything larger
 LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
 DATA_DESCRIPTOR_FLAG = 0x08
 
