@@ -98,3 +98,9 @@ def peak_rss_mb(*args: str) -> tuple[int, float, str]:
     lines = done.stderr.rstrip("\n").splitlines()
     peak_kb = int(lines[-1].split()[1])
     return done.returncode, peak_kb / 1024, "\n".join(line for line in lines[:-1] if line)
+
+
+def bytes_read() -> int:
+    """Bytes this process has read through system calls so far (/proc/self/io rchar)."""
+    with open("/proc/self/io") as stream:
+        return int(next(line for line in stream if line.startswith("rchar")).split()[1])

@@ -15,7 +15,7 @@ from coldprof.analyze.rules.debug_symbols import debug_symbols
 from coldprof.analyze.rules.duplicates import duplicate_libs
 from coldprof.analyze.rules.extensions import incompatible_extension
 from coldprof.analyze.rules.wheels import incompatible_wheel
-from helpers import zip_folder
+from helpers import bytes_read, zip_folder
 from rules_support import (
     EXTENSION_C,
     GLIBC_2_27_C,
@@ -216,12 +216,6 @@ def test_identical_vendored_libraries_are_found_across_libs_folders(tmp_path, so
     assert finding.bytes == len(so["glibc"])
     assert "vendored 2 times" in finding.message
     assert "symbolic link" in finding.risk
-
-
-def bytes_read() -> int:
-    """Bytes this process has read through system calls so far (/proc/self/io rchar)."""
-    with open("/proc/self/io") as stream:
-        return int(next(line for line in stream if line.startswith("rchar")).split()[1])
 
 
 def test_a_so_in_a_zip_is_inflated_once_whatever_its_version_chain(tmp_path):
