@@ -19,7 +19,7 @@ from coldprof.errors import TargetError
 from coldprof.package import open_package
 from coldprof.package.member import INFLATE_MARGIN_BYTES, MIN_READ_BYTES
 from coldprof.sandbox import materialize
-from helpers import APP_SOURCE, peak_rss_mb, tree_snapshot, zip_with_member
+from helpers import APP_SOURCE, peak_rss_mb, tree_snapshot, zip_folder, zip_with_member
 
 BOMB_BYTES = 128 * 1024 * 1024  # what the hostile members inflate to
 MEMORY_HEADROOM_MB = 40  # over a harmless zip's peak: far below what the bombs inflate to
@@ -239,3 +239,34 @@ def test_every_command_that_extracts_a_zip_fails_in_one_line(tmp_path, command, 
     assert line.startswith("coldprof: error: ")
     assert expected in line
     assert tree_snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("tool", ["zipfile", "zip -r", "zip -r to a pipe"])
+def test_a_real_package_extracts_byte_for_byte(tmp_path, sdk_target, tool):
+    """Every member of a pip-installed tree (empty files, stored and deflated, with data
+    descriptors when zip writes to a pipe) comes out whole."""
+    archive = tmp_path / "sdk.zip"
+    if tool == "zipfile":
+        zip_folder(sdk_target, archive)
+    elif shutil.which("zip") is None:
+        pytest.skip("zip is not installed")
+    elif tool == "zip -r":
+        subprocess.run(["zip", "-qr", str(archive), "."], cwd=sdk_target, check=True)
+    else:
+        zipped = subprocess.run(["zip", "-qr", "-", "."], cwd=sdk_target, capture_output=True)
+        archive.write_bytes(zipped.stdout)
+        with zipfile.ZipFile(archive) as check:
+            assert any(info.flag_bits & 0x08 for info in check.infolist())
+    expected = {
+        str(path.relative_to(sdk_target)): path.read_bytes()
+        for path in sdk_target.rglob("*")
+        if path.is_file() and not path.is_symlink()
+    }
+    assert any(not data for data in expected.values())  # empty __init__.py files among them
+    with materialize(archive) as folder:
+        extracted = {
+            str(path.relative_to(folder)): path.read_bytes()
+            for path in folder.rglob("*")
+            if path.is_file()
+        }
+    assert extracted == expected

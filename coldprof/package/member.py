@@ -170,6 +170,6 @@ class MemberReader(io.RawIOBase):
         while not self.inflater.eof:
             if self._inflate(INFLATE_MARGIN_BYTES):
                 return True
-            if not self.pending and not self._refill(MIN_READ_BYTES):
+            if not self.inflater.eof and not self.pending and not self._refill(MIN_READ_BYTES):
                 raise MemberError("the deflate stream ends early")
         return False
