@@ -24,6 +24,7 @@ KINDS = {
     "bench": "coldprof.bench.result:BenchResult",
     "check": "coldprof.check.result:CheckResult",
     "imports": "coldprof.imports.result:ImportsResult",
+    "slim": "coldprof.slim.result:SlimResult",
 }
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024  # a bench holding 1,100,000 raw samples is about 31 MB
 LEGACY_TEXT = "text"  # the code of a sentence an older schema version stored as it was

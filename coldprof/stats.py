@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import statistics
 from dataclasses import dataclass
 
@@ -77,3 +78,18 @@ def ratio(a: Stats, b: Stats) -> tuple[float, float]:
     r = b.mean / a.mean
     error = r * math.sqrt((a.stdev / a.mean) ** 2 + (b.stdev / b.mean) ** 2)
     return r, error
+
+
+def median_interval(
+    values: list[float], confidence: float = 0.95, resamples: int = 2000, seed: int = 0
+) -> tuple[float, float] | None:
+    """Percentile-bootstrap interval of the median (fixed seed: the same samples give the same
+    interval); None without samples."""
+    if not values:
+        return None
+    rng = random.Random(seed)
+    medians = sorted(
+        statistics.median(rng.choices(values, k=len(values))) for _ in range(resamples)
+    )
+    tail = (1 - confidence) / 2
+    return medians[int(tail * (resamples - 1))], medians[round((1 - tail) * (resamples - 1))]

@@ -25,6 +25,7 @@ KNOWN_TREE = FIXTURES / "imports" / "known_tree"
 LAYERED = FIXTURES / "imports" / "layered"
 HANDLERS = FIXTURES / "handlers"
 SCRIPTED = FIXTURES / "bench" / "scripted"
+SLIM = FIXTURES / "slim"
 CHECK_CONFIG = """
 [tool.coldprof]
 target = "{target}"
@@ -81,6 +82,15 @@ def documents(folder: Path) -> dict[str, str]:
             exit_codes=(1,),
         ),
         "check": _check(folder),
+        "slim": command(
+            *["slim", str(SLIM / "function"), "--handler", "app.handler", "--repeat", "2"],
+            *["-o", str(folder / "slim.zip"), "--event", '{"numbers": [1, 2, 3]}'],
+        ),
+        "slim-failed": command(
+            *["slim", str(SLIM / "imports_its_tests"), "--handler", "app.handler"],
+            *["--repeat", "1", "--check"],
+            exit_codes=(1,),
+        ),
     }
 
 
@@ -97,6 +107,13 @@ def empty_results(folder: Path, real: dict[str, str]) -> dict[str, object]:
         "analyze-empty": loads(command("analyze", str(folder / "empty")), "analyze"),
         "imports-empty": loads(real["imports-failed"], "imports"),
         "bench-empty": assemble("app", EMPTY_FUNCTION, BenchOptions(), python, nothing),
+        "slim-empty": loads(
+            command(
+                *["slim", str(HANDLERS / "trivial"), "--handler", "app.handler", "--check"],
+                *["--repeat", "1", "--drop", "none", "--bytecode", "none"],
+            ),
+            "slim",
+        ),
         "check-empty": dataclasses.replace(
             check,
             budgets=(),

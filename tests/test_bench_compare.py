@@ -50,7 +50,17 @@ def test_the_same_distribution_twice_is_within_the_noise():
     assert comparison.ci_low < 1 < comparison.ci_high
     assert not comparison.significant
     assert comparison.verdict == "within-noise"
-    assert verdict(comparison).endswith("; the difference is within the noise")
+    assert verdict(comparison).startswith("A's and B's cold start differ by less than the noise")
+    assert "times faster" not in verdict(comparison)
+
+
+def test_a_large_ratio_with_a_larger_error_is_within_the_noise():
+    """Two samples a side: a bootstrap interval above 1, but 13 ± 17 times is no finding."""
+    comparison = compare("cold start", "128 MB", [60.0, 2900.0], "512 MB", [50.0, 60.0])
+    assert comparison.times > 10 and comparison.error > comparison.times - 1
+    assert not comparison.significant and comparison.verdict == "within-noise"
+    assert "times faster" not in verdict(comparison)
+    assert "differ by less than the noise (95% CI of the ratio " in verdict(comparison)
 
 
 def test_a_microsecond_difference_is_called_too_small_to_matter():

@@ -32,6 +32,9 @@ KINDS = [
     "bench-empty",
     "check",
     "check-empty",
+    "slim",
+    "slim-failed",
+    "slim-empty",
 ]
 
 

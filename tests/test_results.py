@@ -15,6 +15,7 @@ from coldprof.imports.result import ImportsResult
 from coldprof.render import formats_for, render
 from coldprof.render.words import verdict, word
 from coldprof.results import Note, load, loads, to_json
+from coldprof.slim.result import SlimResult
 
 V1 = Path(__file__).resolve().parent.parent / "fixtures" / "results" / "v1"
 RECORDS = {
@@ -22,6 +23,7 @@ RECORDS = {
     "imports": ImportsResult,
     "bench": BenchResult,
     "check": CheckResult,
+    "slim": SlimResult,
 }
 
 
@@ -43,6 +45,11 @@ def test_the_real_results_cover_what_the_records_can_hold(real_results):
     check = real_results["check"]
     assert {b.detail.code for b in check.budgets} >= {"forbidden", "growth", "median-of-runs"}
     assert real_results["analyze-layered"].layers and real_results["analyze"].findings
+    slimmed = real_results["slim"]
+    assert slimmed.ok and slimmed.output and slimmed.init and slimmed.records_rewritten == 1
+    assert {s.step for s in slimmed.steps if s.files} >= {"tests", "docs", "type-stubs"}
+    failed = real_results["slim-failed"]
+    assert not failed.ok and failed.response.after_error and failed.output is None
 
 
 def load_changed(path: str, change) -> object:
@@ -161,7 +168,12 @@ def test_version_1_sentences_become_notes_worded_as_they_were():
     assert word(result.remote.restore) == v1["remote"]["restore_note"]
     (comparison,) = result.comparisons
     assert comparison.verdict == "within-noise" and comparison.difference_ms is None
-    assert verdict(comparison) == v1["comparisons"][0]["summary"]
+    # a difference within the noise is no longer worded "N times faster" (issue 16)
+    assert v1["comparisons"][0]["summary"].endswith("; the difference is within the noise")
+    assert verdict(comparison) == (
+        f"{comparison.faster}'s and {comparison.slower}'s {comparison.phase} differ by less than "
+        f"the noise (95% CI of the ratio {comparison.ci_low:.2f} to {comparison.ci_high:.2f})"
+    )
     check = load(V1 / "check.json")
     v1_check = json.loads((V1 / "check.json").read_text(encoding="utf-8"))
     assert [word(b.detail) for b in check.budgets] == [b["detail"] for b in v1_check["budgets"]]
@@ -185,6 +197,9 @@ RESULT_NAMES = [
     "bench-empty",
     "check",
     "check-empty",
+    "slim",
+    "slim-failed",
+    "slim-empty",
 ]
 
 

@@ -3,33 +3,43 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import threading
 import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 from coldprof.bench.report_line import parse_reports
 from coldprof.function import FunctionConfig
-from coldprof.serve import LambdaServer, serve
+from coldprof.serve import AccessKey, LambdaServer, ServeOptions, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 ECHO = ROOT / "fixtures" / "serve" / "echo"
 HANDLERS = ROOT / "fixtures" / "handlers"
 PAYLOAD_LIMIT_BYTES = 6_291_456
+TEST_KEY = AccessKey("test", "test")  # what the tests' boto3 clients sign with
 
 
 @contextmanager
 def running_server(specs: list[FunctionConfig], **options) -> Iterator[tuple[LambdaServer, list]]:
-    """`coldprof serve` on a free port of 127.0.0.1, in a thread; the observer's lines kept."""
+    """`coldprof serve` on a free port of 127.0.0.1, in a thread, accepting TEST_KEY (and not
+    this environment's credentials); the observer's lines kept."""
     lines: list[str] = []
-    with serve(specs, port=0, observer=lines.append, **options) as server:
+    settings = {"accept_keys": (TEST_KEY,), "credential_chain": False, **options}
+    with serve(specs, ServeOptions(port=0, **settings), lines.append) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
@@ -39,16 +49,57 @@ def running_server(specs: list[FunctionConfig], **options) -> Iterator[tuple[Lam
             thread.join(10)
 
 
-def lambda_client(url: str, attempts: int = 1):
-    """The real boto3 Lambda client, any credentials, pointed at the server."""
+def lambda_client(url: str, attempts: int = 1, key: AccessKey = TEST_KEY):
+    """The real boto3 Lambda client, signing with `key`, pointed at the server."""
     return boto3.client(
         "lambda",
         endpoint_url=url,
         region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"mode": "standard", "max_attempts": attempts}),
+        aws_access_key_id=key.key_id,
+        aws_secret_access_key=key.secret,
+        config=Config(retries={"mode": "standard", "total_max_attempts": attempts}),
     )
+
+
+@dataclass(frozen=True)
+class RawReply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+def raw_request(
+    url: str,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict | None = None,
+    key: AccessKey | None = TEST_KEY,
+    unsigned: dict | None = None,
+) -> RawReply:
+    """A request sent as given: signed by botocore's SigV4 signer with `key` (no signature when
+    None), then `unsigned` headers added (Host too may be replaced there)."""
+    parts = urlsplit(url)
+    request = AWSRequest(method=method, url=url + path, data=body, headers=headers or {})
+    if key is not None:
+        credentials = Credentials(key.key_id, key.secret, key.token)
+        SigV4Auth(credentials, "lambda", "us-east-1").add_auth(request)
+    sent = {"Host": parts.netloc, **dict(request.headers.items()), **(unsigned or {})}
+    if body and "Content-Length" not in sent and "Transfer-Encoding" not in sent:
+        sent["Content-Length"] = str(len(body))
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for name, value in sent.items():
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return RawReply(response.status, response.headers, response.read())
+    finally:
+        connection.close()
 
 
 def served(name: str, target: Path, **settings) -> FunctionConfig:
@@ -283,8 +334,13 @@ def test_json_log_format_writes_a_platform_report(client):
 
 def test_bad_configuration_changes_are_refused_like_lambda(client):
     errors = client.exceptions
-    with pytest.raises(errors.InvalidParameterValueException, match="between 128 and 10240"):
+    with pytest.raises(ClientError) as raised:
         client.update_function_configuration(FunctionName="guarded", MemorySize=20_000)
+    assert raised.value.response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "'MemorySize' value failed to satisfy constraint: Member must have value less "
+        "than or equal to 10240",
+    }
     with pytest.raises(errors.InvalidParameterValueException, match="AWS_REGION"):
         client.update_function_configuration(
             FunctionName="guarded", Environment={"Variables": {"AWS_REGION": "eu-west-1"}}

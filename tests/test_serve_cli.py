@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import http.client
-import json
+import os
 import queue
 import signal
 import socket
@@ -15,18 +13,28 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psutil
 import pytest
-from botocore.exceptions import BotoCoreError
+from botocore.exceptions import BotoCoreError, ClientError
 from click.testing import CliRunner
-from test_serve import ECHO, echo, invoke, lambda_client, running_server
+from test_serve import ECHO, echo, invoke, lambda_client, raw_request, running_server
 
 from coldprof.cli.serve import serve
 
 SERVE = "from coldprof.cli.serve import serve; serve()"
 START_TIMEOUT_S = 30
+NO_AWS_CONFIGURATION = {
+    "AWS_CONFIG_FILE": "/nonexistent/config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def bare_environment(**extra: str) -> dict[str, str]:
+    """This environment without AWS credentials or configuration, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return {**env, **NO_AWS_CONFIGURATION, **extra}
 
 
 def _lines(stream, into: queue.Queue) -> None:
@@ -36,11 +44,19 @@ def _lines(stream, into: queue.Queue) -> None:
 
 
 @contextmanager
-def serve_process(*args: str) -> Iterator[tuple[subprocess.Popen, str, list[str]]]:
-    """`coldprof serve ... --port 0` in a subprocess: the process, its URL, its stderr lines."""
-    command = [sys.executable, "-c", SERVE, "--port", "0", *args]
+def serve_process(
+    *args: str, env: dict[str, str] | None = None, key: str | None = "test:test"
+) -> Iterator[tuple[subprocess.Popen, str, list[str]]]:
+    """`coldprof serve ... --port 0` in a subprocess accepting `key` (no AWS credentials of its
+    own unless `env` gives some): the process, its URL, its stderr lines."""
+    accept = ["--accept-key", key] if key else []
+    command = [sys.executable, "-c", SERVE, "--port", "0", *accept, *args]
     process = subprocess.Popen(
-        command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+        command,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env or bare_environment(),
     )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=_lines, args=(process.stderr, lines), daemon=True).start()
@@ -61,9 +77,13 @@ def serve_process(*args: str) -> Iterator[tuple[subprocess.Popen, str, list[str]
             process.wait()
 
 
-def _invoke_until_stopped(client) -> None:
-    with contextlib.suppress(BotoCoreError):
+def _invoke_until_stopped(client, answers: list) -> None:
+    try:
         invoke(client, "echo", {"sleep_ms": 20_000})
+    except ClientError as error:
+        answers.append(error.response["Error"])
+    except BotoCoreError as error:  # the server was gone before it could answer
+        answers.append(repr(error))
 
 
 def environments_of(process: subprocess.Popen) -> list[psutil.Process]:
@@ -75,7 +95,8 @@ def test_a_signal_stops_the_server_and_ends_every_environment(signum):
     function = f"echo={ECHO}:app.handler"
     with serve_process("--function", function, "--timeout", "30") as (process, url, lines):
         client = lambda_client(url)
-        busy = threading.Thread(target=_invoke_until_stopped, args=(client,), daemon=True)
+        answers: list = []
+        busy = threading.Thread(target=_invoke_until_stopped, args=(client, answers), daemon=True)
         busy.start()
         deadline = time.monotonic() + START_TIMEOUT_S
         while not environments_of(process):
@@ -86,6 +107,10 @@ def test_a_signal_stops_the_server_and_ends_every_environment(signum):
         assert len(children) == 2
         assert payload["pid"] in [child.pid for child in children]
         process.send_signal(signum)
+        busy.join(20)
+    assert answers == [
+        {"Code": "ServiceException", "Message": "coldprof serve stopped while the function ran"}
+    ]
     assert process.returncode == 0, lines
     assert (
         f"coldprof serve: {signal.Signals(signum).name}: stopped; every environment ended\n"
@@ -124,36 +149,25 @@ def test_requests_are_reported_on_stderr(tmp_path):
     assert any(line.startswith("coldprof serve: hello: cold start, init ") for line in lines)
 
 
-def _raw_request(url: str, method: str, path: str, body: bytes, headers: dict) -> tuple:
-    parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    connection.putrequest(method, path, skip_accept_encoding=True)
-    for key, value in headers.items():
-        connection.putheader(key, value)
-    connection.endheaders(body)
-    response = connection.getresponse()
-    result = response.status, response.getheader("X-Amzn-ErrorType"), json.loads(response.read())
-    connection.close()
-    return result
-
-
 @pytest.mark.parametrize(
-    ("method", "path", "body", "headers", "expected"),
+    ("method", "path", "body", "unsigned", "expected"),
     [
-        ("GET", "/2015-03-31/functions", b"", {}, (404, "UnknownOperationException")),
-        ("DELETE", "/2015-03-31/functions/echo", b"", {}, (404, "UnknownOperationException")),
+        ("GET", "/2015-03-31/functionz", b"", {}, (404, "UnknownOperationException")),
+        ("PATCH", "/2015-03-31/functions/echo", b"", {}, (404, "UnknownOperationException")),
+        ("OPTIONS", "/2015-03-31/functions/echo", b"", {}, (404, "UnknownOperationException")),
+        ("BREW", "/", b"", {}, (404, "UnknownOperationException")),
         (
             "POST",
-            "/2015-03-31/functions/echo/aliases",
+            "/2015-03-31/functions/echo/policies",
             b"{}",
-            {"Content-Length": "2"},
+            {},
             (404, "UnknownOperationException"),
         ),
         (
             "PUT",
             "/2015-03-31/functions/echo/configuration",
             b" " * 70_000,
-            {"Content-Length": "70000"},
+            {},
             (413, "RequestTooLargeException"),
         ),
         (
@@ -171,26 +185,20 @@ def _raw_request(url: str, method: str, path: str, body: bytes, headers: dict) -
             (400, "InvalidRequestContentException"),
         ),
         (
-            "POST",
-            "/2015-03-31/functions/echo/invocations",
-            b"{}",
-            {"Content-Length": "2", "X-Amz-Invocation-Type": "Later"},
-            (400, "InvalidParameterValueException"),
-        ),
-        (
             "PUT",
             "/2015-03-31/functions/echo/configuration",
             b"[1]",
-            {"Content-Length": "3"},
+            {},
             (400, "InvalidRequestContentException"),
         ),
     ],
 )
-def test_malformed_requests_get_aws_shaped_errors(method, path, body, headers, expected):
+def test_malformed_requests_get_aws_shaped_errors(method, path, body, unsigned, expected):
     with running_server([echo("echo")]) as (server, lines):
-        status, error_type, payload = _raw_request(server.url, method, path, body, headers)
-    assert (status, error_type) == expected
-    assert payload["Type"] == "User" and payload["message"]
+        reply = raw_request(server.url, method, path, body, unsigned=unsigned)
+    assert (reply.status, reply.headers["X-Amzn-ErrorType"]) == expected
+    assert reply.headers["x-amzn-RequestId"]
+    assert reply.json()["message"]
     assert not any("Traceback" in line for line in lines)
 
 

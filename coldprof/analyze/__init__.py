@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from coldprof.analyze.model import Context, Runtime
@@ -45,7 +46,17 @@ def analyze(
     arch: str = "x86_64",
     top: int = DEFAULT_TOP,
     observer: Observer | None = None,
+    *,
+    add: Sequence[str] = (),
+    handler: str | None = None,
+    repeat: int = 5,
 ) -> AnalyzeResult:
-    """Measure a package (folder or zip) and its layers, and list what can go."""
+    """Measure a package (folder or zip) and its layers, and list what can go; with `add`,
+    what those packages would add (with `handler`, to init too: `repeat` runs a side)."""
     context = scan(target, layers, runtime, arch, observer)
-    return build_result(context, run_rules(context), top)
+    result = build_result(context, run_rules(context), top)
+    if not add:
+        return result
+    from coldprof.analyze.add import added_cost  # runs pip and the sandbox: only when asked
+
+    return replace(result, added=added_cost(context, result.limits, add, handler, repeat))

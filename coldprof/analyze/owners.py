@@ -270,7 +270,7 @@ def _listed_files(package: Package, index: _Index, root: str, base: str) -> tupl
         found = {posixpath.normpath(_join(base, line.strip())) for line in lines if line.strip()}
         return found & index.paths, "installed-files.txt"
     rows = _record_paths(package.read(f"{base}/RECORD"))
-    resolved = {_resolve(root, row, index.paths) for row in rows}
+    resolved = {resolve_row(root, row, index.paths) for row in rows}
     return {path for path in resolved if path is not None}, "RECORD"
 
 
@@ -283,7 +283,7 @@ def _record_paths(data: bytes | None) -> list[str]:
         return []
 
 
-def _resolve(root: str, row: str, paths: frozenset[str]) -> str | None:
+def resolve_row(root: str, row: str, paths: frozenset[str]) -> str | None:
     """Where a RECORD row's file is in the package, or None if it is not there."""
     if posixpath.isabs(row):
         return None

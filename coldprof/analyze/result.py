@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coldprof.stats import Stats
+
 SCHEMA_VERSION = 1
 UPGRADES: dict = {}  # schema version -> its document upgraded to the next version
 SEVERITIES = ("error", "warning", "info")
@@ -73,6 +75,50 @@ class SkippedRow:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AddedDistribution:
+    """A distribution `analyze --add` would bring into the package."""
+
+    name: str
+    version: str
+    files: int
+    unzipped_bytes: int
+    zipped_bytes: int  # deflate-6 of its files, with their zip headers
+    requested: bool  # named with --add (else a dependency pip resolved)
+    runtime_provided: bool  # the Lambda runtime ships it already
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddedInit:
+    """What importing the added top-level modules adds to the handler's init."""
+
+    handler: str
+    modules: tuple[str, ...]  # the top-level modules of the requested distributions, imported
+    repeat: int
+    without_ms: Stats | None  # the handler's init, the additions on sys.path but not imported
+    with_ms: Stats | None  # the same, then the new modules imported
+    added_ms: float | None  # median with - median without
+    within_noise: bool | None  # the 95% interval of with/without holds 1 (bench's comparison)
+    error_type: str | None  # the handler or a new module failed: Lambda's errorType...
+    error_message: str | None  # ...and errorMessage
+
+
+@dataclass(frozen=True, kw_only=True)
+class Added:
+    """What `analyze --add` would add to the package, measured on a real install."""
+
+    requirements: tuple[str, ...]  # as given: "requests==2.32.3"
+    python_version: str  # the Python pip resolved for: "3.12"
+    platforms: tuple[str, ...]  # the --platform tags pip was given, newest glibc first
+    files: int
+    unzipped_bytes: int
+    zipped_bytes: int
+    distributions: tuple[AddedDistribution, ...]  # largest first
+    already_present: tuple[str, ...]  # resolved distributions the package (or a layer) holds
+    limits: tuple[Limit, ...]  # Lambda's size limits with the additions
+    init: AddedInit | None  # with --handler
+
+
+@dataclass(frozen=True, kw_only=True)
 class AnalyzeResult:
     target: str
     layers: tuple[str, ...]
@@ -85,5 +131,6 @@ class AnalyzeResult:
     largest_files: tuple[SizeRow, ...]
     findings: tuple[Finding, ...]
     skipped: tuple[SkippedRow, ...]
+    added: Added | None = None  # `analyze --add PACKAGE`: what adding it would cost
     kind: str = "analyze"
     schema_version: int = SCHEMA_VERSION

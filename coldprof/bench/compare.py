@@ -12,6 +12,13 @@ BOOTSTRAP_RESAMPLES = 2000
 CONFIDENCE = 0.95
 SEED = 0  # a fixed seed: the same samples always give the same interval
 MIN_DIFFERENCE_MS = 0.1  # below this, a difference of the means is too small to act on
+MIN_SAMPLES = 3  # fewer on either side: a bootstrap interval says nothing
+
+
+def beyond_noise(n_fast: int, n_slow: int, times: float, error: float, low: float) -> bool:
+    """One run is faster beyond the noise: enough samples on both sides, the bootstrap interval
+    of the ratio above 1, and the ratio's propagated error smaller than its distance to 1."""
+    return min(n_fast, n_slow) >= MIN_SAMPLES and low > 1 and times - error > 1
 
 
 def bootstrap_interval(faster_ms: list[float], slower_ms: list[float]) -> tuple[float, float]:
@@ -42,7 +49,7 @@ def compare(
     times, error = ratio(faster[1], slower[1])
     low, high = bootstrap_interval(fast_ms, slow_ms)
     difference_ms = slower[1].mean - faster[1].mean
-    significant = low > 1 or high < 1
+    significant = beyond_noise(len(fast_ms), len(slow_ms), times, error, low)
     return Comparison(
         phase=phase,
         faster=faster[0],
@@ -58,7 +65,7 @@ def compare(
 
 
 def verdict(significant: bool, difference_ms: float) -> str:
-    """faster; within-noise when the interval holds 1; too-small below MIN_DIFFERENCE_MS."""
+    """faster; within-noise when not beyond the noise; too-small below MIN_DIFFERENCE_MS."""
     if not significant:
         return "within-noise"
     return "too-small" if difference_ms < MIN_DIFFERENCE_MS else "faster"

@@ -7,6 +7,10 @@ invocation without one (AWS had an environment ready) is reported apart. With --
 K invocations run at once after each change (K cold starts per round). Warm invocations follow
 back to back. A memory sweep repeats this per memory size. The original MemorySize and
 environment variables are always put back, also after an error or Ctrl-C.
+
+With --cold-via publish-version, each cold round also publishes $LATEST as a new version and
+invokes that version (a new version starts cold; for SnapStart functions it is the only way),
+the warm invocations go to the last one, and every version published is deleted afterwards.
 """
 
 from __future__ import annotations
@@ -63,8 +67,10 @@ DENIED = ("AccessDeniedException", "AccessDenied")
 REFUSED = ("UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException")
 PERMISSIONS = (
     "lambda:GetFunction, lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration "
-    "and lambda:InvokeFunction"
+    "and lambda:InvokeFunction (with --cold-via publish-version, also lambda:PublishVersion and "
+    "lambda:DeleteFunction)"
 )
+COLD_VIA = ("configuration", "publish-version")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,7 +88,8 @@ class RemoteOptions:
     concurrency: int = 1
     memory_sizes: tuple[int, ...] = ()  # a sweep; empty: the function's own memory size
     cold_share: float = 0.01
-    max_attempts: int = 5  # botocore's standard retry mode, throttling included
+    max_attempts: int = 5  # attempts per call in all (botocore's standard retries, throttling too)
+    cold_via: str = "configuration"  # or "publish-version": a new version per cold round
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,14 @@ class Invocation:
     report: ReportLine | None
     error_type: str | None
     error_message: str
+
+
+@dataclass
+class Versions:
+    """The versions published for the cold rounds (--cold-via publish-version)."""
+
+    published: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)  # published, and could not be deleted
 
 
 @dataclass
@@ -115,7 +130,8 @@ def lambda_client(options: RemoteOptions) -> Any:
     try:
         session = boto3.session.Session(profile_name=options.profile, region_name=region)
         config = Config(
-            retries={"mode": "standard", "max_attempts": options.max_attempts},
+            # total_max_attempts counts every attempt; botocore's max_attempts only the retries
+            retries={"mode": "standard", "total_max_attempts": options.max_attempts},
             read_timeout=READ_TIMEOUT_S,
             max_pool_connections=max(10, options.concurrency),
         )
@@ -197,17 +213,44 @@ def force_cold(client: Any, name: str, original: dict, memory_mb: int) -> None:
     update_configuration(client, name, memory_mb, variables)
 
 
-def restore(client: Any, name: str, original: dict) -> Note:
-    """Put the original MemorySize and environment variables back: restored or not-restored."""
+def publish_version(client: Any, name: str, versions: Versions) -> str:
+    """Publish $LATEST as a new version (kept in `versions` for deletion) and wait until it is
+    active: its first invocation is a cold start, the way that works for SnapStart functions."""
+    with aws_errors(name, "PublishVersion"):
+        version = client.publish_version(FunctionName=name)["Version"]
+    versions.published.append(version)
+    with aws_errors(name, "GetFunctionConfiguration"):
+        client.get_waiter("published_version_active").wait(FunctionName=name, Qualifier=version)
+    return version
+
+
+def delete_versions(client: Any, name: str, versions: Versions) -> None:
+    """Delete the versions published for the benchmark; those that could not be stay in `left`."""
+    for version in versions.published:
+        try:
+            with aws_errors(name, "DeleteFunction"):
+                client.delete_function(FunctionName=name, Qualifier=version)
+        except (ColdprofError, KeyboardInterrupt):
+            versions.left.append(version)
+
+
+def restore(client: Any, name: str, original: dict, versions: Versions | None = None) -> Note:
+    """Delete the versions published, then put the original MemorySize and environment variables
+    back: restored, versions-left or not-restored."""
+    versions = versions or Versions()
+    delete_versions(client, name, versions)
     memory_mb = original["MemorySize"]
     variables = original_variables(original)
     values = {"function": name, "memory_mb": memory_mb}
+    if versions.published:
+        values.update(versions_published=len(versions.published), versions_left=versions.left)
     try:
         update_configuration(client, name, memory_mb, variables)
     except (ColdprofError, KeyboardInterrupt) as error:
         reason = error.message if isinstance(error, ColdprofError) else "interrupted"
         return Note("not-restored", {**values, "reason": reason, "marker_variable": MARKER})
-    return Note("restored", {**values, "variables": len(variables)})
+    code = "versions-left" if versions.left else "restored"
+    return Note(code, {**values, "variables": len(variables)})
 
 
 def _function_error(payload: bytes) -> tuple[str, str]:
@@ -220,9 +263,13 @@ def _function_error(payload: bytes) -> tuple[str, str]:
     return str(error.get("errorType", "Unhandled")), str(error.get("errorMessage", ""))
 
 
-def invoke(client: Any, options: RemoteOptions, payload: bytes) -> Invocation:
-    """One RequestResponse invocation with LogType=Tail, its REPORT parsed."""
-    kwargs = {"Qualifier": options.qualifier} if options.qualifier else {}
+def invoke(
+    client: Any, options: RemoteOptions, payload: bytes, qualifier: str | None = None
+) -> Invocation:
+    """One RequestResponse invocation with LogType=Tail (of `qualifier`, or --qualifier), its
+    REPORT parsed."""
+    qualifier = qualifier or options.qualifier
+    kwargs = {"Qualifier": qualifier} if qualifier else {}
     started_ns = time.perf_counter_ns()
     with aws_errors(options.function_name, "InvokeFunction"):
         response = client.invoke(
@@ -246,11 +293,13 @@ def invoke(client: Any, options: RemoteOptions, payload: bytes) -> Invocation:
     )
 
 
-def _invoke_at_once(client: Any, options: RemoteOptions, payload: bytes, count: int) -> list:
+def _invoke_at_once(
+    client: Any, options: RemoteOptions, payload: bytes, count: int, qualifier: str | None
+) -> list:
     if count == 1:
-        return [invoke(client, options, payload)]
+        return [invoke(client, options, payload, qualifier)]
     with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(lambda _: invoke(client, options, payload), range(count)))
+        return list(pool.map(lambda _: invoke(client, options, payload, qualifier), range(count)))
 
 
 def _failure(invocation: Invocation, sample: int, phase: str, number: int) -> SampleError | None:
@@ -330,23 +379,27 @@ def measure_size(
     original: dict,
     run: SizeRun,
     tick: Callable[[], None],
+    versions: Versions,
 ) -> None:
-    """Cold rounds, then warm invocations, at one memory size (filling `run` as it goes)."""
+    """Cold rounds, then warm invocations, at one memory size (filling `run` as it goes); with
+    --cold-via publish-version each round invokes a version published for it."""
     payload = json.dumps(options.event).encode()
     name = options.function_name
-    index = 0
+    via_versions = options.cold_via == "publish-version"
+    index, qualifier = 0, None
     for count in _rounds(options.cold, options.concurrency):
         force_cold(client, name, original, run.memory_mb)
-        for invocation in _invoke_at_once(client, options, payload, count):
+        qualifier = publish_version(client, name, versions) if via_versions else None
+        for invocation in _invoke_at_once(client, options, payload, count, qualifier):
             record_invocation(run, invocation, index, "first_invoke", 0)
             index += 1
             tick()
-    if options.cold == 0 and options.memory_sizes:
+    if options.cold == 0 and (options.memory_sizes or via_versions):
         force_cold(client, name, original, run.memory_mb)
+        qualifier = publish_version(client, name, versions) if via_versions else None
     for number in range(1, options.warm + 1):
-        record_invocation(
-            run, invoke(client, options, payload), options.cold, "warm_invoke", number
-        )
+        invocation = invoke(client, options, payload, qualifier)
+        record_invocation(run, invocation, options.cold, "warm_invoke", number)
         tick()
 
 
@@ -431,7 +484,9 @@ def size_result(
 
 def check_plan(options: RemoteOptions) -> None:
     """Refuse what cannot be measured: cold starts of a published version or alias."""
-    changes = options.cold > 0 or options.memory_sizes
+    if options.cold_via not in COLD_VIA:
+        raise UsageError(f"--cold-via {options.cold_via}: expected {' or '.join(COLD_VIA)}")
+    changes = options.cold > 0 or options.memory_sizes or options.cold_via != COLD_VIA[0]
     if options.qualifier not in (None, LATEST) and changes:
         raise UsageError(
             f"--qualifier {options.qualifier}: a published version's configuration cannot "
@@ -455,7 +510,11 @@ def _progress(observer: Observer | None, label: str, total: int) -> Callable[[],
 
 
 def _measure_all(
-    client: Any, options: RemoteOptions, original: dict, observer: Observer | None
+    client: Any,
+    options: RemoteOptions,
+    original: dict,
+    observer: Observer | None,
+    versions: Versions,
 ) -> tuple[list[SizeRun], bool]:
     """Every memory size in turn; stops early on Ctrl-C or an API error, keeping what it has."""
     sizes = options.memory_sizes or (original["MemorySize"],)
@@ -465,7 +524,7 @@ def _measure_all(
     try:
         for memory_mb in sizes:
             runs.append(SizeRun(memory_mb))
-            measure_size(client, options, original, runs[-1], tick)
+            measure_size(client, options, original, runs[-1], tick, versions)
     except KeyboardInterrupt:
         return runs, True
     except ColdprofError as error:
@@ -482,6 +541,7 @@ def _details(
     runs: list[SizeRun],
     results: tuple[BenchResult, ...],
     restored: Note | None,
+    versions: Versions,
 ) -> RemoteDetails:
     return RemoteDetails(
         function_name=options.function_name,
@@ -496,6 +556,9 @@ def _details(
         configuration_changed=restored is not None,
         configuration_restored=restored is None or restored.code == "restored",
         restore=restored or Note("unchanged", {"function": options.function_name}),
+        cold_via=options.cold_via,
+        published_versions=tuple(versions.published),
+        versions_deleted=not versions.left,
     )
 
 
@@ -505,8 +568,10 @@ def assemble(
     runs: list[SizeRun],
     interrupted: bool,
     restored: Note | None,
+    versions: Versions | None = None,
 ) -> BenchResult:
-    """The result: the first memory size, the others compared with it, what was put back."""
+    """The result: the first memory size, the others compared with it, what was put back;
+    `interrupted` at the top level whichever size was being measured."""
     sweep = len(runs) > 1 or bool(options.memory_sizes)
     results = tuple(
         size_result(
@@ -518,27 +583,37 @@ def assemble(
         )
         for i, run in enumerate(runs)
     )
-    details = _details(options, configuration, runs, results, restored)
+    details = _details(options, configuration, runs, results, restored, versions or Versions())
     first, *others = results
     found = [c for other in others for c in comparisons(first, other)]
     return dataclasses.replace(
-        first, compared=tuple(others), comparisons=tuple(found), remote=details
+        first,
+        compared=tuple(others),
+        comparisons=tuple(found),
+        remote=details,
+        interrupted=interrupted,
     )
 
 
 def _measure_then_restore(
-    client: Any, options: RemoteOptions, original: dict, observer: Observer | None
+    client: Any,
+    options: RemoteOptions,
+    original: dict,
+    observer: Observer | None,
+    versions: Versions,
 ) -> tuple[list[SizeRun], bool, Note]:
-    """Measure, then put the configuration back whatever happened."""
+    """Measure, then delete the versions published and put the configuration back, whatever
+    happened."""
     name = options.function_name
     try:
-        runs, interrupted = _measure_all(client, options, original, observer)
+        runs, interrupted = _measure_all(client, options, original, observer, versions)
     except ColdprofError as error:
-        raise ColdprofError(f"{error.message}; {word(restore(client, name, original))}") from None
+        note = word(restore(client, name, original, versions))
+        raise ColdprofError(f"{error.message}; {note}") from None
     except BaseException:
-        restore(client, name, original)
+        restore(client, name, original, versions)
         raise
-    return runs, interrupted, restore(client, name, original)
+    return runs, interrupted, restore(client, name, original, versions)
 
 
 def bench_remote(options: RemoteOptions, observer: Observer | None = None) -> BenchResult:
@@ -550,9 +625,12 @@ def bench_remote(options: RemoteOptions, observer: Observer | None = None) -> Be
     wait_updated(client, name)
     with aws_errors(name, "GetFunctionConfiguration"):
         original = client.get_function_configuration(FunctionName=name)
-    if options.cold == 0 and not options.memory_sizes:
-        runs, interrupted = _measure_all(client, options, original, observer)
+    versions = Versions()
+    if options.cold == 0 and not options.memory_sizes and options.cold_via == COLD_VIA[0]:
+        runs, interrupted = _measure_all(client, options, original, observer, versions)
         return assemble(options, original, runs, interrupted, None)
     original_variables(original)
-    runs, interrupted, restored = _measure_then_restore(client, options, original, observer)
-    return assemble(options, original, runs, interrupted, restored)
+    runs, interrupted, restored = _measure_then_restore(
+        client, options, original, observer, versions
+    )
+    return assemble(options, original, runs, interrupted, restored, versions)

@@ -87,7 +87,7 @@ class Comparison:
     error: float  # standard error of `times`, propagated from both standard deviations
     ci_low: float  # 95% confidence interval of `times` (bootstrap over the raw samples)
     ci_high: float
-    significant: bool  # the interval excludes 1
+    significant: bool  # beyond the noise: 3+ samples a side, interval above 1, times - error > 1
     difference_ms: float | None  # slower mean - faster mean (None: a version-1 document)
     verdict: str  # "faster"; "within-noise": not significant; "too-small": below 0.1 ms
 
@@ -113,7 +113,8 @@ class SweepRow:
     expected_ms: float | None  # mean latency at the run's cold-start share
     per_million_usd: float | None  # a million invocations at that share
     cheapest: bool
-    fastest: bool
+    fastest: bool  # the lowest expected latency, beyond the noise of every other size
+    within_noise_of_fastest: bool = False  # cannot be told apart from the lowest expected latency
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,7 +132,10 @@ class RemoteDetails:
     sweep: tuple[SweepRow, ...]  # one row per memory size when --memory lists several
     configuration_changed: bool
     configuration_restored: bool
-    restore: Note  # "unchanged", "restored" or "not-restored", with what to put back by hand
+    restore: Note  # "unchanged", "restored", "versions-left" or "not-restored", with what to do
+    cold_via: str = "configuration"  # or "publish-version": each cold round invoked a new version
+    published_versions: tuple[str, ...] = ()  # versions published for the cold rounds
+    versions_deleted: bool = True  # every published version was deleted afterwards
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,6 +12,7 @@ from coldprof.cli.imports import imports
 from coldprof.cli.invoke import invoke
 from coldprof.cli.report import report
 from coldprof.cli.serve import serve
+from coldprof.cli.slim import slim
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -35,3 +36,4 @@ main.add_command(bench_with_remote(bench_command))
 main.add_command(serve)
 main.add_command(check)
 main.add_command(report)
+main.add_command(slim)

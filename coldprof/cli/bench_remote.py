@@ -100,7 +100,16 @@ def result_status(result: BenchResult) -> tuple[int, str]:
     default=5,
     show_default=True,
     type=click.IntRange(1, 20),
-    help="Attempts per AWS call (botocore's standard retries, throttling included).",
+    help="Attempts per AWS call in all, the first included (botocore's standard retries, "
+    "throttling included).",
+)
+@click.option(
+    "--cold-via",
+    type=click.Choice(["configuration", "publish-version"]),
+    default="configuration",
+    show_default=True,
+    help="How each cold start is forced: a configuration change, or a new version published "
+    "and invoked (the way for SnapStart functions); the versions are deleted afterwards.",
 )
 @output_options(["table", "json", "csv", "markdown"])
 @handle_errors
@@ -117,6 +126,7 @@ def bench_remote_command(
     memory_sizes: tuple[int, ...],
     cold_share: float,
     max_attempts: int,
+    cold_via: str,
     fmt: str | None,
     output: Path | None,
 ) -> None:
@@ -134,6 +144,7 @@ def bench_remote_command(
       coldprof bench --function-name my-api --region eu-west-1 --cold 20 --warm 50
       coldprof bench --function-name my-api --memory 128,512,1024,1769 --output sweep.json
       coldprof bench --function-name my-api --concurrency 5 --cold 25 --profile staging
+      coldprof bench --function-name my-snapstart-api --cold-via publish-version --cold 10
       coldprof bench --function-name hello --endpoint-url http://127.0.0.1:9001
     """
     from coldprof.bench.remote import RemoteOptions, bench_remote  # boto3: only when used
@@ -151,6 +162,7 @@ def bench_remote_command(
         memory_sizes=memory_sizes,
         cold_share=cold_share,
         max_attempts=max_attempts,
+        cold_via=cold_via,
     )
     total = max(1, len(memory_sizes)) * (cold + warm)
     with progress_observer(total) as observer:

@@ -47,8 +47,11 @@ def _remember_report(ctx: click.Context, param: click.Parameter, value: Path | N
     ctx.meta[REPORT_KEY] = value
 
 
-def output_options(formats: list[str]) -> Callable:
-    """--format, --output and --report, the same on every command."""
+def output_options(
+    formats: list[str], output_flags: tuple[str, ...] = ("--output", "-o")
+) -> Callable:
+    """--format, --output and --report, the same on every command (`output_flags`: the result
+    file's option, where -o names something else, as slim's package)."""
 
     def decorate(command: Callable) -> Callable:
         command = click.option(
@@ -59,8 +62,8 @@ def output_options(formats: list[str]) -> Callable:
             help="Also write a report: FILE.html (charts; needs coldprof[report]) or FILE.md.",
         )(command)
         command = click.option(
-            "--output",
-            "-o",
+            *output_flags,
+            "output",
             type=click.Path(dir_okay=False, path_type=Path),
             callback=_check_output,
             help="Also write the result to FILE, in the format its extension names "
@@ -71,8 +74,8 @@ def output_options(formats: list[str]) -> Callable:
             "fmt",
             type=click.Choice(formats),
             default=None,
-            help="Format printed on stdout (default: table; with --output and no --format, "
-            "the table still goes to the screen).",
+            help=f"Format printed on stdout (default: table; with {output_flags[0]} and no "
+            "--format, the table still goes to the screen).",
         )(command)
 
     return decorate

@@ -30,9 +30,13 @@ def init_limit_s(function: FunctionConfig) -> float:
 
 
 def environment_spec(
-    function: FunctionConfig, *, importtime: bool = False, pycache_prefix: Path | None = None
+    function: FunctionConfig,
+    *,
+    importtime: bool = False,
+    pycache_prefix: Path | None = None,
+    version: str = "$LATEST",
 ) -> EnvironmentSpec:
-    """The spec of one environment of a prepared function (see prepare())."""
+    """The spec of one environment of a prepared function (see prepare()), of one version."""
     return EnvironmentSpec(
         task_root=function.target,
         handler=str(function.handler),
@@ -45,6 +49,7 @@ def environment_spec(
         init_timeout_s=init_limit_s(function),
         function_name=function.function_name,
         region=function.region,
+        version=version,
         importtime=importtime,
         pycache_prefix=pycache_prefix,
     )

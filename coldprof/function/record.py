@@ -136,6 +136,9 @@ class FunctionConfig:
 
 SETTINGS: dict[str, Setting] = settings_of(FunctionConfig)  # field name -> Setting
 KEYS: dict[str, str] = {s.key: name for name, s in SETTINGS.items()}  # "memory" -> "memory_mb"
+# Keys a function served by `coldprof serve` may set (target and handler are in
+# NAME=TARGET:HANDLER; the code runs on this machine's architecture, so arch is not one).
+SERVE_KEYS = tuple(s.key for s in SETTINGS.values() if s.key not in ("target", "handler", "arch"))
 
 
 def with_settings(function: FunctionConfig, settings: Mapping[str, Any]) -> FunctionConfig:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from coldprof.analyze.result import AnalyzeResult, DistributionRow, SizeRow
 from coldprof.render import layout
+from coldprof.render.added import added_sections
 from coldprof.render.layout import Section
 from coldprof.render.units import count, exact_bytes, size
 
@@ -123,7 +124,8 @@ def sections(result: AnalyzeResult) -> list[Section]:
         _sizes("Largest files", result.largest_files),
         _findings(result),
     ]
-    return found + ([_skipped(result)] if result.skipped else [])
+    found += [_skipped(result)] if result.skipped else []
+    return found + added_sections(result.added)
 
 
 def title(result: AnalyzeResult) -> str:

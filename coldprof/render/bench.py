@@ -122,7 +122,12 @@ def _sweep(result: BenchResult) -> list[Section]:
 
 
 def _sweep_row(row: SweepRow) -> list[str]:
-    best = ", ".join(m for m, on in (("cheapest", row.cheapest), ("fastest", row.fastest)) if on)
+    marks = (
+        ("cheapest", row.cheapest),
+        ("fastest", row.fastest),
+        ("as fast as any, within the noise", row.within_noise_of_fastest),
+    )
+    best = ", ".join(mark for mark, on in marks if on)
     return [
         memory_mb(row.memory_mb),
         ms(row.cold_start_median_ms),

@@ -98,3 +98,20 @@ def count(value: float | None, unit: str) -> str:
 def times(value: float, error: float) -> str:
     """A ratio and its standard error: '1.42 ± 0.05'."""
     return f"{value:,.2f} ± {error:,.2f}"
+
+
+def size_pair(before: float, after: float) -> str:
+    """Two sizes in the unit of the larger, one decimal: '48.2 → 31.0 MiB', '812 → 640 B'."""
+    largest = max(abs(before), abs(after))
+    if largest < KIB:
+        return f"{before:,.0f} → {after:,.0f} B"
+    unit, scale = ("KiB", KIB) if largest < MIB else ("MiB", MIB)
+    return f"{before / scale:,.1f} → {after / scale:,.1f} {unit}"
+
+
+def relative_change(before: float, after: float) -> str:
+    """The change from before to after in whole percent, with a true minus: '−36%', '+4%'."""
+    if before == 0:
+        return NOT_MEASURED
+    change = round((after - before) / before * 100)
+    return f"−{-change}%" if change < 0 else f"+{change}%"

@@ -63,7 +63,7 @@ def _restored(v: Values) -> str:
     listed = f"{n} environment variable(s)" if n else "no environment variables"
     return (
         f"the configuration of {v['function']} was restored: MemorySize {v['memory_mb']} MB, "
-        f"{listed} as before"
+        f"{listed} as before{_versions(v)}"
     )
 
 
@@ -71,7 +71,20 @@ def _not_restored(v: Values) -> str:
     return (
         f"the configuration of {v['function']} was NOT restored ({v['reason']}): set MemorySize "
         f"back to {v['memory_mb']} MB and remove the environment variable "
-        f"{v['marker_variable']} yourself"
+        f"{v['marker_variable']} yourself{_versions(v)}"
+    )
+
+
+def _versions(v: Values) -> str:
+    """What became of the versions published for the cold starts (--cold-via publish-version)."""
+    published, left = v.get("versions_published"), v.get("versions_left") or []
+    if not published:
+        return ""
+    if not left:
+        return f"; the {published} version(s) published for the cold starts were deleted"
+    return (
+        f"; the versions {', '.join(left)} of {v['function']} were NOT deleted: delete them "
+        f"yourself (aws lambda delete-function --function-name {v['function']} --qualifier N)"
     )
 
 
@@ -115,6 +128,7 @@ WORDS: dict[str, Callable[[Values], str]] = {
     # a deployed function's configuration
     "unchanged": lambda v: "the configuration was not changed",
     "restored": _restored,
+    "versions-left": _restored,
     "not-restored": _not_restored,
     # imports notes
     "rows-dropped": lambda v: (
@@ -151,6 +165,15 @@ WORDS: dict[str, Callable[[Values], str]] = {
     "bytecode-valid": lambda v: f"every module has valid bytecode for {v['runtime']}",
     "extensions-load": lambda v: f"every extension module can load on {v['runtime']} {v['arch']}",
     "growth": _growth,
+    # slim notes
+    "no-strip-tool": lambda v: (
+        f"{count(v['files'], 'shared objects')} not stripped: neither strip nor objcopy "
+        "(GNU binutils) is installed"
+    ),
+    "not-copied": lambda v: (
+        f"{v['entries']:,} of the target's entries not copied (first: {v['first']}, "
+        f"{v['reason']}): `coldprof analyze` lists them all"
+    ),
     "noisy": lambda v: (
         f"the spread (± {ms(v['spread_ms'])}) is wider than the margin "
         f"({ms(v['margin_ms'])}): the verdict may change from run to run; raise runs or the budget"
@@ -181,8 +204,11 @@ def verdict(comparison: Comparison) -> str:
         f"{c.faster}'s {c.phase} is {times(c.times, c.error)} times faster than {c.slower}'s "
         f"(95% CI {c.ci_low:.2f} to {c.ci_high:.2f})"
     )
-    if c.verdict == "within-noise":
-        text += "; the difference is within the noise"
+    if c.verdict == "within-noise":  # no "times faster": nothing is shown to be faster
+        text = (
+            f"{c.faster}'s and {c.slower}'s {c.phase} differ by less than the noise "
+            f"(95% CI of the ratio {c.ci_low:.2f} to {c.ci_high:.2f})"
+        )
     elif c.verdict == "too-small":
         difference = "" if c.difference_ms is None else f" ({ms(c.difference_ms)})"
         text += f"; the difference of the means{difference} is too small to matter"

@@ -12,6 +12,7 @@ argv: REQUEST_FD REPLY_FD CODE_BYTES HANDLER MAX_RESPONSE_BYTES GUARD_BYTECODE P
 Protocol, one JSON line each way:
   child -> parent after init: {"ready": true} or {"error": {...}} (then the child exits)
   parent -> child:            {"id", "event", "deadline_ms", "context": {...}}
+                              (context may hold "client_context": the caller's decoded JSON)
   child -> parent:            {"ok": true, "duration_ns": N, "response": ...}
                               or {"ok": false, "duration_ns": N, "error": {...}}
 Errors are shaped like the Lambda Python runtime's (awslambdaric): errorType, errorMessage,
@@ -164,12 +165,48 @@ class LambdaContext:
         self.log_group_name = fields["log_group_name"]
         self.log_stream_name = fields["log_stream_name"]
         self.identity = None
-        self.client_context = None
+        self.client_context = make_client_context(fields.get("client_context"))
         self._deadline_ms = request["deadline_ms"]
 
     def get_remaining_time_in_millis(self):
         """Milliseconds left before the invocation times out."""
         return max(0, self._deadline_ms - int(time.time() * 1000))
+
+
+class ClientContext:
+    """context.client_context, as the Lambda runtime builds it from the caller's ClientContext."""
+
+    __slots__ = ("client", "custom", "env")
+
+
+class Client:
+    """context.client_context.client: the calling mobile app, as the runtime builds it."""
+
+    __slots__ = (
+        "app_package_name",
+        "app_title",
+        "app_version_code",
+        "app_version_name",
+        "installation_id",
+    )
+
+
+def make_client_context(fields):
+    """The runtime's ClientContext object from the decoded JSON (None when none was sent)."""
+    if fields is None:
+        return None
+    context = from_fields(ClientContext, fields)
+    if context.client is not None:
+        context.client = from_fields(Client, context.client)
+    return context
+
+
+def from_fields(cls, fields):
+    """An object of `cls` with each of its slots set from `fields` (None where absent)."""
+    made = cls()
+    for name in cls.__slots__:
+        setattr(made, name, fields.get(name))
+    return made
 
 
 def init(handler_name, reply_fd):
@@ -194,11 +231,10 @@ def report_init_error(reply_fd, error):
 
 def invoke(handler, request, codec, max_response_bytes):
     """Run the handler on one event and encode the reply line."""
-    context = LambdaContext(request)
     event = request["event"]
     start_ns = time.perf_counter_ns()
-    try:
-        result = handler(event, context)
+    try:  # as in the runtime, a client context it cannot build is the invocation's error
+        result = handler(event, LambdaContext(request))
     except Exception as error:
         duration_ns = time.perf_counter_ns() - start_ns
         return error_line(duration_ns, exception_error(error), codec)

@@ -77,9 +77,9 @@ def child_env(spec: EnvironmentSpec, info: InterpreterInfo, tmp_dir: str) -> dic
         "_HANDLER": spec.handler,
         "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.function_name}",
-        "AWS_LAMBDA_LOG_STREAM_NAME": _log_stream_name(),
+        "AWS_LAMBDA_LOG_STREAM_NAME": _log_stream_name(spec.version),
         "AWS_REGION": spec.region,
         "AWS_DEFAULT_REGION": spec.region,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{info.runtime}",
@@ -94,10 +94,10 @@ def child_env(spec: EnvironmentSpec, info: InterpreterInfo, tmp_dir: str) -> dic
     return env
 
 
-def _log_stream_name() -> str:
+def _log_stream_name(version: str) -> str:
     """A log stream name shaped like Lambda's: 2026/11/23/[$LATEST]<32 hex digits>."""
     today = datetime.datetime.now(datetime.UTC).strftime("%Y/%m/%d")
-    return f"{today}/[$LATEST]{uuid.uuid4().hex}"
+    return f"{today}/[{version}]{uuid.uuid4().hex}"
 
 
 def check_spec(spec: EnvironmentSpec) -> None:

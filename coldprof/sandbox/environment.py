@@ -9,6 +9,7 @@ import signal
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
@@ -82,12 +83,18 @@ class Environment:
         except (OSError, ValueError) as error:
             raise UsageError(f"cannot start {info.executable}: {error}") from None
 
-    def invoke(self, event: Any, request_id: str | None = None) -> InvokeResult:
-        """Run the handler once on an event (start() must have succeeded)."""
+    def invoke(
+        self,
+        event: Any,
+        request_id: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> InvokeResult:
+        """Run the handler once on an event (start() must have succeeded); `context` holds this
+        invocation's own context fields (invoked_function_arn, client_context)."""
         if not self._ready or self.ended:
             raise RuntimeError("Environment.invoke() needs a started, running environment")
         request_id = request_id or str(uuid.uuid4())
-        message = self._request(event, request_id)
+        message = self._request(event, request_id, context or {})
         self._log.clear()
         sent_ns = time.perf_counter_ns()
         reply = self._child.exchange(
@@ -122,14 +129,14 @@ class Environment:
             self._tmp_dir = None
         self.ended = True
 
-    def _request(self, event: Any, request_id: str) -> bytes:
+    def _request(self, event: Any, request_id: str, context: Mapping[str, Any]) -> bytes:
         """The request line: the event and the context's fields for this invocation."""
         spec = self.spec
         deadline_ms = int(time.time() * 1000 + spec.timeout_s * 1000)
         request = {
             "id": request_id,
             "deadline_ms": deadline_ms,
-            "context": self._context,
+            "context": {**self._context, **context},
             "event": event,
         }
         try:

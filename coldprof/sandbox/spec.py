@@ -29,6 +29,7 @@ class EnvironmentSpec:
     init_timeout_s: float  # how long init may take
     function_name: str
     region: str
+    version: str = "$LATEST"  # the function version it runs: AWS_LAMBDA_FUNCTION_VERSION
     importtime: bool = False  # run the child with -X importtime
     pycache_prefix: Path | None = None  # None: no bytecode written; else -X pycache_prefix=DIR
 

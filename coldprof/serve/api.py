@@ -1,165 +1,194 @@
-"""The Lambda API operations on the served functions: Invoke, Get/UpdateFunctionConfiguration."""
+"""Every function served, with what the operations share: finding a function by name or ARN,
+running an invocation within the concurrency limits, the event queue, and ending idle
+environments."""
 
 from __future__ import annotations
 
-import json
+import re
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from coldprof.data import lambda_facts
 from coldprof.errors import ColdprofError
-from coldprof.serve import configuration
-from coldprof.serve.errors import ApiError, bad_content, bad_parameter, not_found, service_error
-from coldprof.serve.functions import FunctionPool, Lease
+from coldprof.results import display_path
+from coldprof.serve.configuration import ACCOUNT_ID, function_arn
+from coldprof.serve.errors import bad_parameter, not_found, service_error, validation
+from coldprof.serve.events import EventQueue, EventSettings, QueuedEvent
+from coldprof.serve.functions import FunctionPool
 from coldprof.serve.invoke import Outcome, run
-from coldprof.serve.logs import tail_base64
-
-INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
-JSON_HEADERS = {"Content-Type": "application/json"}
+from coldprof.serve.options import ServeOptions
+from coldprof.serve.registry import ServedFunction
+from coldprof.serve.throttle import Concurrency
 
 Reply = tuple[int, dict[str, str], bytes]
 Observer = Callable[[str], None]
+# A name, a partial ARN or an ARN, with an optional qualifier (the model's pattern, in parts).
+REFERENCE = re.compile(
+    r"(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?"
+    r"(?:(?P<region>(?:eusc-)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):)?"
+    r"(?:(?P<account>\d{12}):)?(?:function:)?(?P<name>[a-zA-Z0-9-_.]+)"
+    r"(?::(?P<qualifier>\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9-_]+))?"
+)
+STOPPED = "coldprof serve stopped while the function ran"
 
 
-def split_name(raw: str, qualifier: str | None) -> tuple[str, str | None]:
-    """Function name and qualifier from a name, `name:qualifier`, or a partial or full ARN."""
-    parts = raw.split(":")
-    if raw.startswith("arn:"):
-        parts = parts[6:]
-    elif len(parts) > 2 and parts[1] == "function":
-        parts = parts[2:]
-    name = parts[0] if parts else ""
-    return name, qualifier or (parts[1] if len(parts) > 1 else None)
+@dataclass(frozen=True)
+class EventConfig:
+    """A function's (or a version's or alias's) PutFunctionEventInvokeConfig."""
+
+    settings: EventSettings
+    last_modified_s: float  # epoch seconds
+
+
+def default_event_settings() -> EventSettings:
+    """Lambda's defaults: 2 retries after a function error, events kept for 6 hours."""
+    defaults = lambda_facts()["async"]
+    return EventSettings(defaults["maximum_retry_attempts"], defaults["maximum_event_age_s"])
 
 
 def describe_outcome(name: str, outcome: Outcome) -> str:
-    """One line for the observer: cold or warm, the times, the error if any."""
+    """One line for the observer: the version, cold or warm, the times, the error if any."""
     report = outcome.report()
     start = f"cold start, init {report.init_duration_ms:.1f} ms" if outcome.init else "warm"
-    line = f"{name}: {start}, duration {report.duration_ms:.1f} ms"
+    version = outcome.configuration.version
+    label = name if version == "$LATEST" else f"{name}:{version}"
+    line = f"{label}: {start}, duration {report.duration_ms:.1f} ms"
     error = outcome.error
-    return line if error is None else f"{line}, {error.type}: {error.message}"
+    return line if error is None else f"{line}, {display_path(f'{error.type}: {error.message}')}"
 
 
 class Functions:
-    """Every function served, answering the Lambda API operations; ends idle environments."""
+    """Every function served, and what the API operations on them share."""
 
     def __init__(
         self,
-        pools: Mapping[str, FunctionPool],
-        idle_timeout_s: float,
-        region: str,
+        functions: Mapping[str, ServedFunction],
+        options: ServeOptions,
         observer: Observer | None = None,
     ):
-        self.pools = dict(pools)
-        self.idle_timeout_s = idle_timeout_s
-        self.region = region
+        self.options = options
         self.observer = observer
-        self.payload_max_bytes = lambda_facts()["limits"]["payload_sync_bytes"]
+        self.region = options.region or lambda_facts()["defaults"]["region"]
+        self.concurrency = Concurrency(options.account_concurrency, options.max_environments)
+        self.event_configs: dict[tuple[str, str], EventConfig] = {}
+        self.stopping = False
+        self._functions = dict(functions)
+        self._lock = threading.Lock()
+        self.events = EventQueue(
+            self._attempt_event, options.max_queued_events, options.event_retry_delays_s, observer
+        )
         self._stop = threading.Event()
         self._reaper = threading.Thread(target=self._retire_idle, daemon=True)
         self._reaper.start()
 
-    def invoke(
-        self,
-        name: str,
-        qualifier: str | None,
-        body: bytes,
-        headers: Mapping[str, str],
-        request_id: str,
-    ) -> Reply:
-        """POST .../invocations: RequestResponse (200), Event (202) or DryRun (204)."""
-        pool = self.pool(name, qualifier)
-        invocation_type = headers["invocation_type"]
-        if invocation_type not in INVOCATION_TYPES:
-            raise bad_parameter(
-                f"X-Amz-Invocation-Type must be one of {', '.join(INVOCATION_TYPES)}"
+    def all(self) -> list[ServedFunction]:
+        """The functions served, by name."""
+        with self._lock:
+            return [self._functions[name] for name in sorted(self._functions)]
+
+    def function(self, params: Mapping[str, Any]) -> tuple[ServedFunction, str | None]:
+        """The function a request names (FunctionName, and Qualifier when given) and the
+        qualifier; 404 for an unknown name or another region's or account's ARN."""
+        raw = params["FunctionName"]
+        found = REFERENCE.fullmatch(raw)
+        if found is None:  # the model's pattern has passed, so this does not happen
+            raise bad_parameter(f"{raw} is not a function name or ARN")
+        name, qualifier = found["name"], _qualifier(found["qualifier"], params.get("Qualifier"))
+        limit = lambda_facts()["limits"]["function_name_chars"]
+        if len(name) > limit:
+            rule = f"Member must have length less than or equal to {limit}"
+            raise validation(
+                [f"Value '{raw}' at 'functionName' failed to satisfy constraint: {rule}"]
             )
-        event = _event(body)
-        if invocation_type == "DryRun":
-            return 204, {}, b""
-        lease = pool.acquire()
-        if invocation_type == "Event":
-            args = (pool, lease, event, request_id)
-            threading.Thread(target=self._run_event, args=args, daemon=True).start()
-            return 202, {}, b""
-        outcome = self._run(pool, lease, event, request_id)
-        reply_headers = {**JSON_HEADERS, "X-Amz-Executed-Version": configuration.VERSION}
-        if outcome.error is not None:
-            reply_headers["X-Amz-Function-Error"] = "Unhandled"
-        if headers["log_type"] == "Tail":
-            reply_headers["X-Amz-Log-Result"] = tail_base64(outcome.log())
-        return 200, reply_headers, outcome.payload()
+        with self._lock:
+            function = self._functions.get(name)
+        foreign = found["account"] not in (None, ACCOUNT_ID)
+        if function is None or foreign or found["region"] not in (None, function.region):
+            region = found["region"] or (function.region if function else self.region)
+            account = found["account"] or ACCOUNT_ID
+            arn = function_arn(name, region, qualifier).replace(ACCOUNT_ID, account, 1)
+            raise not_found(arn)
+        return function, qualifier
 
-    def describe(self, name: str, qualifier: str | None, wrapped: bool) -> Reply:
-        """GET .../configuration (or GetFunction's {"Configuration": ...} when wrapped)."""
-        pool = self.pool(name, qualifier)
-        doc = configuration.document(pool.configuration, "Successful")
-        return (
-            200,
-            dict(JSON_HEADERS),
-            json.dumps({"Configuration": doc} if wrapped else doc).encode(),
-        )
+    def remove(self, function: ServedFunction) -> None:
+        """Stop serving a function (DeleteFunction): its environments end, its settings go."""
+        with self._lock:
+            self._functions.pop(function.name, None)
+        self.concurrency.reserve(function.name, None)
+        for key in [key for key in self.event_configs if key[0] == function.name]:
+            del self.event_configs[key]
+        function.close()
+        self.tell(f"{function.name}: deleted; its environments ended")
 
-    def configure(self, name: str, qualifier: str | None, body: dict[str, Any]) -> Reply:
-        """PUT .../configuration: apply the change; every environment of the function is retired."""
-        pool = self.pool(name, qualifier)
-        updated = pool.update(configuration.changed(body, pool.configuration))
-        self._tell(f"{name}: configuration updated ({', '.join(sorted(body))}); next start is cold")
-        doc = configuration.document(updated, "InProgress")
-        return 200, dict(JSON_HEADERS), json.dumps(doc).encode()
-
-    def pool(self, name: str, qualifier: str | None) -> FunctionPool:
-        """The function's pool; ResourceNotFoundException for an unknown name or version."""
-        pool = self.pools.get(name)
-        if pool is None or qualifier not in (None, configuration.VERSION):
-            arn = configuration.function_arn(name, self.region)
-            raise not_found(arn if qualifier is None else f"{arn}:{qualifier}")
-        return pool
-
-    def close(self) -> None:
-        """Stop retiring idle environments and end every environment of every function."""
-        self._stop.set()
-        for pool in self.pools.values():
-            pool.close()
-
-    def _run(self, pool: FunctionPool, lease: Lease, event: Any, request_id: str) -> Outcome:
-        try:
-            outcome = run(pool, lease, event, request_id)
-        except (ColdprofError, OSError) as error:
-            self._tell(f"{pool.name}: could not run: {error}")
-            raise service_error(f"coldprof serve could not run {pool.name}: {error}") from None
-        self._tell(describe_outcome(pool.name, outcome))
+    def run(
+        self,
+        function: ServedFunction,
+        pool: FunctionPool,
+        event: Any,
+        request_id: str,
+        context: Mapping[str, Any],
+    ) -> Outcome:
+        """One invocation within the function's concurrency; 429 when throttled."""
+        with self.concurrency.held(function.name):
+            lease = pool.acquire()
+            try:
+                outcome = run(pool, lease, event, request_id, context)
+            except (ColdprofError, OSError) as error:
+                if self.stopping:
+                    raise service_error(STOPPED) from None
+                self.tell(f"{pool.name}: could not run: {error}")
+                raise service_error(f"coldprof serve could not run {pool.name}: {error}") from None
+        if self.stopping:
+            raise service_error(STOPPED)
+        self.tell(describe_outcome(function.name, outcome))
         return outcome
 
-    def _run_event(self, pool: FunctionPool, lease: Lease, event: Any, request_id: str) -> None:
-        """An Event invocation in its own thread: whatever happens is told, never raised."""
-        try:
-            self._run(pool, lease, event, request_id)
-        except ApiError:
-            return
-        except Exception as error:  # no thread traceback on the server's stderr
-            self._tell(f"{pool.name}: event invocation {request_id} failed: {error!r}")
+    def event_settings(self, function: ServedFunction, qualifier: str | None) -> EventSettings:
+        """The retry and age limits that apply to an Event invocation of this qualifier."""
+        config = self.event_configs.get((function.name, qualifier or "$LATEST"))
+        return default_event_settings() if config is None else config.settings
 
-    def _retire_idle(self) -> None:
-        interval_s = max(0.05, min(1.0, self.idle_timeout_s / 4))
-        while not self._stop.wait(interval_s):
-            for pool in self.pools.values():
-                retired = pool.retire_idle(self.idle_timeout_s)
-                if retired:
-                    self._tell(f"{pool.name}: {retired} idle environment(s) ended")
+    def _attempt_event(self, item: QueuedEvent) -> Outcome:
+        """One attempt of a queued event: the function is looked up again (it may be gone)."""
+        with self._lock:
+            function = self._functions.get(item.function)
+        if function is None:
+            raise not_found(function_arn(item.function, self.region))
+        pool = function.resolve(item.qualifier)
+        context = {"invoked_function_arn": function.arn(item.qualifier)}
+        return self.run(function, pool, item.event, item.request_id, context)
 
-    def _tell(self, message: str) -> None:
+    def close(self) -> None:
+        """Stop: queued events are dropped, every environment ends (busy ones too)."""
+        self.stopping = True
+        self._stop.set()
+        self.events.close()
+        for function in self.all():
+            function.close()
+        self.events.wait_finished()
+
+    def tell(self, message: str) -> None:
+        """One line for the observer, if any."""
         if self.observer is not None:
             self.observer(message)
 
+    def _retire_idle(self) -> None:
+        idle_timeout_s = self.options.idle_timeout_s
+        interval_s = max(0.05, min(1.0, idle_timeout_s / 4))
+        while not self._stop.wait(interval_s):
+            for function in self.all():
+                for pool in function.versions():
+                    retired = pool.retire_idle(idle_timeout_s)
+                    if retired:
+                        self.tell(f"{pool.name}: {retired} idle environment(s) ended")
 
-def _event(body: bytes) -> Any:
-    """The invocation payload as JSON (an empty body is `{}`)."""
-    if not body.strip():
-        return {}
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as error:
-        raise bad_content(str(error)) from None
+
+def _qualifier(from_name: str | None, from_query: str | None) -> str | None:
+    """The qualifier of `name:qualifier` or ?Qualifier=; 400 when both are given and differ."""
+    if from_name is not None and from_query is not None and from_name != from_query:
+        raise bad_parameter(
+            "The derived qualifier from the function name does not match the specified qualifier."
+        )
+    return from_name or from_query

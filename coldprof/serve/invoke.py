@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from coldprof.bench.report_line import ReportLine, local_report
 from coldprof.sandbox import ErrorInfo, InitResult, InvokeResult
@@ -59,21 +61,35 @@ class Outcome:
         """The invocation's log as Lambda writes it, REPORT line last."""
         init_log = self.init.log if self.init else ""
         function_log = self.result.log if self.result else ""
-        log_format = self.configuration.log_format
-        return invocation_log(init_log, function_log, self.error, self.report(), log_format)
+        configuration = self.configuration
+        return invocation_log(
+            init_log,
+            function_log,
+            self.error,
+            self.report(),
+            configuration.log_format,
+            configuration.version,
+        )
 
     def _environment_ended(self) -> bool:
         return self.result is None or self.result.environment_ended
 
 
-def run(pool: FunctionPool, lease: Lease, event: object, request_id: str) -> Outcome:
-    """Invoke in the leased environment (starting it first when cold), then give it back."""
+def run(
+    pool: FunctionPool,
+    lease: Lease,
+    event: object,
+    request_id: str,
+    context: Mapping[str, Any] | None = None,
+) -> Outcome:
+    """Invoke in the leased environment (starting it first when cold), then give it back;
+    `context` holds the invocation's own context fields (invoked_function_arn, client_context)."""
     reusable = False
     try:
         init = lease.environment.start() if lease.cold else None
         if init is not None and not init.ok:
             return Outcome(request_id, lease.configuration, init, None)
-        result = lease.environment.invoke(event, request_id)
+        result = lease.environment.invoke(event, request_id, context)
         reusable = not result.environment_ended
         return Outcome(request_id, lease.configuration, init, result)
     finally:

@@ -10,7 +10,6 @@ from coldprof.bench.report_line import ReportLine, format_report_line
 from coldprof.sandbox import ErrorInfo
 
 TAIL_BYTES = 4096
-VERSION = "$LATEST"
 JSON_METRICS = (
     ("durationMs", "duration_ms"),
     ("billedDurationMs", "billed_duration_ms"),
@@ -35,19 +34,20 @@ def invocation_log(
     error: ErrorInfo | None,
     report: ReportLine,
     log_format: str,
+    version: str = "$LATEST",
 ) -> str:
     """The whole log of one invocation: init output, START, the function's output, END, REPORT."""
     request_id = report.request_id
     if error is not None:
         function_log = _ended(function_log) + error_lines(error)
     if log_format == "JSON":
-        start = _platform("platform.start", {"requestId": request_id, "version": VERSION})
+        start = _platform("platform.start", {"requestId": request_id, "version": version})
         end = _platform(
             "platform.runtimeDone", {"requestId": request_id, "status": _status(report)}
         )
         last = _platform("platform.report", _json_report(report))
     else:
-        start = f"START RequestId: {request_id} Version: {VERSION}"
+        start = f"START RequestId: {request_id} Version: {version}"
         end = f"END RequestId: {request_id}"
         last = format_report_line(report)
     return f"{_ended(init_log)}{start}\n{_ended(function_log)}{end}\n{last}\n"

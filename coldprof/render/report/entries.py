@@ -11,7 +11,7 @@ from typing import Any
 from coldprof.bench.result import BenchResult
 from coldprof.render.units import memory_mb
 
-KINDS = ("analyze", "imports", "bench", "check")
+KINDS = ("analyze", "imports", "bench", "check", "slim")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ SECTION_OF_KIND = {
     "imports": "Init",
     "bench": "Latency",
     "check": "Budgets",
+    "slim": "Package size",
 }
 STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1280px;

@@ -18,6 +18,7 @@ from coldprof.render.report.timing import (
     sweep_points,
     sweep_section,
 )
+from coldprof.render.slim import headline
 from coldprof.render.units import memory_mb, ms, signed_size, size
 from coldprof.render.words import verdict
 
@@ -67,6 +68,7 @@ SUMMARIES = {
     "imports": _imports_summary,
     "bench": _bench_summary,
     "check": _check_summary,
+    "slim": headline,
 }
 
 

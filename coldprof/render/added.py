@@ -1,0 +1,85 @@
+"""The part of an analyze result `--add` gives: what the added packages would cost."""
+
+from __future__ import annotations
+
+from coldprof.analyze.result import Added, AddedDistribution, AddedInit
+from coldprof.render import layout
+from coldprof.render.imports import spread
+from coldprof.render.layout import Section
+from coldprof.render.units import count, exact_bytes, signed_ms, size
+from coldprof.results import display_path
+
+SHOWN_PLATFORMS = 1
+
+
+def _platforms(added: Added) -> str:
+    tags = added.platforms
+    shown = ", ".join(tags[:SHOWN_PLATFORMS])
+    more = f" … {tags[-1]} ({len(tags)} platform tags)" if len(tags) > SHOWN_PLATFORMS else ""
+    return f"Python {added.python_version}, {shown}{more}, wheels only"
+
+
+def _init_rows(init: AddedInit) -> list[list[str]]:
+    modules = ", ".join(init.modules) or "(none)"
+    rows = [
+        ["init as it is (the additions on sys.path)", spread(init.without_ms)],
+        [f"init importing {modules} too", spread(init.with_ms)],
+    ]
+    if init.added_ms is not None:
+        noise = " (within the noise: the 95% interval holds no change)" if init.within_noise else ""
+        rows.append(["init added (difference of the medians)", signed_ms(init.added_ms) + noise])
+    if init.error_type is not None:
+        text = display_path(f"{init.error_type}: {init.error_message or ''}".splitlines()[0])
+        rows.append(["failed", text])
+    return rows
+
+
+def _summary(added: Added) -> Section:
+    rows = [
+        ["resolved by pip for", _platforms(added)],
+        ["new distributions", count(len(added.distributions), "distributions")],
+        ["added files", count(added.files, "files")],
+        ["added unzipped", f"{size(added.unzipped_bytes)} = {exact_bytes(added.unzipped_bytes)}"],
+        ["added zipped (deflate-6 estimate)", size(added.zipped_bytes)],
+        ["already in the package (left out)", ", ".join(added.already_present) or "-"],
+    ]
+    if added.init is not None:
+        rows += _init_rows(added.init)
+    title = f"Adding {' '.join(added.requirements)}"
+    return layout.table(title, ["measure", "value"], rows, [None, 60])
+
+
+def _note(row: AddedDistribution) -> str:
+    notes = ["requested" if row.requested else "dependency"]
+    return "; ".join(notes + (["runtime provides it"] if row.runtime_provided else []))
+
+
+def _distributions(added: Added) -> Section:
+    headers = ["distribution", "version", "files", "unzipped", "zipped", "note"]
+    rows = [
+        [r.name, r.version, r.files, size(r.unzipped_bytes), size(r.zipped_bytes), _note(r)]
+        for r in added.distributions
+    ]
+    return layout.table("Distributions it adds", headers, rows)
+
+
+def _limits(added: Added) -> Section:
+    headers = ["limit", "with the additions", "limit bytes", "headroom", "result"]
+    rows = [
+        [
+            limit.name,
+            exact_bytes(limit.actual_bytes),
+            exact_bytes(limit.limit_bytes),
+            size(limit.headroom_bytes),
+            "ok" if limit.ok else "WOULD BREAK",
+        ]
+        for limit in added.limits
+    ]
+    return layout.table("Lambda limits with the additions", headers, rows)
+
+
+def added_sections(added: Added | None) -> list[Section]:
+    """The sections of --add, or none without it."""
+    if added is None:
+        return []
+    return [_summary(added), _distributions(added), _limits(added)]

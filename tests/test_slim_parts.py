@@ -1,0 +1,138 @@
+"""slim's parts on real files: the step table, the plan's guards, RECORD rows, the words."""
+
+from __future__ import annotations
+
+import dataclasses
+import py_compile
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coldprof.analyze import scan
+from coldprof.analyze.pyc import cache_path
+from coldprof.analyze.rules import run_rules
+from coldprof.analyze.runtime import local_runtime
+from coldprof.bench.result import Comparison
+from coldprof.errors import UsageError
+from coldprof.render.slim import failure_line, headline
+from coldprof.render.units import relative_change, size_pair
+from coldprof.slim.record import record_hash, rewritten
+from coldprof.slim.result import Side
+from coldprof.slim.steps import SAFE_STEPS, STEP_RULES, make_plan, parse_steps
+from coldprof.stats import summarize
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slim"
+MIB = 1024 * 1024
+
+
+def test_steps_are_read_in_their_order_with_the_safe_set_as_an_alias():
+    assert parse_steps("safe") == SAFE_STEPS
+    assert parse_steps("debug-symbols, tests,safe") == (*SAFE_STEPS, "debug-symbols")
+    assert parse_steps("none") == () == parse_steps("")
+    with pytest.raises(UsageError, match="unknown step 'test'"):
+        parse_steps("test")
+
+
+def test_every_step_names_rules_analyze_has():
+    found = {f.rule for f in run_rules(scan(FIXTURES / "function"))}
+    named = {rule for rules in STEP_RULES.values() for rule in rules}
+    assert {"tests-folder", "docs-folder", "c-sources", "type-stubs", "unowned-files"} <= found
+    assert found & named == {"tests-folder", "docs-folder", "c-sources", "type-stubs",
+                             "unowned-files"}  # fmt: skip
+
+
+def _plan(folder: Path, steps: tuple[str, ...], unloaded=frozenset()):
+    context = scan(folder)
+    findings = run_rules(context)
+    version = local_runtime().version
+    return make_plan(context.packages[0], findings, steps, version, True, unloaded)
+
+
+def test_the_plan_never_removes_metadata_pth_files_or_bytecode_the_runtime_uses(tmp_path):
+    folder = tmp_path / "function"
+    shutil.copytree(FIXTURES / "function", folder)
+    (folder / "paths.pth").write_text("extra\n", encoding="utf-8")
+    pyc = folder / cache_path("tinylib/core.py", local_runtime().version)
+    pyc.parent.mkdir()
+    py_compile.compile(str(folder / "tinylib/core.py"), str(pyc),
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)  # fmt: skip
+    unloaded = frozenset(
+        {"paths.pth", "tinylib-1.0.dist-info/RECORD", pyc.relative_to(folder).as_posix()}
+    )
+    plan = _plan(folder, (*SAFE_STEPS, "unused-files"), unloaded)
+    removed = plan.removed_paths()
+    assert "tinylib/tests/test_core.py" in removed and ".DS_Store" in removed
+    assert not {"paths.pth", "tinylib-1.0.dist-info/RECORD"} & removed
+    assert pyc.relative_to(folder).as_posix() not in removed
+    assert plan.valid == ("tinylib/core.py",) and "tinylib/core.py" not in plan.compile
+    assert "tinylib/tests/__init__.py" not in plan.compile and "app.py" in plan.compile
+
+
+def test_a_record_keeps_what_is_left_and_lists_what_slim_wrote(tmp_path):
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "tool").write_bytes(b"#!/bin/sh\n")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "a.py").write_bytes(b"A = 1\n")
+    (tmp_path / "lib" / "__pycache__").mkdir()
+    (tmp_path / "lib" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"compiled")
+    text = (
+        "lib/a.py,sha256=old,6\r\n"
+        "lib/gone.py,sha256=x,3\r\n"
+        "../../bin/tool,sha256=t,10\r\n"
+        "lib-1.0.dist-info/RECORD,,\r\n"
+    )
+    present = frozenset({"bin/tool", "lib/a.py", "lib/__pycache__/a.cpython-311.pyc",
+                         "lib-1.0.dist-info/RECORD"})  # fmt: skip
+    pyc = "lib/__pycache__/a.cpython-311.pyc"
+    out = rewritten(text, "lib-1.0.dist-info/RECORD", tmp_path, present, {pyc}, [pyc])
+    assert out == (
+        "lib/a.py,sha256=old,6\r\n"
+        "../../bin/tool,sha256=t,10\r\n"
+        f"{pyc},{record_hash(b'compiled')},8\r\n"
+        "lib-1.0.dist-info/RECORD,,\r\n"
+    )
+    assert record_hash(b"") == "sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"
+
+
+def test_sizes_and_changes_read_as_one_line():
+    assert size_pair(48.2 * MIB, 31.0 * MIB) == "48.2 → 31.0 MiB"
+    assert size_pair(900, 3000) == "0.9 → 2.9 KiB" and size_pair(812, 640) == "812 → 640 B"
+    assert relative_change(48.2, 31.0) == "−36%" and relative_change(100, 104) == "+4%"
+    assert relative_change(0, 5) == "-"
+
+
+def _side(zipped: float, median_ms: float) -> Side:
+    samples = [median_ms - 1, median_ms, median_ms + 1]
+    return Side(zipped_bytes=round(zipped), zipped_exact=True, unzipped_bytes=1, files=1,
+                init_ms=summarize(samples), init_median_ci_ms=None)  # fmt: skip
+
+
+def test_the_headline_is_worded_from_numbers(real_results):
+    faster = Comparison(phase="init", faster="after", slower="before", times=2.0, error=0.05,
+                        ci_low=1.9, ci_high=2.1, significant=True, difference_ms=410.0,
+                        verdict="faster")  # fmt: skip
+    result = dataclasses.replace(
+        real_results["slim"], before=_side(48.2 * MIB, 820), after=_side(31.0 * MIB, 410),
+        init=faster,
+    )  # fmt: skip
+    assert headline(result) == (
+        "zipped 48.2 → 31.0 MiB (−36%), init 820.0 → 410.0 ms (2.00× faster, 95% CI 1.90–2.10)"
+    )
+    noise = dataclasses.replace(faster, verdict="within-noise", significant=False, ci_low=0.9)
+    assert headline(dataclasses.replace(result, init=noise)).endswith(
+        "(no measurable change, 95% CI 0.90–2.10)"
+    )
+
+
+def test_a_handler_that_fails_before_slimming_is_said_first(real_results):
+    failed = real_results["slim-failed"]
+    error = failed.response.after_error
+    response = dataclasses.replace(failed.response, before_error=error)
+    broken = dataclasses.replace(
+        failed, before=dataclasses.replace(failed.before, init_ms=None), response=response
+    )
+    assert failure_line(broken) == (
+        "the original handler fails to initialise: ModuleNotFoundError: No module named "
+        "'helperlib.tests'; fix that first"
+    )
