@@ -25,8 +25,10 @@ Builds every input twice, small and at 10x, and times both side by side in one r
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import statistics
 import subprocess
 import sys
@@ -168,7 +170,15 @@ def side_by_side(small: Callable[[], object], big: Callable[[], object], runs: i
     return [(statistics.median(t), min(t)) for t in times], values
 
 
-Row = tuple[object, tuple[float, float], str]  # size, (median, fastest) seconds, note
+def calls(work: Callable[[], object]) -> int:
+    """Python function calls one run of `work` makes: the work done, whatever the machine."""
+    profile = cProfile.Profile()
+    profile.runcall(work)
+    return pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
+
+
+# size, (median, fastest) seconds, function calls (None when the work runs in a child), note
+Row = tuple[object, tuple[float, float], int | None, str]
 
 
 def case_analyze(build: Callable[[Path, int], Path], small: int, big: int):
@@ -176,7 +186,8 @@ def case_analyze(build: Callable[[Path, int], Path], small: int, big: int):
         folders = [build(_fresh(scratch, f"{build.__name__}-{n}"), n) for n in (small, big)]
         works = [lambda f=folder: analyze(f, runtime=RUNTIME) for folder in folders]
         seconds, _ = side_by_side(*works, runs)
-        return [(small, seconds[0], ""), (big, seconds[1], "")]
+        counted = [calls(work) for work in works]
+        return [(n, t, c, "") for n, t, c in zip((small, big), seconds, counted, strict=True)]
 
     return measure
 
@@ -191,9 +202,13 @@ def case_report(scratch: Path, runs: int) -> list[Row]:
         for fmt in formats:
             render_report(results, fmt)
 
-    seconds, _ = side_by_side(*(lambda p=path: work(p) for path in documents), runs)
+    works = [lambda p=path: work(p) for path in documents]
+    seconds, _ = side_by_side(*works, runs)
+    counted = [calls(w) for w in works]
     note = "+".join(formats)
-    return [(f"{d:,} x {f:,}", t, note) for (d, f), t in zip(sizes, seconds, strict=True)]
+    return [
+        (f"{d:,} x {f:,}", t, c, note) for (d, f), t, c in zip(sizes, seconds, counted, strict=True)
+    ]
 
 
 def case_importtime(scratch: Path, runs: int) -> list[Row]:
@@ -201,7 +216,8 @@ def case_importtime(scratch: Path, runs: int) -> list[Row]:
     targets = [importtime(_fresh(scratch, f"importtime-{n}"), n) for n in sizes]
     seconds, peaks = side_by_side(*(lambda t=target: run_imports(t) for target in targets), runs)
     return [
-        (n, t, f"peak {peak:,.0f} MB") for n, t, peak in zip(sizes, seconds, peaks, strict=True)
+        (n, t, None, f"peak {peak:,.0f} MB")
+        for n, t, peak in zip(sizes, seconds, peaks, strict=True)
     ]
 
 
@@ -228,25 +244,25 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"{'input':<11} {'small':>15} {'10x':>15} {'s small':>8} {'s 10x':>8} {'ratio':>6} "
-        f"{'fastest':>7}"
+        f"{'fastest':>7} {'calls':>6}"
     )
     failed = False
     with tempfile.TemporaryDirectory(prefix="coldprof-growth-") as scratch:
         for name in args.only.split(","):
-            (small, t_small, note_small), (big, t_big, note_big) = CASES[name](
-                Path(scratch), args.runs
-            )
-            ratio, fastest = t_big[0] / t_small[0], t_big[1] / t_small[1]
+            small, big = CASES[name](Path(scratch), args.runs)
+            ratio, fastest = big[1][0] / small[1][0], big[1][1] / small[1][1]
+            work = f"{big[2] / small[2]:>5.1f}x" if small[2] and big[2] else f"{'-':>6}"
             failed |= ratio > GOAL_RATIO
             verdict = "PASS" if ratio <= GOAL_RATIO else "FAIL"
             print(
-                f"{name:<11} {_size(small):>15} {_size(big):>15} {t_small[0]:>8.3f} "
-                f"{t_big[0]:>8.3f} {ratio:>5.1f}x {fastest:>6.1f}x {verdict}  "
-                f"{note_small} | {note_big}".rstrip(" |")
+                f"{name:<11} {_size(small[0]):>15} {_size(big[0]):>15} {small[1][0]:>8.3f} "
+                f"{big[1][0]:>8.3f} {ratio:>5.1f}x {fastest:>6.1f}x {work} {verdict}  "
+                f"{small[3]} | {big[3]}".rstrip(" |")
             )
     print(
         f"seconds: median of {args.runs} alternating runs; ratio: of the medians (goal: <= "
-        f"{GOAL_RATIO:.0f}x), fastest: of the fastest runs"
+        f"{GOAL_RATIO:.0f}x); fastest: of the fastest runs; calls: of the Python function "
+        "calls one run makes (the work, whatever the machine's caches and load)"
     )
     sys.exit(1 if failed else 0)
 
