@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from coldprof.package.model import FileEntry, Package
 
@@ -44,6 +45,8 @@ class Context:
     owners: dict[tuple[str, str], str]  # (package name, path) -> distribution key; absent: unowned
     runtime: Runtime
     arch: str  # "x86_64" | "arm64"
+    # what rules read from native files, by (package name, path): each file is read once
+    native: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def entries(self) -> list[tuple[Package, FileEntry]]:
         """Every counted file with its package."""

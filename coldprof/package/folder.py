@@ -4,7 +4,10 @@ The walk holds directory file descriptors, so trees deeper than PATH_MAX still r
 regular file is opened relative to its folder with O_NOFOLLOW | O_NONBLOCK and checked with
 fstat, so a FIFO never blocks and a link swapped in during the walk is never followed.
 Files are deflated at level 6 (zipfile's default, like `zip -6`) on a small thread pool:
-zlib releases the GIL, so both cores compress while the walk goes on.
+zlib releases the GIL, so both cores compress while the walk goes on. A file above the zip
+bound (MAX_UNZIPPED_BYTES, by its apparent size: a sparse file counts in full) is never read:
+it is counted at its full size, unzipped and zipped alike, so it is over every Lambda limit,
+and listed as skipped with that reason.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from coldprof.package.model import FileEntry, Package, Skipped
+from coldprof.package.model import MAX_UNZIPPED_BYTES, FileEntry, Package, Skipped
 
 CHUNK_BYTES = 1024 * 1024
 # zipfile's per-entry overhead: local header (30 bytes + name) and central directory entry
@@ -95,6 +98,7 @@ class _Walk:
         self.pool = pool
         self.observer = observer
         self.jobs: list[tuple[str, Future[tuple[int, int, int]]]] = []
+        self.oversized: list[FileEntry] = []
         self.skipped: list[Skipped] = []
         self.slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
 
@@ -165,9 +169,14 @@ class _Walk:
         except OSError as error:
             self.skipped.append(Skipped(path, f"unreadable: {error.strerror}"))
             return
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             os.close(fd)
             self.skipped.append(Skipped(path, "changed into a non-regular file during the walk"))
+            return
+        if info.st_size > MAX_UNZIPPED_BYTES:
+            os.close(fd)
+            self._oversized(path, info.st_size)
             return
         self.slots.acquire()
         future = self.pool.submit(deflated_size, fd)
@@ -176,8 +185,17 @@ class _Walk:
         if self.observer:
             self.observer(len(self.jobs))
 
+    def _oversized(self, path: str, size: int) -> None:
+        """Count a file above the zip bound at its full size, without reading it."""
+        self.oversized.append(FileEntry(path, size, size + zip_entry_overhead_bytes(path), 0))
+        reason = (
+            f"{size:,} bytes, above coldprof's bound of {MAX_UNZIPPED_BYTES:,}: not read or "
+            "deflated; counted at its full size, zipped and unzipped, so over every Lambda limit"
+        )
+        self.skipped.append(Skipped(path, reason))
+
     def results(self) -> tuple[list[FileEntry], list[Skipped]]:
-        files = []
+        files = list(self.oversized)
         for path, future in self.jobs:
             try:
                 size, deflated, crc = future.result()
