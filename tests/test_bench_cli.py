@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 from click.testing import CliRunner
 
 from coldprof.cli.bench import bench_command
@@ -132,7 +133,10 @@ def test_a_cancelled_run_still_writes_what_it_measured(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(2.5)
+    deadline = time.monotonic() + 30  # until its first environment runs (a busy machine is slow)
+    while not psutil.Process(process.pid).children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.5)
     process.send_signal(signal.SIGTERM)  # what a cancelled CI job receives
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130

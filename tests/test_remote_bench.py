@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
-from test_serve import HANDLERS, echo, lambda_client, running_server, served
+from test_serve import ECHO, HANDLERS, echo, lambda_client, running_server, served
 
 from coldprof.bench.remote import (
     Invocation,
@@ -59,7 +59,7 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def server():
     specs = [
         echo("echo"),
-        echo("sweep"),
+        served("sweep", ECHO, cpu_share="off"),  # no size gets more CPU: the sizes within noise
         echo("crowd"),
         echo("interrupted"),
         echo("kept"),
@@ -67,6 +67,7 @@ def server():
         echo("snap"),
         echo("snapcrowd"),
         served("sleepy", HANDLERS / "sleep_50ms_per_invoke"),
+        served("cpu", HANDLERS / "cpu_bound"),
         served("failing", HANDLERS / "raises_in_handler"),
     ]
     with running_server(specs, max_environments=4) as running:
@@ -145,7 +146,7 @@ def test_a_memory_sweep_marks_the_cheapest_and_the_fastest(server, client):
     rows = doc["remote"]["sweep"]
     assert [row["memory_mb"] for row in rows] == [128, 512]
     assert [row["cheapest"] for row in rows] == [True, False]
-    # 2 samples a size, and serve gives no size more CPU: no size is faster beyond the noise
+    # 2 samples a size, and no size gets more CPU (cpu_share off): none faster beyond the noise
     assert not any(row["fastest"] for row in rows)
     assert all(row["within_noise_of_fastest"] for row in rows)
     assert all(c["verdict"] == "within-noise" for c in doc["comparisons"])
@@ -158,6 +159,21 @@ def test_a_memory_sweep_marks_the_cheapest_and_the_fastest(server, client):
         "values": {"function": "sweep", "memory_mb": 128, "variables": 0},
     }
     assert client.get_function_configuration(FunctionName="sweep")["MemorySize"] == 128
+
+
+def test_a_memory_sweep_of_cpu_bound_code_finds_the_larger_size_faster(server, client):
+    """Each size gets its share of a vCPU, as on Lambda: 1,769 MB runs CPU-bound code about 13.8
+    times faster than 128 MB, so the sweep no longer says every size is as fast."""
+    result = bench(
+        server, "--function-name", "cpu", "--memory", "128,1769", "--cold", "2", "--warm", "3",
+        "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    rows = {row["memory_mb"]: row for row in doc["remote"]["sweep"]}
+    assert rows[128]["warm_median_ms"] > 3 * rows[1769]["warm_median_ms"]
+    warm = next(c for c in doc["comparisons"] if c["phase"] == "warm invocation")
+    assert (warm["faster"], warm["verdict"]) == ("1769 MB", "faster")
 
 
 def test_a_memory_sweep_has_its_own_table(server):

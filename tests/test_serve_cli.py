@@ -1,4 +1,4 @@
-"""`coldprof serve` as a real process: start, serve, stop on SIGTERM or SIGINT; usage errors."""
+"""`coldprof serve` as a real process: start, serve, stop on a signal; usage errors."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def environments_of(process: subprocess.Popen) -> list[psutil.Process]:
     return psutil.Process(process.pid).children(recursive=True)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_a_signal_stops_the_server_and_ends_every_environment(signum):
     function = f"echo={ECHO}:app.handler"
     with serve_process("--function", function, "--timeout", "30") as (process, url, lines):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from coldprof.package.model import FileEntry, Package
 
@@ -49,6 +50,8 @@ class Context:
     handler: str | None = None  # "app.handler" when the user named it
     runtime_sdk: tuple[Distribution, ...] = ()  # what --runtime-sdk says the runtime ships
     today: datetime.date = field(default_factory=datetime.date.today)  # for runtime dates
+    # what rules read from native files, by (package name, path): each file is read once
+    native: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def entries(self) -> list[tuple[Package, FileEntry]]:
         """Every counted file with its package."""

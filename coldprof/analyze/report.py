@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
-from coldprof.analyze.graph import removal_saves, required_by
+from coldprof.analyze.graph import removal_savings, required_by
 from coldprof.analyze.model import FUNCTION_CODE, Context
 from coldprof.analyze.result import (
     AnalyzeResult,
@@ -42,6 +42,7 @@ def distribution_rows(context: Context) -> tuple[DistributionRow, ...]:
         unzipped_by_key[label] += sum(f.unzipped_bytes for f in entries)
     sdk = runtime_sdk_keys()
     dependents = required_by(context.distributions)
+    saves = removal_savings(context.distributions, unzipped_by_key.__getitem__)
     rows = []
     for d in context.distributions:
         own = files.get((d.package, d.key), [])
@@ -53,9 +54,7 @@ def distribution_rows(context: Context) -> tuple[DistributionRow, ...]:
                 files=len(own),
                 unzipped_bytes=sum(f.unzipped_bytes for f in own),
                 zipped_bytes=sum(f.zipped_bytes for f in own),
-                removal_saves_bytes=removal_saves(
-                    d.key, context.distributions, lambda key: unzipped_by_key[key]
-                ),
+                removal_saves_bytes=saves[d.key],
                 requires=d.requires,
                 required_by=dependents.get(d.key, ()),
                 runtime_provided=d.key in sdk,

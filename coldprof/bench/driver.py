@@ -21,7 +21,8 @@ from typing import Any
 
 from coldprof.bench.result import Sample, SampleError, environment_error
 from coldprof.errors import ColdprofError
-from coldprof.sandbox import Environment, EnvironmentSpec, InitResult, InvokeResult
+from coldprof.sandbox import Emulation, Environment, EnvironmentSpec, InitResult, InvokeResult
+from coldprof.sandbox.left_running import LeftRunning
 
 DETAILED_ERRORS = 1000  # errors kept with their stack trace; later ones keep type and message
 MESSAGE_CHARS = 4096
@@ -56,6 +57,7 @@ class Measured:
     samples: tuple[Sample, ...]
     errors: tuple[SampleError, ...]
     interrupted: bool
+    emulation: Emulation | None = None  # how the first environment that started lived here
 
 
 def _error(
@@ -98,7 +100,11 @@ def failed_init_sample(index: int, init: InitResult) -> tuple[Sample, list[Sampl
 
 
 def build_sample(
-    index: int, init: InitResult, first: InvokeResult, warm: list[InvokeResult]
+    index: int,
+    init: InitResult,
+    first: InvokeResult,
+    warm: list[InvokeResult],
+    left_running: tuple[LeftRunning, ...] = (),
 ) -> tuple[Sample, list[SampleError]]:
     """The sample and errors of an environment that started: first and warm invocations."""
     errors = [] if first.ok else [_error(index, "first_invoke", 0, first, first.duration_ms)]
@@ -116,6 +122,9 @@ def build_sample(
         round_trip_ms=tuple(r.round_trip_ms for r in ok_warm),
         max_memory_used_mb=max(r.max_rss_mb for r in (init, first, *warm)),
         ok=not errors,
+        invoke_cpu_ms=tuple(r.cpu_ms for r in ok_warm),
+        ephemeral_peak_mb=max(r.ephemeral_peak_mb for r in (init, first, *warm)),
+        left_running=left_running,
     )
     return sample, errors
 
@@ -125,21 +134,30 @@ def request_id() -> str:
     return str(uuid.uuid4())
 
 
-def cold_sample(
-    spec: EnvironmentSpec, event: Any, warm: int, index: int
-) -> tuple[Sample, list[SampleError]]:
+@dataclass(frozen=True)
+class ColdSample:
+    """What one environment gave: its sample, its errors, how it lived here."""
+
+    sample: Sample
+    errors: list[SampleError]
+    emulation: Emulation | None
+
+
+def cold_sample(spec: EnvironmentSpec, event: Any, warm: int, index: int) -> ColdSample:
     """One new environment: init, the first invocation, then up to `warm` warm invocations."""
     with Environment(spec) as environment:
         init = environment.start()
         if not init.ok:
-            return failed_init_sample(index, init)
+            return ColdSample(*failed_init_sample(index, init), init.emulation)
         first = environment.invoke(event, request_id())
         warm_results: list[InvokeResult] = []
         ended = first.environment_ended
         while len(warm_results) < warm and not ended:
             warm_results.append(environment.invoke(event, request_id()))
             ended = warm_results[-1].environment_ended
-    return build_sample(index, init, first, warm_results)
+        left = environment.left_running()
+    built = build_sample(index, init, first, warm_results, left)
+    return ColdSample(*built, init.emulation)
 
 
 def _coldprof_error(index: int, error: Exception) -> SampleError:
@@ -165,18 +183,20 @@ def measure(
     notify = observer or _ignore
     samples: list[Sample] = []
     errors: list[SampleError] = []
+    emulation: list[Emulation] = []
     try:
         warm_up(spec, event, plan, label, notify)
         for index in range(plan.cold):
-            sample, sample_errors = cold_sample(spec, event, plan.warm, index)
-            samples.append(sample)
-            errors += [bounded(e, len(errors) < DETAILED_ERRORS) for e in sample_errors]
-            notify(Progress(label, plan.warmup + index + 1, plan.warmup + plan.cold, sample))
+            done = cold_sample(spec, event, plan.warm, index)
+            samples.append(done.sample)
+            errors += [bounded(e, len(errors) < DETAILED_ERRORS) for e in done.errors]
+            emulation += [done.emulation] if done.emulation and not emulation else []
+            notify(Progress(label, plan.warmup + index + 1, plan.warmup + plan.cold, done.sample))
     except KeyboardInterrupt:
-        return Measured(tuple(samples), tuple(errors), interrupted=True)
+        return Measured(tuple(samples), tuple(errors), True, next(iter(emulation), None))
     except (ColdprofError, OSError) as error:
         if not samples:
             raise
         errors.append(_coldprof_error(len(samples), error))
-        return Measured(tuple(samples), tuple(errors), interrupted=True)
-    return Measured(tuple(samples), tuple(errors), interrupted=False)
+        return Measured(tuple(samples), tuple(errors), True, next(iter(emulation), None))
+    return Measured(tuple(samples), tuple(errors), False, next(iter(emulation), None))

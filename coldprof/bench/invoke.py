@@ -9,7 +9,7 @@ from typing import Any
 from coldprof.bench.driver import request_id
 from coldprof.bench.report_line import ReportLine, format_report_line, local_report
 from coldprof.function import FunctionConfig, environment_spec, prepare
-from coldprof.sandbox import Environment, InitResult
+from coldprof.sandbox import Emulation, Environment, InitResult, LeftRunning
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,11 @@ class InvokeOutcome:
     init_log: str  # the function's output during init
     log: str  # the function's output during the invocation
     report: ReportLine
+    emulation: Emulation | None = None  # how the environment lived here
+    cpu_ms: float = 0.0  # CPU time of the environment during the invocation
+    round_trip_ms: float = 0.0  # parent clock around the invocation
+    ephemeral_peak_mb: float = 0.0  # the most its /tmp held (MiB, sampled)
+    left_running: tuple[LeftRunning, ...] = ()  # work still running when the handler returned
 
 
 def _init_failed(rid: str, init: InitResult, function: FunctionConfig) -> InvokeOutcome:
@@ -30,7 +35,9 @@ def _init_failed(rid: str, init: InitResult, function: FunctionConfig) -> Invoke
         rid, 0.0, function.memory_mb, init.max_rss_mb, init.init_ms, error_type=init.error.type
     )
     payload = {**init.error.payload(), "requestId": rid}
-    return InvokeOutcome(False, rid, payload, init.error.type, init.log, "", report)
+    return InvokeOutcome(
+        False, rid, payload, init.error.type, init.log, "", report, emulation=init.emulation
+    )
 
 
 def invoke_once(function: FunctionConfig, event: Any) -> InvokeOutcome:
@@ -43,12 +50,26 @@ def invoke_once(function: FunctionConfig, event: Any) -> InvokeOutcome:
         if not init.ok:
             return _init_failed(rid, init, function)
         result = environment.invoke(event, rid)
+        left_running = environment.left_running()
     error_type = result.error.type if result.error else None
     memory_mb = max(init.max_rss_mb, result.max_rss_mb)
     report = local_report(
         rid, result.duration_ms, function.memory_mb, memory_mb, init.init_ms, error_type
     )
-    return InvokeOutcome(result.ok, rid, result.response, error_type, init.log, result.log, report)
+    return InvokeOutcome(
+        result.ok,
+        rid,
+        result.response,
+        error_type,
+        init.log,
+        result.log,
+        report,
+        emulation=init.emulation,
+        cpu_ms=result.cpu_ms,
+        round_trip_ms=result.round_trip_ms,
+        ephemeral_peak_mb=result.ephemeral_peak_mb,
+        left_running=left_running,
+    )
 
 
 def lambda_log(outcome: InvokeOutcome) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 
 from coldprof.bench.cost import CostEstimate
 from coldprof.results import Note, each_object, legacy_note, legacy_notes, with_field
+from coldprof.sandbox.left_running import LeftRunning
+from coldprof.sandbox.spec import Emulation
 from coldprof.stats import Stats
 
 SCHEMA_VERSION = 2
@@ -57,6 +59,22 @@ class Sample:
     round_trip_ms: tuple[float, ...]  # parent clock around each successful warm invocation
     max_memory_used_mb: float | None  # peak resident memory of the environment (MiB)
     ok: bool  # no phase of this sample failed
+    invoke_cpu_ms: tuple[float, ...] = ()  # CPU time of each successful warm invocation
+    ephemeral_peak_mb: float | None = None  # the most its /tmp held (MiB, sampled)
+    left_running: tuple[LeftRunning, ...] = ()  # what its handlers left running, and its fate
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeftRunningCount:
+    """One piece of work left running when a handler returned, counted over the environments."""
+
+    kind: str  # "thread" | "task" | "process"
+    name: str
+    where: str
+    environments: int  # environments in which a handler left it running
+    times: int  # how many times it was left running (once per invocation that started it)
+    finished_later: int  # of those, how many finished during a later invocation (after a freeze)
+    lost: int  # ... and how many were still running when their environment ended
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,6 +184,10 @@ class BenchResult:
     compared: tuple[BenchResult, ...]  # the other runs of --compare / --compare-handler
     comparisons: tuple[Comparison, ...]  # each compared run against this one
     remote: RemoteDetails | None = None  # a deployed function's benchmark (bench --function-name)
+    emulation: Emulation | None = None  # how the environments lived here (CPU share, freeze...)
+    held_vcpus: float | None = None  # warm invocations' CPU time over their wall time
+    ephemeral_peak_mb: float | None = None  # the most any environment's /tmp held (MiB)
+    left_running: tuple[LeftRunningCount, ...] = ()  # work handlers left running
     kind: str = "bench"
     schema_version: int = SCHEMA_VERSION
 

@@ -11,6 +11,7 @@ from typing import Any
 from coldprof.bench.compare import compare
 from coldprof.bench.cost import CostEstimate, billed_duration_ms, estimate_cost
 from coldprof.bench.driver import Measured, Observer, Plan, measure
+from coldprof.bench.lifecycle import count_left_running, ephemeral_peak_mb, held_vcpus
 from coldprof.bench.quality import run_warnings
 from coldprof.bench.result import BenchResult, ColdStats, Comparison, Sample, WarmStats
 from coldprof.errors import UsageError
@@ -107,6 +108,10 @@ def assemble(
         interrupted=measured.interrupted,
         compared=(),
         comparisons=(),
+        emulation=measured.emulation,
+        held_vcpus=held_vcpus(samples),
+        ephemeral_peak_mb=ephemeral_peak_mb(samples),
+        left_running=count_left_running(samples),
     )
 
 
@@ -168,6 +173,9 @@ def bench(
     runs += [dataclasses.replace(function, target=other) for other in compare_targets]
     runs += [dataclasses.replace(function, handler=other) for other in compare_handlers]
     labels = run_labels([(run.target, str(run.handler)) for run in runs])
+    if function.cold_cache:
+        runs.append(dataclasses.replace(function, cold_cache=False))
+        labels = [f"{labels[0]} (code read cold)", *labels[1:], f"{labels[0]} (code cached)"]
     results: list[BenchResult] = []
     for run, label in zip(runs, labels, strict=True):
         results.append(bench_one(run, label, options, observer))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,20 +36,6 @@ def progress_observer(total: int) -> Iterator[Observer | None]:
             bar.update(1)
 
         yield advance
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-@contextmanager
-def sigterm_as_ctrl_c() -> Iterator[None]:
-    """Treat SIGTERM (a cancelled CI job) like Ctrl-C, so the samples so far are still written."""
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def exit_status(result: BenchResult) -> tuple[int, str]:
@@ -145,7 +130,7 @@ def bench_command(
     )
     function = FunctionConfig(**settings)
     runs = 1 + len(compare_targets) + len(compare_handlers)
-    with sigterm_as_ctrl_c(), progress_observer(runs * (cold + warmup)) as observer:
+    with progress_observer(runs * (cold + warmup)) as observer:
         result = bench(function, options, compare_targets, compare_handlers, observer)
     emit(result, fmt, output)
     status, why = exit_status(result)

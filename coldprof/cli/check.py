@@ -18,7 +18,20 @@ from coldprof.function import with_settings
 
 # The settings the command line may override; the package itself (target, handler, layers)
 # is what [tool.coldprof] describes.
-OVERRIDES = ("python", "runtime", "arch", "runtime_sdk", "env", "memory", "timeout", "region")
+OVERRIDES = (
+    "python",
+    "runtime",
+    "arch",
+    "runtime_sdk",
+    "env",
+    "memory",
+    "timeout",
+    "cpu_share",
+    "init_cpu",
+    "cold_cache",
+    "ephemeral_storage",
+    "region",
+)
 
 
 def _progress(message: str) -> None:

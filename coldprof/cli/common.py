@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -95,14 +98,41 @@ def emit(result: Any, fmt: str | None, output: Path | None) -> None:
         click.echo(f"wrote {write_result_report(result, report)}", err=True)
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _stop(signum: int, frame: object) -> None:
+    """The first stop signal interrupts the command; later ones wait for its clean-up."""
+    for other in STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def signals_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job) and SIGHUP (a closed terminal) act as Ctrl-C does: every
+    environment is ended, every temporary folder removed, and the samples so far kept."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _stop) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def handle_errors(command: Callable) -> Callable:
-    """Turn a ColdprofError into one line on stderr and its exit code; --debug shows the trace."""
+    """Turn a ColdprofError into one line on stderr and its exit code; --debug shows the trace.
+    SIGTERM and SIGHUP are Ctrl-C while the command runs."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         debug = bool((click.get_current_context().find_root().obj or {}).get("debug"))
         try:
-            return command(*args, **kwargs)
+            with signals_as_ctrl_c():
+                return command(*args, **kwargs)
         except ColdprofError as error:
             if debug:
                 raise

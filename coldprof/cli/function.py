@@ -12,7 +12,7 @@ import click
 from click.core import ParameterSource
 
 from coldprof.function import KEYS, SETTINGS, FunctionConfig
-from coldprof.function.settings import ONE, Setting, collect, read_item
+from coldprof.function.settings import LIST, MAP, SWITCH, Setting, collect, read_item
 
 FIELDS = {field.name: field for field in dataclasses.fields(FunctionConfig)}
 # What a command that runs the handler takes: TARGET and every setting but the architecture.
@@ -26,6 +26,10 @@ RUN_KEYS = (
     "env",
     "memory",
     "timeout",
+    "cpu_share",
+    "init_cpu",
+    "cold_cache",
+    "ephemeral_storage",
     "region",
 )
 
@@ -60,11 +64,18 @@ def _option(name: str, required: bool, defaults: bool) -> Callable:
     setting = SETTINGS[name]
     if setting.flag is None:
         return click.argument(name, type=SettingType(setting))
+    if setting.kind == SWITCH:
+        return click.option(
+            f"{setting.flag}/--no-{setting.flag[2:]}",
+            name,
+            default=FIELDS[name].default,
+            help=setting.help,
+        )
     return click.option(
         setting.flag,
         name,
         type=SettingType(setting),
-        multiple=setting.kind != ONE,
+        multiple=setting.kind in (LIST, MAP),
         required=required,
         metavar=setting.metavar or None,
         help=setting.help,
@@ -81,7 +92,8 @@ def given_settings(values: dict[str, Any]) -> dict[str, Any]:
         if ctx.get_parameter_source(name) is ParameterSource.DEFAULT:
             continue
         try:
-            given[name] = collect(setting, list(value)) if setting.kind != ONE else value
+            is_list = setting.kind in (LIST, MAP)
+            given[name] = collect(setting, list(value)) if is_list else value
         except ValueError as error:
             raise click.BadParameter(f"expected {error}", param_hint=setting.flag) from None
     return given

@@ -16,11 +16,11 @@ from coldprof.function.record import SERVE_KEYS
 if TYPE_CHECKING:  # coldprof.serve loads botocore: only when serve runs
     from coldprof.serve import AccessKey, LambdaServer
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class _Stop(Exception):
-    """SIGINT or SIGTERM arrived: stop serving and end every environment."""
+    """SIGINT, SIGTERM or SIGHUP arrived: stop serving and end every environment."""
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -160,7 +160,7 @@ def serve(
     Each function keeps warm environments and reuses them; a configuration change
     (UpdateFunctionConfiguration) ends them, so the next invocation is a cold start.
     Versions, aliases, Event invocations, reserved concurrency and throttling work as on
-    Lambda (docs/serve.md). Stop with Ctrl-C or SIGTERM: every environment is ended.
+    Lambda (docs/serve.md). Stop with Ctrl-C, SIGTERM or SIGHUP: every environment is ended.
 
     Every request must be signed (AWS Signature Version 4) with this environment's own AWS
     credentials or a key given with --accept-key, as Lambda checks them; with none, a key

@@ -106,6 +106,41 @@ def timeout_s(value: Any) -> float:
     return float(number)
 
 
+def cpu_share(value: Any) -> str:
+    """How much CPU the handler gets: its memory size's share, or the bare machine."""
+    if value not in ("memory", "off"):
+        raise ValueError('"memory" (the memory size\'s share of a vCPU) or "off" (this machine)')
+    return value
+
+
+def init_cpu(value: Any) -> str:
+    """The CPU of the init phase: boosted (at least one vCPU) or the memory's share."""
+    if value not in ("boosted", "memory"):
+        raise ValueError('"boosted" (at least one vCPU) or "memory" (the memory\'s share)')
+    return value
+
+
+def switch(value: Any) -> bool:
+    """On or off: true/false in TOML; true, false, yes, no, on, off, 1 or 0 as text."""
+    if isinstance(value, bool):
+        return value
+    words = {"true": True, "yes": True, "on": True, "1": True}
+    words |= {"false": False, "no": False, "off": False, "0": False}
+    if isinstance(value, str) and value.strip().lower() in words:
+        return words[value.strip().lower()]
+    raise ValueError("true or false")
+
+
+def ephemeral_storage_mb(value: Any) -> int:
+    """Lambda's ephemeral storage (/tmp): whole MB from 512 to 10,240."""
+    limits = lambda_facts()["limits"]
+    low, high = limits["ephemeral_storage_min_mb"], limits["ephemeral_storage_max_mb"]
+    number = _number(value, WHOLE)
+    if number is None or not low <= number <= high:
+        raise ValueError(f"a size of /tmp in MB, a whole number from {low} to {high}")
+    return int(number)
+
+
 def region(value: Any) -> str:
     """An AWS region name: us-east-1, eu-west-3, ..."""
     if not isinstance(value, str) or REGION.fullmatch(value) is None:

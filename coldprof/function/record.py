@@ -10,7 +10,7 @@ from typing import Any
 
 from coldprof.data import lambda_facts
 from coldprof.function import parse
-from coldprof.function.settings import LIST, MAP, Setting, setting, settings_of
+from coldprof.function.settings import LIST, MAP, SWITCH, Setting, setting, settings_of
 from coldprof.sandbox.interpreter import InterpreterInfo, find_interpreter
 
 DEFAULTS = lambda_facts()["defaults"]
@@ -109,6 +109,42 @@ class FunctionConfig:
         parse=parse.timeout_s,
         metavar="SECONDS",
         help="Seconds an invocation may run (init: Lambda's own 10 s, or this when longer).",
+    )
+    cpu_share: str = setting(
+        default=DEFAULTS["cpu_share"],
+        key="cpu_share",
+        flag="--cpu-share",
+        parse=parse.cpu_share,
+        metavar="[memory|off]",
+        help="CPU for the handler: memory, the memory size's share as on Lambda (1,769 MB is "
+        "one vCPU; 128 MB about 7%); off, this machine's CPUs, unlimited.",
+    )
+    init_cpu: str = setting(
+        default=DEFAULTS["init_cpu"],
+        key="init_cpu",
+        flag="--init-cpu",
+        parse=parse.init_cpu,
+        metavar="[boosted|memory]",
+        help="CPU during init: boosted, at least one vCPU, as measured on Lambda's on-demand "
+        "inits; memory, the memory's share, as provisioned concurrency gets.",
+    )
+    cold_cache: bool = setting(
+        default=DEFAULTS["cold_cache"],
+        key="cold_cache",
+        flag="--cold-cache",
+        parse=parse.switch,
+        kind=SWITCH,
+        help="Drop the package's files from the page cache before each cold start, so its "
+        "code is read from disk as on Lambda (bench also measures it cached, to compare).",
+    )
+    ephemeral_storage_mb: int = setting(
+        default=DEFAULTS["ephemeral_storage_mb"],
+        key="ephemeral_storage",
+        flag="--ephemeral-storage",
+        parse=parse.ephemeral_storage_mb,
+        metavar="MB",
+        help="Size of the handler's /tmp in MB (512 to 10,240): writing past it fails with "
+        "ENOSPC where coldprof can mount a size-limited /tmp, else ends the invocation.",
     )
     region: str = setting(
         default=DEFAULTS["region"],

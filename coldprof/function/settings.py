@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-ONE, LIST, MAP = "one", "list", "map"
+ONE, LIST, MAP, SWITCH = "one", "list", "map", "switch"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,7 +21,7 @@ class Setting:
     parse: Callable[[Any], Any]  # one value -> the field's value; ValueError: what is expected
     help: str
     metavar: str = ""
-    kind: str = ONE  # ONE value; a LIST (repeatable, in order); a MAP of NAME=VALUE
+    kind: str = ONE  # ONE value; a LIST (repeatable, in order); a MAP of NAME=VALUE; a SWITCH
     most: int | None = None  # the most items a LIST may have
     noun: str = ""  # what a LIST holds, for its errors: "layer paths (folders or .zip files)"
     path: bool = False  # a path: relative to the config file's folder in [tool.coldprof]

@@ -5,7 +5,10 @@ regular file is opened relative to its folder with O_NOFOLLOW | O_NONBLOCK and c
 fstat, so a FIFO never blocks and a link swapped in during the walk is never followed.
 Files are deflated at level 6 (zipfile's default, like `zip -6`) on a small thread pool:
 zlib releases the GIL, so both cores compress while the walk goes on. With a SizeCache, a
-file whose content was measured before is only hashed (package/cache.py).
+file whose content was measured before is only hashed (package/cache.py). A file above the
+zip bound (MAX_UNZIPPED_BYTES, by its apparent size: a sparse file counts in full) is never
+read: it is counted at its full size, unzipped and zipped alike, so it is over every Lambda
+limit, and listed as skipped with that reason.
 """
 
 from __future__ import annotations
@@ -22,7 +25,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from coldprof.package.cache import SizeCache, content_hasher
-from coldprof.package.model import FileEntry, FolderEntry, Package, Skipped
+from coldprof.package.model import (
+    MAX_UNZIPPED_BYTES,
+    FileEntry,
+    FolderEntry,
+    Package,
+    Skipped,
+)
 
 CHUNK_BYTES = 1024 * 1024
 # zipfile's per-entry overhead: local header (30 bytes + name) and central directory entry
@@ -165,6 +174,7 @@ class _Walk:
         self.batch: list[tuple[str, os.stat_result, int]] = []  # opened, not yet sent
         self.batch_bytes = 0
         self.files = 0
+        self.oversized: list[FileEntry] = []
         self.skipped: list[Skipped] = []
         self.folders: list[FolderEntry] = []
         self.slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
@@ -245,6 +255,10 @@ class _Walk:
             os.close(fd)
             self.skipped.append(Skipped(path, "changed into a non-regular file during the walk"))
             return
+        if info.st_size > MAX_UNZIPPED_BYTES:
+            os.close(fd)
+            self._oversized(path, info)
+            return
         self.slots.acquire()
         self.batch.append((path, info, fd))
         self.batch_bytes += info.st_size
@@ -267,8 +281,18 @@ class _Walk:
         for _ in range(count):
             self.slots.release()
 
+    def _oversized(self, path: str, info: os.stat_result) -> None:
+        """Count a file above the zip bound at its full size, without reading it."""
+        size = info.st_size
+        self.oversized.append(_file_entry(path, info, size, size, 0))
+        reason = (
+            f"{size:,} bytes, above coldprof's bound of {MAX_UNZIPPED_BYTES:,}: not read or "
+            "deflated; counted at its full size, zipped and unzipped, so over every Lambda limit"
+        )
+        self.skipped.append(Skipped(path, reason))
+
     def results(self) -> tuple[list[FileEntry], list[Skipped]]:
-        files = []
+        files = list(self.oversized)
         for opened, future in self.jobs:
             for (path, info), outcome in zip(opened, future.result(), strict=True):
                 if isinstance(outcome, OSError):

@@ -9,6 +9,9 @@ from typing import BinaryIO
 
 # The most any rule reads of one file into memory at once.
 READ_LIMIT_BYTES = 8 * 1024 * 1024
+# The most unzipped bytes coldprof reads: 16x Lambda's unzipped limit. A zip declaring more is
+# refused; a folder's file above it is never read (package/zipped.py, package/folder.py).
+MAX_UNZIPPED_BYTES = 4 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ class Skipped:
 
     path: str
     reason: str
+    # True when the entry's bytes cannot be read (encrypted, compressed other than stored or
+    # deflate): a function run without them is not the package, so extraction refuses it.
+    blocks_extraction: bool = False
 
 
 @dataclass(frozen=True)

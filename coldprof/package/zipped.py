@@ -3,8 +3,10 @@
 Bounds (documented in docs/json-schema-analyze.md, "Hostile input"): an archive is refused when its
 central directory declares more than MAX_ENTRIES entries or more than MAX_UNZIPPED_BYTES in
 all, or when entries overlap (the way non-recursive zip bombs share one compressed stream).
-Entries with absolute paths, `..` components or symlink modes are skipped, never read.
-A member is only ever streamed, never inflated past its declared size.
+Entries with absolute paths, `..` components or symlink modes are skipped, never read;
+so are encrypted members and members compressed other than stored or deflate (marked as
+blocking extraction: running the package without them would not run the package).
+Members are read by coldprof.package.member, never inflated past their declared size.
 """
 
 from __future__ import annotations
@@ -21,10 +23,16 @@ from typing import BinaryIO
 
 from coldprof.errors import TargetError
 from coldprof.package.folder import CENTRAL_HEADER_BYTES
-from coldprof.package.model import FileEntry, FolderEntry, Package, Skipped
+from coldprof.package.member import MemberReader, MemberSpan, unreadable_reason
+from coldprof.package.model import (
+    MAX_UNZIPPED_BYTES,
+    FileEntry,
+    FolderEntry,
+    Package,
+    Skipped,
+)
 
 MAX_ENTRIES = 200_000
-MAX_UNZIPPED_BYTES = 4 * 1024**3  # 16x Lambda's unzipped limit: refuse anything larger
 LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
 DATA_DESCRIPTOR_FLAG = 0x08
 UNIX = 3  # ZipInfo.create_system of an archive written on Unix: external_attr holds st_mode
@@ -118,6 +126,23 @@ def _entry_span(stream: BinaryIO, info: zipfile.ZipInfo) -> tuple[int, int, int]
     return info.header_offset, data_end, local + info.compress_size + descriptor + central
 
 
+def _member_span(info: zipfile.ZipInfo, data_end: int, archive: Path, size: int) -> MemberSpan:
+    """Where a member's data is; a member running past the archive's end is refused."""
+    if data_end > size:
+        raise TargetError(
+            f"{archive}: entry {info.filename!r} runs past the end of the archive: "
+            "the zip is truncated"
+        )
+    return MemberSpan(
+        name=info.filename,
+        method=info.compress_type,
+        data_offset=data_end - info.compress_size,
+        compressed_bytes=info.compress_size,
+        declared_bytes=info.file_size,
+        crc32=info.CRC,
+    )
+
+
 def _check_bounds(infos: list[zipfile.ZipInfo], location: str) -> None:
     if len(infos) > MAX_ENTRIES:
         raise TargetError(
@@ -160,8 +185,9 @@ def read_zip(path: Path, name: str, import_roots: tuple[str, ...]) -> Package:
         files: list[FileEntry] = []
         skipped: list[Skipped] = []
         spans = []
-        members: dict[str, zipfile.ZipInfo] = {}
+        members: dict[str, MemberSpan] = {}
         stream = archive.fp
+        archive_bytes = path.stat().st_size
         for info in infos:
             if info.is_dir():
                 continue
@@ -171,9 +197,12 @@ def read_zip(path: Path, name: str, import_roots: tuple[str, ...]) -> Package:
             if info.filename in members:
                 skipped.append(Skipped(info.filename, "duplicate entry name: later copy skipped"))
                 continue
+            if reason := unreadable_reason(info.compress_type, info.flag_bits):
+                skipped.append(Skipped(info.filename, reason, blocks_extraction=True))
+                continue
             start, data_end, zipped = _entry_span(stream, info)
             spans.append((start, data_end, info.filename))
-            members[info.filename] = info
+            members[info.filename] = _member_span(info, data_end, path, archive_bytes)
             files.append(_file_entry(info, zipped))
         _check_overlap(spans, str(path))
     files.sort(key=lambda f: f.path)
@@ -184,7 +213,7 @@ def read_zip(path: Path, name: str, import_roots: tuple[str, ...]) -> Package:
         kind="zip",
         files=tuple(files),
         skipped=tuple(skipped),
-        archive_bytes=path.stat().st_size,
+        archive_bytes=archive_bytes,
         zipped_exact=True,
         import_roots=import_roots,
         opener=_Members(path, members).open,
@@ -195,21 +224,18 @@ def read_zip(path: Path, name: str, import_roots: tuple[str, ...]) -> Package:
 class _Members:
     """Opens members of one archive, keeping it open between reads (rules read many files)."""
 
-    def __init__(self, path: Path, members: dict[str, zipfile.ZipInfo]):
+    def __init__(self, path: Path, members: dict[str, MemberSpan]):
         self.path = path
         self.members = members
-        self.archive: zipfile.ZipFile | None = None
+        self.archive: BinaryIO | None = None
 
     @contextmanager
     def open(self, member: str) -> Iterator[BinaryIO]:
-        """A stream of one member; it never yields more than the member's declared size."""
-        info = self.members.get(member)
-        if info is None:
+        """A forward-only stream of one member, never past its declared size."""
+        span = self.members.get(member)
+        if span is None:
             raise FileNotFoundError(member)
         if self.archive is None:
-            self.archive = _open_zip(self.path)
-        try:
-            with self.archive.open(info) as stream:
-                yield stream
-        except (zipfile.BadZipFile, NotImplementedError) as error:
-            raise OSError(f"{member}: cannot be read from the archive ({error})") from None
+            self.archive = self.path.open("rb")
+        with MemberReader(self.archive.fileno(), span, str(self.path)) as stream:
+            yield stream  # type: ignore[misc]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 
-from coldprof.bench.result import BenchResult, Sample, SampleError, SweepRow
+from coldprof.bench.result import BenchResult, LeftRunningCount, Sample, SampleError, SweepRow
 from coldprof.render import escape, layout
 from coldprof.render.layout import Section
+from coldprof.render.lifecycle import ADVICE, emulation_rows, left_running_count_line
 from coldprof.render.units import memory_mb, ms, percent, range_ms, spread_ms, usd
 from coldprof.render.words import verdict, word
 from coldprof.results import display_path
@@ -108,7 +109,34 @@ def run_title(run: BenchResult) -> str:
 def run_sections(run: BenchResult) -> list[Section]:
     """The tables of one run (without its title)."""
     found = [_latency(run), _memory_and_cost(run)]
+    found += [_lifecycle(run)] if run.emulation is not None else []
+    found += [_left_running(run)] if run.left_running else []
     return found + ([_errors(run)] if run.errors else [])
+
+
+def _lifecycle(run: BenchResult) -> Section:
+    """How the environments lived here: CPU share and method, freeze, processes, /tmp."""
+    rows = emulation_rows(run.emulation, run.memory_mb, run.held_vcpus, run.ephemeral_peak_mb)
+    return layout.table("Lifecycle", ["", "how"], rows)
+
+
+def _left_running(run: BenchResult) -> Section:
+    """Work left running, counted over the environments."""
+    headers = ["kind", "name", "where", "environments", "times", "finished later", "lost"]
+    rows = [_left_running_row(item) for item in run.left_running]
+    return layout.table("Left running when the handler returned", headers, rows)
+
+
+def _left_running_row(item: LeftRunningCount) -> list:
+    counts = [item.environments, item.times, item.finished_later, item.lost]
+    return [item.kind, _clean(item.name, 60), _clean(item.where), *counts]
+
+
+def _left_running_findings(run: BenchResult) -> list[str]:
+    """The left-running finding: what was left running, and the advice."""
+    if not run.left_running:
+        return []
+    return [*(left_running_count_line(item) for item in run.left_running), ADVICE]
 
 
 def _sweep(result: BenchResult) -> list[Section]:
@@ -141,9 +169,9 @@ def _sweep_row(row: SweepRow) -> list[str]:
 def warning_lines(result: BenchResult) -> list[str]:
     """Every run's warnings in words, each named after its run when runs were compared."""
     return [
-        f"{run.label}: {word(w)}" if result.compared else word(w)
+        f"{run.label}: {line}" if result.compared else line
         for run in result.runs
-        for w in run.warnings
+        for line in [*map(word, run.warnings), *_left_running_findings(run)]
     ]
 
 

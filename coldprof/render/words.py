@@ -133,7 +133,7 @@ WORDS: dict[str, Callable[[Values], str]] = {
     "not-restored": _not_restored,
     # imports notes
     "rows-dropped": lambda v: (
-        f"{v['rows']:,} -X importtime rows were not kept (too many rows per run)"
+        f"{v['rows']:,} -X importtime rows were not kept (too many rows or bytes per run)"
     ),
     "no-handler-row": lambda v: (
         f"-X importtime printed no row for module {v['module']!r}: no import tree"

@@ -8,16 +8,19 @@ from coldprof.sandbox.interpreter import (
     find_interpreter,
     interpreter_info,
 )
+from coldprof.sandbox.left_running import LeftRunning
 from coldprof.sandbox.materialize import materialize, materialize_all
-from coldprof.sandbox.spec import EnvironmentSpec, ErrorInfo, InitResult, InvokeResult
+from coldprof.sandbox.spec import Emulation, EnvironmentSpec, ErrorInfo, InitResult, InvokeResult
 
 __all__ = [
+    "Emulation",
     "Environment",
     "EnvironmentSpec",
     "ErrorInfo",
     "InitResult",
     "InterpreterInfo",
     "InvokeResult",
+    "LeftRunning",
     "bare_start_ms",
     "check_runtime",
     "find_interpreter",

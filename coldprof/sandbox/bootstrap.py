@@ -13,8 +13,9 @@ Protocol, one JSON line each way:
   child -> parent after init: {"ready": true} or {"error": {...}} (then the child exits)
   parent -> child:            {"id", "event", "deadline_ms", "context": {...}}
                               (context may hold "client_context": the caller's decoded JSON)
-  child -> parent:            {"ok": true, "duration_ns": N, "response": ...}
-                              or {"ok": false, "duration_ns": N, "error": {...}}
+  child -> parent:            {"ok": true, "duration_ns": N, "response": ..., "left": [...]}
+                              or {"ok": false, "duration_ns": N, "error": {...}, "left": [...]}
+  ("left": the threads and asyncio tasks still running when the handler returned)
 Errors are shaped like the Lambda Python runtime's (awslambdaric): errorType, errorMessage,
 stackTrace (the user's frames only).
 """
@@ -259,13 +260,46 @@ def error_line(duration_ns, error, codec):
     return codec.dumps({"ok": False, "duration_ns": duration_ns, "error": error}) + "\n"
 
 
+def still_running(limit=50):
+    """The threads (but this one) and pending asyncio tasks left when the handler returned:
+    kind, id, name, and where each is (its innermost frame outside the standard library)."""
+    stdlib = sys.modules["codecs"].__file__.rpartition("/")[0] + "/"
+
+    def where(frame):
+        """file:line in function of the innermost frame outside the standard library."""
+        innermost = frame
+        while frame is not None and frame.f_code.co_filename.startswith((stdlib, "<")):
+            frame = frame.f_back
+        frame = frame or innermost
+        return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+
+    threading, asyncio = sys.modules.get("threading"), sys.modules.get("asyncio")
+    names = {t.ident: t.name for t in threading.enumerate()} if threading else {}
+    found = []
+    for ident, frame in sys._current_frames().items():
+        if frame is sys._getframe():
+            continue
+        found.append({"kind": "thread", "id": ident, "name": names.get(ident, str(ident))})
+        found[-1]["where"] = where(frame)
+    try:
+        loop = asyncio.events._event_loop_policy._local._loop
+        for task in list(asyncio.all_tasks(loop))[:limit]:
+            frame = task.get_coro().cr_frame
+            item = {"kind": "task", "id": id(task), "name": task.get_name()}
+            found.append({**item, "where": where(frame) if frame else "finished"})
+    except Exception:
+        pass  # no asyncio, or no event loop set
+    return found[:limit]
+
+
 def serve(handler, codec, request_fd, reply_fd, max_response_bytes):
     """Answer invocation requests until the parent closes the pipe."""
     with open(request_fd, "rb") as requests:
         for line in requests:
             request = codec.loads(line.decode())
             reply = invoke(handler, request, codec, max_response_bytes)
-            write_all(reply_fd, reply.encode())
+            left = codec.dumps(still_running())
+            write_all(reply_fd, f'{reply[:-2]},"left":{left}}}\n'.encode())
 
 
 def main():

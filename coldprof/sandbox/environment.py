@@ -1,10 +1,11 @@
 """One execution environment: a child interpreter that imports the handler once, then serves
-invocations, with Lambda's limits (timeout, memory) enforced by the parent."""
+invocations, living as Lambda's do: its CPU held to its memory size's share, frozen between
+invocations, its /tmp bounded, every process it starts ended with it, and what its handlers
+leave running recorded. Lambda's limits (timeout, memory) are enforced by the parent."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import tempfile
 import time
@@ -17,13 +18,21 @@ from coldprof.data import lambda_facts
 from coldprof.errors import UsageError
 from coldprof.sandbox.capture import BoundedLog, ImportTimeSplitter
 from coldprof.sandbox.child import check_spec, child_argv, child_env
+from coldprof.sandbox.cpu_share import CpuLimiter, CpuPlan
 from coldprof.sandbox.interpreter import InterpreterInfo, compiled_bootstrap
+from coldprof.sandbox.left_running import LeftRunning, LeftRunningTracker, processes
 from coldprof.sandbox.memory import MemoryWatcher
-from coldprof.sandbox.process import ENDED, LINE, TIMEOUT, Child, ControlPipes, Reply
-from coldprof.sandbox.spec import EnvironmentSpec, ErrorInfo, InitResult, InvokeResult
+from coldprof.sandbox.page_cache import drop_from_page_cache
+from coldprof.sandbox.parent import not_dumpable
+from coldprof.sandbox.process import ENDED, LINE, TICK_NS, TIMEOUT, Child, ControlPipes, Reply
+from coldprof.sandbox.processes import CgroupMembers, ProcessTree, confine
+from coldprof.sandbox.replies import InvokeReply, decode, init_reply, invoke_reply
+from coldprof.sandbox.spec import Emulation, EnvironmentSpec, ErrorInfo, InitResult, InvokeResult
+from coldprof.sandbox.storage import EphemeralStorage, folder_prefix, remove
 
 ACCOUNT_ID = "000000000000"
 ERROR_SLACK_BYTES = 1024 * 1024  # room for an error's message and stack trace in a reply
+LEFT_SLACK_BYTES = 64 * 1024  # room for the threads and tasks left running
 
 
 class Environment:
@@ -33,14 +42,23 @@ class Environment:
         self.spec = spec
         self.ended = False
         self._child: Child | None = None
+        self._members: CgroupMembers | ProcessTree | None = None
+        self._cpu: CpuLimiter | None = None
         self._watcher: MemoryWatcher | None = None
+        self._storage: EphemeralStorage | None = None
         self._tmp_dir: str | None = None
         self._ready = False
         self._log = BoundedLog()
         self._stderr = ImportTimeSplitter(self._log)
         self._max_response_bytes = lambda_facts()["limits"]["payload_sync_bytes"]
-        self._max_reply_bytes = self._max_response_bytes + ERROR_SLACK_BYTES
+        self._max_reply_bytes = self._max_response_bytes + ERROR_SLACK_BYTES + LEFT_SLACK_BYTES
         self._context: dict[str, str] = {}
+        self._tracker = LeftRunningTracker()
+        self._invocations = 0
+        self._frozen_at_ns: int | None = None
+        self._next_sample_ns = 0
+        self._cold_cache_bytes: int | None = None
+        self._killed = False  # every process of the environment was ended (_end)
 
     def __enter__(self) -> Environment:
         return self
@@ -58,19 +76,24 @@ class Environment:
         if self._child is not None:
             raise RuntimeError("Environment.start() may be called once")
         spec = self.spec
-        info = spec.interpreter
         check_spec(spec)
-        bootstrap = compiled_bootstrap(info.executable)
-        child = self._child = self._spawn(info, len(bootstrap))
-        self._watcher = MemoryWatcher(child.pid, spec.memory_mb, child.kill_group)
-        child.on_tick = self._watcher.sample
+        not_dumpable()
+        bootstrap = compiled_bootstrap(spec.interpreter.executable)
+        if spec.cold_cache:
+            self._cold_cache_bytes = drop_from_page_cache([spec.task_root, *spec.layers])
+        child = self._child = self._spawn(spec.interpreter, len(bootstrap))
+        self._confine(child)
+        self._cpu.apply(self._cpu.plan.init_vcpus)
+        cpu_before_ns = self._members.cpu_ns()
         deadline_ns = child.spawn_ns + _ns(spec.init_timeout_s)
-        reply = child.exchange(bootstrap, deadline_ns, self._max_reply_bytes)
-        return self._init_result(reply)
+        reply = self._exchange(bootstrap, deadline_ns)
+        cpu_ms = (self._members.cpu_ns() - cpu_before_ns) / 1e6
+        return self._init_result(reply, cpu_ms)
 
     def _spawn(self, info: InterpreterInfo, bootstrap_bytes: int) -> Child:
-        """Start the child: the bootstrap loader, Lambda's variables, its own /tmp."""
-        self._tmp_dir = tempfile.mkdtemp(prefix="coldprof-tmp-")
+        """Start the child: the bootstrap loader, Lambda's variables, its own bounded /tmp."""
+        self._tmp_dir = tempfile.mkdtemp(prefix=folder_prefix())
+        self._storage = EphemeralStorage(self._tmp_dir, self.spec.ephemeral_storage_mb)
         control = ControlPipes.open()
         spec = self.spec
         fds = control.child_fds()
@@ -82,6 +105,36 @@ class Environment:
             return Child(argv, env, str(spec.task_root), self._log.write, stderr_sink, control)
         except (OSError, ValueError) as error:
             raise UsageError(f"cannot start {info.executable}: {error}") from None
+
+    def _confine(self, child: Child) -> None:
+        """Hold the new child's processes together (before it runs any code of the function)."""
+        spec = self.spec
+        self._members = confine(child.pid, self._context["log_stream_name"])
+        plan = CpuPlan.of(spec.cpu_share, spec.init_cpu, spec.memory_mb)
+        self._cpu = CpuLimiter(plan, self._members)
+        self._watcher = MemoryWatcher(
+            child.pid, spec.memory_mb, self._members.kill, self._members.pids
+        )
+        child.on_tick = self._on_tick
+
+    def _on_tick(self) -> int | None:
+        """While the child runs: the duty cycle's look, and every TICK_NS the limits' samples."""
+        now_ns = time.perf_counter_ns()
+        if now_ns >= self._next_sample_ns:
+            self._next_sample_ns = now_ns + TICK_NS
+            self._watcher.sample()
+            if self._storage.sample():
+                self._members.kill()
+        return self._cpu.tick()
+
+    def _exchange(self, message: bytes, deadline_ns: int) -> Reply:
+        """Send a message and wait for the reply, the CPU share held meanwhile."""
+        first_look_ns = self._cpu.begin()
+        first_tick_ns = TICK_NS if first_look_ns is None else first_look_ns
+        try:
+            return self._child.exchange(message, deadline_ns, self._max_reply_bytes, first_tick_ns)
+        finally:
+            self._cpu.end()
 
     def invoke(
         self,
@@ -97,16 +150,18 @@ class Environment:
         message = self._request(event, request_id, context or {})
         self._log.clear()
         sent_ns = time.perf_counter_ns()
-        reply = self._child.exchange(
-            message, sent_ns + _ns(self.spec.timeout_s), self._max_reply_bytes
-        )
+        self._thaw()
+        cpu_before_ns = self._members.cpu_ns()
+        reply = self._exchange(message, sent_ns + _ns(self.spec.timeout_s))
         round_trip_ms = (reply.at_ns - sent_ns) / 1e6
-        self._child.drain()
-        self._watcher.sample()
-        decoded = _decode(reply)
-        if decoded is not None and "ok" in decoded and self._watcher.exceeded_mb is None:
-            return self._invoke_result(decoded, round_trip_ms, request_id)
-        error = self._end(reply)
+        cpu_ms = (self._members.cpu_ns() - cpu_before_ns) / 1e6
+        self._freeze()
+        self._invocations += 1
+        self._sample_now()
+        parsed = invoke_reply(decode(reply.line)) if reply.kind == LINE else None
+        if parsed is not None and not self._over_a_limit():
+            return self._invoke_result(parsed, round_trip_ms, cpu_ms, request_id)
+        error = self._end(reply, parsed is None)
         return InvokeResult(
             ok=False,
             duration_ms=round_trip_ms,
@@ -118,16 +173,50 @@ class Environment:
             environment_ended=True,
             request_id=request_id,
             importtime_lines=tuple(self._stderr.take_rows()[0]),
+            invocation=self._invocations,
+            cpu_ms=cpu_ms,
+            ephemeral_peak_mb=self._storage.peak_mb,
+            left_running=self._tracker.running(),
         )
 
+    def left_running(self) -> tuple[LeftRunning, ...]:
+        """Everything this environment's handlers left running, and what became of it."""
+        return self._tracker.items()
+
     def close(self) -> None:
-        """End the child and its whole process group; remove the environment's /tmp."""
+        """End every process of the environment; remove its /tmp (its tmpfs unmounted)."""
+        if self._members is not None and not self._killed:
+            self._members.kill()
         if self._child is not None:
             self._child.close()
+        if self._members is not None:
+            self._members.close()
         if self._tmp_dir is not None:
-            shutil.rmtree(self._tmp_dir, ignore_errors=True)
+            remove(self._tmp_dir)
             self._tmp_dir = None
         self.ended = True
+
+    def _freeze(self) -> None:
+        """Stop every process of the environment until the next invocation (as Lambda does)."""
+        self._members.stop()
+        self._frozen_at_ns = time.perf_counter_ns()
+
+    def _thaw(self) -> None:
+        """Let the environment run again; what was left running was frozen all that time."""
+        if self._frozen_at_ns is None:
+            return
+        self._members.cont()
+        self._tracker.frozen((time.perf_counter_ns() - self._frozen_at_ns) / 1e6)
+        self._frozen_at_ns = None
+
+    def _sample_now(self) -> None:
+        """Read what the child wrote, sample the memory and /tmp after a phase."""
+        self._child.drain()
+        self._watcher.sample()
+        self._storage.sample(now=True)
+
+    def _over_a_limit(self) -> bool:
+        return self._watcher.exceeded_mb is not None or self._storage.exceeded_mb is not None
 
     def _request(self, event: Any, request_id: str, context: Mapping[str, Any]) -> bytes:
         """The request line: the event and the context's fields for this invocation."""
@@ -144,20 +233,38 @@ class Environment:
         except (TypeError, ValueError) as error:
             raise UsageError(f"the event is not JSON: {error}") from None
 
-    def _init_result(self, reply: Reply) -> InitResult:
+    def _emulation(self) -> Emulation:
+        """How this environment's life is emulated here."""
+        plan = self._cpu.plan
+        return Emulation(
+            cpu_share=plan.cpu_share,
+            cpu_method=self._cpu.method,
+            vcpus=plan.vcpus,
+            init_cpu=plan.init_cpu,
+            init_vcpus=plan.init_vcpus,
+            machine_cpus=plan.machine_cpus,
+            capped=plan.vcpus is not None and plan.vcpus > plan.machine_cpus,
+            freeze=self._members.freeze_method,
+            processes=self._members.method,
+            ephemeral_storage=self._storage.method,
+            ephemeral_storage_mb=self._storage.size_mb,
+            cold_cache_bytes=self._cold_cache_bytes,
+        )
+
+    def _init_result(self, reply: Reply, cpu_ms: float) -> InitResult:
         """The InitResult for what the child answered (or did not) after spawning."""
         init_ms = (reply.at_ns - self._child.spawn_ns) / 1e6
-        self._child.drain()
-        self._watcher.sample()
-        decoded = _decode(reply) or {}
+        self._sample_now()
+        answer = init_reply(decode(reply.line)) if reply.kind == LINE else None
         error = None
-        if decoded.get("ready") is True and self._watcher.exceeded_mb is None:
+        if answer is True and not self._over_a_limit():
             self._ready = True
-        elif "error" in decoded:
-            error = _error_info(decoded["error"])
-            self._end(reply)
+            self._cpu.apply(self._cpu.plan.vcpus)
+        elif isinstance(answer, ErrorInfo):
+            error = answer
+            self._end(reply, False)
         else:
-            error = self._end(reply)
+            error = self._end(reply, answer is None)
         rows, dropped = self._stderr.take_rows()
         log = self._log.text()
         self._log.clear()
@@ -169,17 +276,22 @@ class Environment:
             importtime_lines=tuple(rows),
             max_rss_mb=self._watcher.peak_mb,
             importtime_dropped=dropped,
+            emulation=self._emulation(),
+            cpu_ms=cpu_ms,
+            ephemeral_peak_mb=self._storage.peak_mb,
         )
 
-    def _invoke_result(self, reply: dict, round_trip_ms: float, request_id: str) -> InvokeResult:
-        """The InvokeResult for a reply line of the bootstrap."""
-        error = None if reply["ok"] else _error_info(reply["error"])
-        response = (
-            reply["response"] if error is None else {**reply["error"], "requestId": request_id}
-        )
+    def _invoke_result(
+        self, reply: InvokeReply, round_trip_ms: float, cpu_ms: float, request_id: str
+    ) -> InvokeResult:
+        """The InvokeResult for a well-formed reply of the bootstrap."""
+        others = [pid for pid in self._members.pids() if pid != self._child.pid]
+        self._tracker.seen(self._invocations, [*reply.running, *processes(others)])
+        error = reply.error
+        response = reply.response if error is None else {**error.payload(), "requestId": request_id}
         return InvokeResult(
             ok=error is None,
-            duration_ms=reply["duration_ns"] / 1e6,
+            duration_ms=reply.duration_ns / 1e6,
             round_trip_ms=round_trip_ms,
             response=response,
             error=error,
@@ -188,11 +300,17 @@ class Environment:
             environment_ended=False,
             request_id=request_id,
             importtime_lines=tuple(self._stderr.take_rows()[0]),
+            invocation=self._invocations,
+            cpu_ms=cpu_ms,
+            ephemeral_peak_mb=self._storage.peak_mb,
+            left_running=self._tracker.running(),
         )
 
-    def _end(self, reply: Reply) -> ErrorInfo:
-        """Kill the environment after a failure; the error that ended it."""
+    def _end(self, reply: Reply, malformed: bool) -> ErrorInfo:
+        """End the environment after a failure; the error that ended it."""
         child = self._child
+        self._members.kill()
+        self._killed = True
         child.kill_group()
         child.reap()
         child.drain()
@@ -203,9 +321,15 @@ class Environment:
             return ErrorInfo("Sandbox.Timedout", f"Task timed out after {limit_s:.2f} seconds")
         if self._watcher.exceeded_mb is not None:
             return _out_of_memory(self._watcher.exceeded_mb, self.spec.memory_mb)
-        if reply.kind == ENDED:
+        if self._storage.exceeded_mb is not None:
+            return _storage_full(self._storage.exceeded_mb, self._storage.size_mb)
+        if reply.kind == ENDED or not malformed:
             return _exit_error(child.exit.returncode)
-        return ErrorInfo("Sandbox.ProtocolError", "the function wrote into coldprof's control pipe")
+        return ErrorInfo(
+            "Sandbox.ProtocolError",
+            "Runtime exited with error: the function wrote something that is not the runtime's "
+            "reply into coldprof's control pipe",
+        )
 
 
 def lambda_context_fields(spec: EnvironmentSpec, env: dict[str, str]) -> dict[str, str]:
@@ -224,22 +348,6 @@ def lambda_context_fields(spec: EnvironmentSpec, env: dict[str, str]) -> dict[st
 
 def _ns(seconds: float) -> int:
     return int(seconds * 1e9)
-
-
-def _decode(reply: Reply) -> dict | None:
-    """The bootstrap's reply line as a dict, or None (no line, or not the bootstrap's JSON)."""
-    if reply.kind != LINE:
-        return None
-    try:
-        decoded = json.loads(reply.line)
-    except ValueError:
-        return None
-    return decoded if isinstance(decoded, dict) else None
-
-
-def _error_info(payload: dict) -> ErrorInfo:
-    """ErrorInfo from the bootstrap's Lambda-shaped error payload."""
-    return ErrorInfo(payload["errorType"], payload["errorMessage"], tuple(payload["stackTrace"]))
 
 
 def _exit_error(returncode: int) -> ErrorInfo:
@@ -262,4 +370,14 @@ def _out_of_memory(rss_mb: float, limit_mb: int) -> ErrorInfo:
         "Runtime.OutOfMemory",
         f"Runtime exited with error: signal: killed (resident memory {rss_mb:.1f} MB "
         f"exceeded the memory size of {limit_mb} MB)",
+    )
+
+
+def _storage_full(used_mb: float, size_mb: int) -> ErrorInfo:
+    """The watched /tmp went past the ephemeral storage (no size-limited mount here)."""
+    return ErrorInfo(
+        "Sandbox.EphemeralStorageExceeded",
+        f"/tmp held {used_mb:.1f} MB, more than the ephemeral storage of {size_mb} MB (on "
+        "Lambda the write fails with ENOSPC; coldprof could not mount a size-limited /tmp "
+        "here, so it watched the usage and ended the invocation)",
     )

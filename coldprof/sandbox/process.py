@@ -19,10 +19,14 @@ from dataclasses import dataclass
 from coldprof.sandbox.capture import KEEP_BYTES, BoundedLog
 
 READ_BYTES = 1024 * 1024
-TICK_NS = 5_000_000  # how often, while waiting, the child is checked and on_tick is called
+TICK_NS = 5_000_000  # at most this long, while waiting, between two calls of on_tick
 DRAIN_READS = 64  # reads per stream after the child ended (a grandchild may write forever)
 
 Sink = Callable[[bytes], None]
+Tick = Callable[[], "int | None"]  # called while waiting; returns ns until it wants the next call
+
+_spawned: set[int] = set()  # every child spawned here and not yet reaped
+_spawned_lock = threading.Lock()
 
 LINE = "line"
 ENDED = "ended"
@@ -94,6 +98,12 @@ def run_to_end(
     return Completed(returncode, stdout.text(), stderr.text(), elapsed_ms)
 
 
+def spawned_pids() -> set[int]:
+    """The children this process spawned and has not reaped (an orphan it adopted is not one)."""
+    with _spawned_lock:
+        return set(_spawned)
+
+
 def _pidfd(pid: int) -> int | None:
     """A descriptor that becomes readable when the process exits (Linux), or None."""
     try:
@@ -146,7 +156,7 @@ class Child:
         control: ControlPipes | None = None,
     ):
         self.control = control
-        self.on_tick: Callable[[], None] | None = None  # called every TICK_NS while waiting
+        self.on_tick: Tick | None = None  # called while waiting, every TICK_NS at most
         self._next_tick_ns = 0
         self.exit: ExitStatus | None = None
         self._reap_lock = threading.Lock()  # close() from another thread may race an invoke
@@ -155,7 +165,9 @@ class Child:
         self._reply_buffer = bytearray()
         self._watching_writes = False
         self.spawn_ns = time.perf_counter_ns()
-        self._popen = _spawn(argv, env, cwd, control)
+        with _spawned_lock:  # an orphan scan waits: the new child is never taken for one
+            self._popen = _spawn(argv, env, cwd, control)
+            _spawned.add(self._popen.pid)
         self.pid = self._popen.pid
         self._selector = selectors.DefaultSelector()
         self._register(on_stdout, on_stderr)
@@ -175,9 +187,12 @@ class Child:
         if self._exit_fd is not None:
             self._selector.register(self._exit_fd, selectors.EVENT_READ)
 
-    def exchange(self, message: bytes, deadline_ns: int, max_line_bytes: int) -> Reply:
-        """Send a message on the control pipe and wait for one reply line, pumping output."""
-        self._next_tick_ns = time.perf_counter_ns() + TICK_NS
+    def exchange(
+        self, message: bytes, deadline_ns: int, max_line_bytes: int, first_tick_ns: int = TICK_NS
+    ) -> Reply:
+        """Send a message on the control pipe and wait for one reply line, pumping output;
+        on_tick is first called first_tick_ns after the message is sent."""
+        self._next_tick_ns = time.perf_counter_ns() + min(TICK_NS, first_tick_ns)
         pending = self._write_some(memoryview(message))
         while True:
             self._watch_writes(bool(pending))
@@ -268,6 +283,8 @@ class Child:
         cpu_s = rusage.ru_utime + rusage.ru_stime
         reaped_ns = time.perf_counter_ns()
         self.exit = ExitStatus(returncode, cpu_s, reaped_ns)
+        with _spawned_lock:
+            _spawned.discard(self.pid)
 
     def _timeout_s(self, deadline_ns: int) -> float:
         """Seconds to wait for events: until the next tick or the deadline."""
@@ -275,12 +292,12 @@ class Child:
         return max(0.0, min(self._next_tick_ns, deadline_ns) - now_ns) / 1e9
 
     def _tick(self) -> None:
-        """Call on_tick when a tick is due."""
-        now_ns = time.perf_counter_ns()
-        if now_ns >= self._next_tick_ns:
-            self._next_tick_ns = now_ns + TICK_NS
-            if self.on_tick:
-                self.on_tick()
+        """Call on_tick when a tick is due; it says when it wants the next one."""
+        if time.perf_counter_ns() < self._next_tick_ns:
+            return
+        wait_ns = self.on_tick() if self.on_tick else None
+        wait_ns = TICK_NS if wait_ns is None else max(0, min(TICK_NS, wait_ns))
+        self._next_tick_ns = time.perf_counter_ns() + wait_ns
 
     def _watch_writes(self, on: bool) -> None:
         if on != self._watching_writes:

@@ -12,6 +12,7 @@ from typing import Any
 
 from coldprof.data import lambda_facts
 from coldprof.errors import ColdprofError
+from coldprof.render.lifecycle import ADVICE, left_running_line
 from coldprof.results import display_path
 from coldprof.serve.configuration import ACCOUNT_ID, function_arn
 from coldprof.serve.errors import bad_parameter, not_found, service_error, validation
@@ -57,6 +58,15 @@ def describe_outcome(name: str, outcome: Outcome) -> str:
     line = f"{label}: {start}, duration {report.duration_ms:.1f} ms"
     error = outcome.error
     return line if error is None else f"{line}, {display_path(f'{error.type}: {error.message}')}"
+
+
+def left_running_lines(name: str, outcome: Outcome) -> list[str]:
+    """A line per piece of work this invocation's handler left running (first seen now)."""
+    result = outcome.result
+    if result is None:
+        return []
+    new = [item for item in result.left_running if item.seen_after == result.invocation]
+    return [f"{name}: left running: {left_running_line(item)}; {ADVICE}" for item in new]
 
 
 class Functions:
@@ -143,6 +153,8 @@ class Functions:
         if self.stopping:
             raise service_error(STOPPED)
         self.tell(describe_outcome(function.name, outcome))
+        for line in left_running_lines(function.name, outcome):
+            self.tell(line)
         return outcome
 
     def event_settings(self, function: ServedFunction, qualifier: str | None) -> EventSettings:

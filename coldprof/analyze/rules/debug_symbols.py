@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from coldprof.analyze.elf import ElfFile, read_elf
+from coldprof.analyze.elf import ElfFile
 from coldprof.analyze.model import Context
 from coldprof.analyze.result import Finding
-from coldprof.analyze.rules.common import READ_ERRORS, open_binary, where
+from coldprof.analyze.rules.common import native_file, where
 from coldprof.analyze.rules.extensions import SHARED_OBJECT
-from coldprof.package.model import FileEntry, Package
+from coldprof.package.model import Package
 
 ADVICE = (
     "strip --strip-unneeded removes both and keeps what loading needs "
@@ -20,15 +20,6 @@ RISK = (
 )
 
 
-def read_sections(package: Package, entry: FileEntry) -> ElfFile | None:
-    """The ELF structure of a file, or None when it is not a readable ELF."""
-    try:
-        with open_binary(package, entry) as stream:
-            return read_elf(stream, entry.unzipped_bytes)
-    except READ_ERRORS:
-        return None
-
-
 def debug_symbols(context: Context) -> list[Finding]:
     """Per owner, the .so files with .debug_* sections and what stripping them saves."""
     findings = []
@@ -37,7 +28,7 @@ def debug_symbols(context: Context) -> list[Finding]:
         for entry in package.files:
             if not SHARED_OBJECT.fullmatch(entry.path.rsplit("/", 1)[-1]):
                 continue
-            elf = read_sections(package, entry)
+            elf = native_file(context, package, entry)[1]
             if elf is not None and elf.debug_bytes > 0:
                 groups[context.label(package, entry.path)].append((entry.path, elf))
         findings += [_finding(label, files, package) for label, files in sorted(groups.items())]

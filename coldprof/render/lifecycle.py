@@ -1,0 +1,113 @@
+"""Words for how an environment lived: its CPU share and how it was held, the freeze, /tmp, and
+the work its handlers left running (a finding, with its advice)."""
+
+from __future__ import annotations
+
+from coldprof.bench.result import LeftRunningCount
+from coldprof.results import display_path
+from coldprof.sandbox import Emulation, LeftRunning
+
+ADVICE = (
+    "await or join background work before the handler returns, or hand it to an extension "
+    "or a queue: on Lambda it is frozen between invocations, and lost with the environment"
+)
+CPU_METHODS = {
+    "cgroup-v2": "a cgroup v2 CPU quota",
+    "cgroup-v1": "a cgroup v1 CPU quota",
+    "duty-cycle": "a duty cycle coldprof drives (no cgroup quota here)",
+}
+
+
+def vcpus(value: float) -> str:
+    """A share of CPUs: 0.072 vCPU, 1 vCPU, 2.5 vCPUs."""
+    shown = f"{value:.3f}" if value < 1 else f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{shown} vCPU" + ("s" if value > 1 else "")
+
+
+def _cpu(emulation: Emulation, memory_mb: int) -> str:
+    """The CPU share and how it was held."""
+    if emulation.vcpus is None:
+        return "not limited (--cpu-share off: this machine's CPUs, not Lambda's share)"
+    share = f"{vcpus(emulation.vcpus)} for {memory_mb:,} MB"
+    if emulation.vcpus >= emulation.machine_cpus:
+        return f"{share}, not limited: this machine has {emulation.machine_cpus} CPUs"
+    method = CPU_METHODS.get(emulation.cpu_method, emulation.cpu_method)
+    return f"{share}, held by {method}"
+
+
+def _init(emulation: Emulation) -> str:
+    if emulation.init_vcpus is None:
+        return "not limited"
+    how = "boosted, as measured on Lambda" if emulation.init_cpu == "boosted" else "memory's share"
+    return f"{vcpus(emulation.init_vcpus)} ({how}; --init-cpu)"
+
+
+def _capped(emulation: Emulation, memory_mb: int) -> str:
+    return (
+        f"{memory_mb:,} MB grants {vcpus(emulation.vcpus)} on Lambda; this machine has "
+        f"{emulation.machine_cpus}: multi-threaded code runs slower here"
+    )
+
+
+def emulation_rows(
+    emulation: Emulation, memory_mb: int, held: float | None, peak_mb: float | None
+) -> list[list[str]]:
+    """How the environments lived here, as (what, how) rows."""
+    rows = [["CPU share", _cpu(emulation, memory_mb)]]
+    if emulation.vcpus is not None and held is not None:
+        rows.append(["CPU held (CPU time / wall time, warm)", vcpus(held)])
+    if emulation.capped:
+        rows.append(["CPU capped", _capped(emulation, memory_mb)])
+    rows.append(["CPU during init", _init(emulation)])
+    rows.append(["frozen between invocations", f"by {emulation.freeze}"])
+    rows.append(["every process ended with its environment", f"by {emulation.processes}"])
+    storage = "size-limited tmpfs" if emulation.ephemeral_storage == "tmpfs" else "watched"
+    peak = "" if peak_mb is None else f", peak {peak_mb:,.1f} MB"
+    rows.append(["/tmp", f"{emulation.ephemeral_storage_mb:,} MB, {storage}{peak}"])
+    if emulation.cold_cache_bytes is not None:
+        rows.append(["code read cold", f"{emulation.cold_cache_bytes:,} bytes dropped from cache"])
+    return rows
+
+
+def emulation_lines(
+    emulation: Emulation, memory_mb: int, held: float | None, peak_mb: float | None
+) -> list[str]:
+    """The same, one compact line per subject, for a log."""
+    held_text = "" if held is None or emulation.vcpus is None else f" (held {vcpus(held)})"
+    storage = "tmpfs" if emulation.ephemeral_storage == "tmpfs" else "watched"
+    peak = "" if peak_mb is None else f", peak {peak_mb:,.1f} MB"
+    lines = [f"CPU: {_cpu(emulation, memory_mb)}{held_text}; init: {_init(emulation)}"]
+    if emulation.capped:
+        lines.append(f"CPU capped: {_capped(emulation, memory_mb)}")
+    lines.append(
+        f"environment: frozen between invocations by {emulation.freeze}, processes ended by "
+        f"{emulation.processes}, /tmp {emulation.ephemeral_storage_mb:,} MB {storage}{peak}"
+    )
+    return lines
+
+
+def _what(kind: str, name: str, where: str) -> str:
+    return f"{kind} `{display_path(name)}` ({display_path(where)})"
+
+
+def left_running_line(item: LeftRunning) -> str:
+    """One item's story: "thread `notify` (...) was running when invocation 1 returned; ..."."""
+    what = _what(item.kind, item.name, item.where)
+    if item.finished_during is not None:
+        fate = (
+            f"it was frozen for {item.frozen_ms:,.0f} ms and finished during invocation "
+            f"{item.finished_during}"
+        )
+    else:
+        fate = "it was still running when the environment ended"
+    return f"{what} was running when invocation {item.seen_after} returned; {fate}"
+
+
+def left_running_count_line(item: LeftRunningCount) -> str:
+    """One item counted over a run's environments."""
+    what = _what(item.kind, item.name, item.where)
+    return (
+        f"{what} was left running {item.times} time(s) in {item.environments} environment(s): "
+        f"{item.finished_later} finished during a later invocation, after a freeze; "
+        f"{item.lost} were still running when their environment ended"
+    )

@@ -1,0 +1,250 @@
+"""An environment's control groups: every process it starts is a member (double forks and new
+sessions included), so all of them are listed, frozen, held to a CPU quota and ended together.
+
+Used where this user may create cgroups: the unified (v2) hierarchy for membership, freezing and
+ending (cgroup.kill), and for the CPU quota where its `cpu` controller is enabled; otherwise
+the v1 `cpu` and `freezer` hierarchies. Nothing above coldprof's own cgroup is changed (no
+controller is enabled on a parent). `COLDPROF_CGROUPS=off` turns them off (the portable
+fallbacks are then used: processes.py, cpu_share.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coldprof.sandbox.syscalls import alive
+
+V2 = "cgroup-v2"
+V1 = "cgroup-v1"
+STALE = re.compile(r"coldprof-(\d+)-\d+")
+EMPTY_WAIT_S = 2.0  # how long ending waits for the members to be gone
+POLL_S = 0.005
+
+
+@dataclass(frozen=True)
+class Bases:
+    """Where this process may create cgroups: its own cgroup in each usable hierarchy."""
+
+    v2: Path | None = None  # in the unified hierarchy
+    v1: dict[str, Path] = field(default_factory=dict)  # "cpu", "freezer" -> its v1 cgroup
+
+
+def _mountinfo() -> list[tuple[str, str, str, set[str]]]:
+    """(mount point, root inside the file system, type, super options) of each cgroup mount."""
+    mounts = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as table:
+        for line in table:
+            left, _, right = line.partition(" - ")
+            fields, tail = left.split(), right.split()
+            if len(fields) >= 5 and len(tail) >= 3 and tail[0] in ("cgroup", "cgroup2"):
+                mounts.append((fields[4], fields[3], tail[0], set(tail[2].split(","))))
+    return mounts
+
+
+def _own_cgroups() -> dict[str, str]:
+    """This process's cgroup per hierarchy: "" for the unified one, else each controller."""
+    own = {}
+    with open("/proc/self/cgroup", encoding="utf-8") as table:
+        for line in table:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            for controller in controllers.split(",") if controllers else [""]:
+                own[controller] = path
+    return own
+
+
+def _located(mount_point: str, root: str, path: str) -> Path | None:
+    """The folder of cgroup `path` under a mount of the hierarchy's `root`, if it is mounted."""
+    relative = os.path.relpath(path, root)
+    if relative.startswith(".."):
+        return None
+    folder = Path(mount_point, relative).resolve()
+    return folder if os.access(folder, os.W_OK) else None
+
+
+def _find_bases() -> Bases:
+    """Our own cgroup in the v2 hierarchy and the v1 cpu and freezer ones, where writable."""
+    own = _own_cgroups()
+    v2, v1 = None, {}
+    for mount_point, root, kind, options in _mountinfo():
+        if kind == "cgroup2" and "" in own:
+            v2 = v2 or _located(mount_point, root, own[""])
+        for controller in ("cpu", "freezer"):
+            if kind == "cgroup" and controller in options and controller in own:
+                folder = _located(mount_point, root, own[controller])
+                if folder is not None:
+                    v1.setdefault(controller, folder)
+    return Bases(v2, v1)
+
+
+@functools.cache
+def bases() -> Bases:
+    """Where environments' cgroups may be made (found once; none with COLDPROF_CGROUPS=off)."""
+    if os.environ.get("COLDPROF_CGROUPS", "").lower() in ("off", "0", "no") or os.name != "posix":
+        return Bases()
+    try:
+        found = _find_bases()
+    except (OSError, ValueError):
+        return Bases()
+    for folder in [found.v2, *found.v1.values()]:
+        if folder is not None:
+            _remove_stale(folder)
+    return found
+
+
+def _remove_stale(base: Path) -> None:
+    """End and remove the cgroups a coldprof process that no longer runs left behind."""
+    with contextlib.suppress(OSError):
+        for entry in base.iterdir():
+            match = STALE.fullmatch(entry.name)
+            if match and not alive(int(match.group(1))):
+                _signal_members(entry, signal.SIGKILL)
+                _write(entry / "freezer.state", "THAWED")
+                _write(entry / "cgroup.freeze", "0")
+                _rmdir(entry, 0.1)
+
+
+def _write(path: Path, text: str) -> bool:
+    """Write a cgroup file; False when it does not exist or refuses the value."""
+    try:
+        with open(path, "w", encoding="ascii") as control:
+            control.write(text)
+    except OSError:
+        return False
+    return True
+
+
+def _pids(folder: Path) -> list[int]:
+    """The processes in a cgroup (empty once it is gone)."""
+    try:
+        return [int(line) for line in (folder / "cgroup.procs").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _signal_members(folder: Path, signum: int) -> None:
+    for pid in _pids(folder):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signum)
+
+
+def _rmdir(folder: Path, wait_s: float) -> None:
+    """Remove a cgroup, waiting up to wait_s for its last members to go."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            folder.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(POLL_S)
+
+
+class Cgroup:
+    """One environment's cgroups: made before the spawn, joined by its first process."""
+
+    def __init__(self, name: str):
+        found = bases()
+        self.v2 = self._make(found.v2, name)
+        self.cpu_v1 = None if self._has_v2_cpu() else self._make(found.v1.get("cpu"), name)
+        freezer = None if self._has_v2_freeze() else found.v1.get("freezer")
+        self.freezer_v1 = self._make(freezer, name)
+        self._folders = [f for f in (self.v2, self.cpu_v1, self.freezer_v1) if f is not None]
+
+    @staticmethod
+    def _make(base: Path | None, name: str) -> Path | None:
+        if base is None:
+            return None
+        folder = base / name
+        try:
+            folder.mkdir()
+        except OSError:
+            return None
+        return folder
+
+    def _has_v2_cpu(self) -> bool:
+        return self.v2 is not None and (self.v2 / "cpu.max").exists()
+
+    def _has_v2_freeze(self) -> bool:
+        return self.v2 is not None and (self.v2 / "cgroup.freeze").exists()
+
+    @property
+    def cpu_method(self) -> str | None:
+        """How a CPU quota is set here: V2, V1, or None (no cpu controller)."""
+        return V2 if self._has_v2_cpu() else V1 if self.cpu_v1 is not None else None
+
+    @property
+    def freeze_method(self) -> str | None:
+        """How the members are frozen: V2, V1, or None (then by signals)."""
+        return V2 if self._has_v2_freeze() else V1 if self.freezer_v1 is not None else None
+
+    def join(self, pid: int) -> bool:
+        """Put the environment's first process in every cgroup; False when none holds it."""
+        self._folders = [f for f in self._folders if _write(f / "cgroup.procs", str(pid))]
+        if self.v2 not in self._folders:
+            self.v2 = None
+        self.cpu_v1 = self.cpu_v1 if self.cpu_v1 in self._folders else None
+        self.freezer_v1 = self.freezer_v1 if self.freezer_v1 in self._folders else None
+        return bool(self._folders)
+
+    def pids(self) -> list[int]:
+        """Every process of the environment, however it was started."""
+        return _pids(self._folders[0]) if self._folders else []
+
+    def set_cpus(self, cpus: float | None, period_us: int) -> None:
+        """Hold the members to `cpus` CPUs per period (None: no limit)."""
+        quota = "max" if cpus is None else str(max(1000, round(cpus * period_us)))
+        if self._has_v2_cpu():
+            _write(self.v2 / "cpu.max", f"{quota} {period_us}")
+        elif self.cpu_v1 is not None:
+            _write(self.cpu_v1 / "cpu.cfs_period_us", str(period_us))
+            _write(self.cpu_v1 / "cpu.cfs_quota_us", "-1" if cpus is None else quota)
+
+    def freeze(self, frozen: bool) -> bool:
+        """Freeze (or thaw) every member at once; False when no freezer is there."""
+        if self._has_v2_freeze():
+            return _write(self.v2 / "cgroup.freeze", "1" if frozen else "0")
+        if self.freezer_v1 is not None:
+            return _write(self.freezer_v1 / "freezer.state", "FROZEN" if frozen else "THAWED")
+        return False
+
+    def cpu_ns(self) -> int | None:
+        """CPU time of every member so far, the ended ones included (v2 only), else None."""
+        if self.v2 is None:
+            return None
+        try:
+            for line in (self.v2 / "cpu.stat").read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "usage_usec":
+                    return int(value) * 1000
+        except (OSError, ValueError):
+            return None
+        return None
+
+    def kill(self) -> None:
+        """SIGKILL every member and wait (bounded) until they are gone."""
+        if not self._folders:
+            return
+        if self.v2 is None or not _write(self.v2 / "cgroup.kill", "1"):
+            self.freeze(True)
+            _signal_members(self._folders[0], signal.SIGKILL)
+            self.freeze(False)
+        deadline = time.monotonic() + EMPTY_WAIT_S
+        while self.pids() and time.monotonic() < deadline:
+            _signal_members(self._folders[0], signal.SIGKILL)
+            time.sleep(POLL_S)
+
+    def remove(self) -> None:
+        """Remove the cgroups (after kill())."""
+        for folder in self._folders:
+            _rmdir(folder, EMPTY_WAIT_S)
+        self._folders = []

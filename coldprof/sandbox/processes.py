@@ -1,0 +1,228 @@
+"""Every process of an environment: found, frozen, measured and ended together.
+
+With a cgroup (cgroup.py) membership is exact. Without one, coldprof becomes the subreaper
+(PR_SET_CHILD_SUBREAPER): a process orphaned by a double fork is re-parented to coldprof, not
+to init. An environment's processes are then its first process's descendants, plus the
+orphans that are its own: of its session or process group, carrying its log stream name in
+their environment, or, when it is the only environment running, started after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable
+
+import psutil
+
+from coldprof.sandbox.cgroup import Cgroup
+from coldprof.sandbox.parent import become_subreaper
+from coldprof.sandbox.process import spawned_pids
+
+CGROUP = "cgroup"
+SUBREAPER = "subreaper"
+SIGNALS = "signals"
+KILL_ROUNDS = 20  # stop-and-look rounds before the kill, so nothing forks past it
+REAP_WAIT_S = 2.0
+POLL_S = 0.005
+MARKER = "AWS_LAMBDA_LOG_STREAM_NAME="  # its value is unique to each environment
+
+_names = itertools.count(1)
+_trees: dict[int, ProcessTree] = {}  # first process's pid -> tree, for the orphans' owners
+_trees_lock = threading.Lock()
+
+
+def cpu_clock_ns(pid: int) -> int:
+    """A process's CPU time so far, all its threads (0 once it is gone)."""
+    try:
+        if sys.platform.startswith("linux"):
+            return time.clock_gettime_ns(((~pid) << 3) | 2)  # its CPUCLOCK_SCHED clock
+        times = psutil.Process(pid).cpu_times()
+        return int((times.user + times.system) * 1e9)
+    except (OSError, psutil.Error):
+        return 0
+
+
+def send(pids: Iterable[int], signum: int) -> None:
+    """Send a signal to each process that is still there."""
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signum)
+
+
+def confine(pid: int, marker: str) -> CgroupMembers | ProcessTree:
+    """The processes of the environment whose first process is `pid` (just spawned): its own
+    cgroup where one can hold it, else the subreaper's tree. `marker`: its log stream name."""
+    cgroup = Cgroup(f"coldprof-{os.getpid()}-{next(_names)}")
+    if cgroup.join(pid):
+        return CgroupMembers(cgroup)
+    cgroup.remove()
+    return ProcessTree(pid, marker)
+
+
+class CgroupMembers:
+    """An environment's processes held in its cgroup."""
+
+    method = CGROUP
+
+    def __init__(self, cgroup: Cgroup):
+        self.cgroup = cgroup
+        self.freeze_method = cgroup.freeze_method or SIGNALS
+
+    def pids(self) -> list[int]:
+        """Every process of the environment."""
+        return self.cgroup.pids()
+
+    def stop(self) -> None:
+        """Freeze every process (no thread runs until cont())."""
+        if not self.cgroup.freeze(True):
+            send(self.pids(), signal.SIGSTOP)
+
+    def cont(self) -> None:
+        """Let every process run again."""
+        if not self.cgroup.freeze(False):
+            send(self.pids(), signal.SIGCONT)
+
+    def cpu_ns(self) -> int:
+        """CPU time of the environment's processes so far."""
+        total = self.cgroup.cpu_ns()
+        return total if total is not None else sum(map(cpu_clock_ns, self.pids()))
+
+    def kill(self) -> None:
+        """End every process of the environment."""
+        self.cgroup.kill()
+
+    def close(self) -> None:
+        """Remove the cgroup (after kill())."""
+        self.cgroup.remove()
+
+
+class ProcessTree:
+    """An environment's processes without a cgroup: its descendants and its adopted orphans."""
+
+    method = SUBREAPER
+    freeze_method = SIGNALS
+
+    def __init__(self, root: int, marker: str):
+        become_subreaper()
+        self.root = root
+        self._marker = f"{MARKER}{marker}\0".encode()
+        self._started = time.time() - 1.0  # create_time is rounded; be lenient
+        self._known: set[int] = set()
+        with _trees_lock:
+            _trees[root] = self
+
+    def pids(self) -> list[int]:
+        """Every process of the environment found now (a scan of /proc)."""
+        self._known = self._scan()
+        return [self.root, *self._known]
+
+    def stop(self) -> None:
+        """Stop the process group and every process found so far."""
+        with contextlib.suppress(OSError):
+            os.killpg(self.root, signal.SIGSTOP)
+        send(self._known, signal.SIGSTOP)
+
+    def cont(self) -> None:
+        """Continue them."""
+        send(self._known, signal.SIGCONT)
+        with contextlib.suppress(OSError):
+            os.killpg(self.root, signal.SIGCONT)
+
+    def cpu_ns(self) -> int:
+        """CPU time of the processes found so far (ended ones no longer count)."""
+        return sum(cpu_clock_ns(pid) for pid in (self.root, *self._known))
+
+    def kill(self) -> None:
+        """Stop everything (looking again until nothing new appears), then SIGKILL it all."""
+        for _ in range(KILL_ROUNDS):
+            self.stop()
+            before = set(self._known)
+            self._known |= self._scan()
+            if self._known <= before:
+                break
+        send(self._known, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.killpg(self.root, signal.SIGKILL)
+        _reap(self._known)
+
+    def close(self) -> None:
+        """Forget the tree (after kill())."""
+        with _trees_lock:
+            _trees.pop(self.root, None)
+
+    def owns(self, orphan: psutil.Process) -> bool:
+        """Whether an orphan coldprof adopted came from this environment."""
+        try:
+            environ = _environ(orphan.pid)
+            if self._marker in environ:
+                return True
+            if {os.getsid(orphan.pid), os.getpgid(orphan.pid)} & {self.root, *self._known}:
+                return True
+            if MARKER.encode() in environ:
+                return False  # another environment's
+            return len(_trees) == 1 and orphan.create_time() >= self._started
+        except (OSError, psutil.Error):
+            return False
+
+    def _scan(self) -> set[int]:
+        """The root's descendants and this environment's adopted orphans (and theirs)."""
+        found: list[psutil.Process] = []
+        with contextlib.suppress(psutil.Error):
+            found += psutil.Process(self.root).children(recursive=True)
+        for orphan in _orphans():
+            if self.owns(orphan):
+                found.append(orphan)
+                with contextlib.suppress(psutil.Error):
+                    found += orphan.children(recursive=True)
+        return {process.pid for process in found if process.pid != self.root}
+
+
+def _environ(pid: int) -> bytes:
+    """A process's initial environment, as /proc has it (empty when unreadable)."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as environ:
+            return environ.read(1024 * 1024)
+    except OSError:
+        return b""
+
+
+def _orphans() -> list[psutil.Process]:
+    """coldprof's children that no environment spawned: orphans re-parented to it."""
+    with _trees_lock:
+        roots = set(_trees)
+    spawned = spawned_pids()
+    try:
+        children = psutil.Process().children()
+    except psutil.Error:
+        return []
+    return [c for c in children if c.pid not in roots and c.pid not in spawned]
+
+
+def _reap(pids: set[int]) -> None:
+    """Collect the exit of the killed processes re-parented to coldprof (bounded wait)."""
+    pending = set(pids)
+    deadline = time.monotonic() + REAP_WAIT_S
+    while pending and time.monotonic() < deadline:
+        pending = {pid for pid in pending if not _reaped_or_gone(pid)}
+        if pending:
+            time.sleep(POLL_S)
+
+
+def _reaped_or_gone(pid: int) -> bool:
+    """Reap pid if it is coldprof's child; True once it is gone or another parent's zombie."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == pid
+    except ChildProcessError:
+        pass
+    try:
+        process = psutil.Process(pid)
+        return process.status() == psutil.STATUS_ZOMBIE and process.ppid() != os.getpid()
+    except psutil.Error:
+        return True
