@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import struct
 import subprocess
 import sysconfig
@@ -58,11 +59,15 @@ def compile_library(target: Path, source: str, *flags: str) -> Path:
     return target
 
 
+CHECKED_ON = datetime.date(2026, 11, 29)
+
+
 def context_of(
     target: Path, runtime: str = "python3.11", arch: str = "x86_64", layers: tuple[Path, ...] = ()
 ) -> Context:
-    """The analysis context of a folder or zip (and layers) for a Lambda runtime."""
-    return scan(target, layers, runtime=runtime_named(runtime), arch=arch)
+    """The analysis context of a folder or zip (and layers) for a Lambda runtime, on the day
+    the runtime dates were checked (so a runtime's deprecation does not change the findings)."""
+    return scan(target, layers, runtime=runtime_named(runtime), arch=arch, today=CHECKED_ON)
 
 
 def by_rule(findings: list, rule: str) -> dict:
