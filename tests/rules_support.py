@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import struct
 import subprocess
 import sysconfig
@@ -58,11 +59,15 @@ def compile_library(target: Path, source: str, *flags: str) -> Path:
     return target
 
 
+CHECKED_ON = datetime.date(2026, 11, 29)
+
+
 def context_of(
     target: Path, runtime: str = "python3.11", arch: str = "x86_64", layers: tuple[Path, ...] = ()
 ) -> Context:
-    """The analysis context of a folder or zip (and layers) for a Lambda runtime."""
-    return scan(target, layers, runtime=runtime_named(runtime), arch=arch)
+    """The analysis context of a folder or zip (and layers) for a Lambda runtime, on the day
+    the runtime dates were checked (so a runtime's deprecation does not change the findings)."""
+    return scan(target, layers, runtime=runtime_named(runtime), arch=arch, today=CHECKED_ON)
 
 
 def by_rule(findings: list, rule: str) -> dict:
@@ -96,3 +101,15 @@ def version_needs_elf(names: int, padding_bytes: int, aux_offset: int = 16) -> b
     sections += struct.pack(layout, 24, 3, 0, 0, names_at, len(section_names), 0, 0, 1, 0)
     body = needs + bytes(padding_bytes) + strings + section_names
     return header + body + sections
+
+
+def one(findings, rule: str, package: str = "function"):
+    """The one finding of a rule about a package (a rule gives at most one per package)."""
+    found = [f for f in findings if f.rule == rule and f.package == package]
+    assert len(found) == 1, [f"{f.rule} {f.package}" for f in findings]
+    return found[0]
+
+
+def rules_of(findings) -> set[str]:
+    """The rule ids among findings."""
+    return {f.rule for f in findings}

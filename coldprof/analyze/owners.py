@@ -14,8 +14,9 @@ and each distribution's fallback looks its names up in an index of the root buil
 the work is linear in the metadata.
 
 *.egg-info folders are best effort: PKG-INFO for the name and version, requires.txt
-for the requirements (extras left out), installed-files.txt (paths relative to the
-egg-info folder) for the files, else the same fallbacks as a dist-info.
+for the requirements (an `[extra]` section's lines get the marker `extra == "..."`),
+installed-files.txt (paths relative to the egg-info folder) for the files, else the same
+fallbacks as a dist-info.
 """
 
 from __future__ import annotations
@@ -185,6 +186,7 @@ def _distribution(
         requires=_requirement_keys(lines, environment, key),
         wheel_tags=_wheel_tags(package.read(f"{base}/WHEEL")),
         ownership=ownership,
+        requirements=tuple(lines),
     )
 
 
@@ -210,7 +212,7 @@ def _wheel_tags(data: bytes | None) -> tuple[str, ...]:
 
 
 def _egg_requirements(text: str) -> list[str]:
-    """requires.txt as Requires-Dist lines: `[:marker]` sections kept, `[extra]` ones left out."""
+    """requires.txt as Requires-Dist lines: a `[extra:marker]` section's lines get its marker."""
     lines, section = [], ""
     for raw in text.splitlines():
         line = raw.strip()
@@ -220,8 +222,9 @@ def _egg_requirements(text: str) -> list[str]:
             section = line.strip("[]")
             continue
         extra, _, marker = section.partition(":")
-        if not extra:
-            lines.append(f"{line}; {marker}" if marker else line)
+        markers = [f"({marker})" if marker else "", f'extra == "{extra}"' if extra else ""]
+        joined = " and ".join(m for m in markers if m)
+        lines.append(f"{line}; {joined}" if joined else line)
     return lines
 
 

@@ -24,6 +24,27 @@ class FileEntry:
         int  # compressed data plus its zip headers: exact for a zip, deflate-6 for a folder
     )
     crc32: int
+    mode: int | None = None  # permission bits (0o644): the folder's, or a zip entry's Unix ones
+    # The mtime the file has on Lambda, whole seconds: a folder's own; for a zip entry what
+    # extracting gives it (see MTIME_FROM), None when the zip says nothing usable.
+    mtime_s: int | None = None
+    mtime_from: str | None = None  # one of MTIME_FROM
+
+
+# Where a file's mtime on Lambda comes from.
+MTIME_FROM = (
+    "file system",  # a folder's file: its own mtime
+    "extended timestamp",  # a zip entry's 0x5455 extra field (Info-ZIP writes it): UTC seconds
+    "dos date",  # a zip entry's MS-DOS date and time, read as UTC, 2-second steps
+)
+
+
+@dataclass(frozen=True)
+class FolderEntry:
+    """One folder of a package (every parent of a file, and empty folders where known)."""
+
+    path: str  # POSIX path relative to the package root
+    mode: int | None = None  # permission bits; None when the package does not say
 
 
 @dataclass(frozen=True)
@@ -50,6 +71,7 @@ class Package:
     zipped_exact: bool  # True for a zip (read from its central directory), False for a folder
     import_roots: tuple[str, ...]  # folders on sys.path: ("",) for a function, "python" for a layer
     opener: Callable[[str], AbstractContextManager[BinaryIO]] = field(repr=False, compare=False)
+    folders: tuple[FolderEntry, ...] = ()  # sorted by path
 
     @property
     def unzipped_bytes(self) -> int:

@@ -11,6 +11,7 @@ Members are read by coldprof.package.member, never inflated past their declared 
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import stat
 import struct
@@ -23,11 +24,19 @@ from typing import BinaryIO
 from coldprof.errors import TargetError
 from coldprof.package.folder import CENTRAL_HEADER_BYTES
 from coldprof.package.member import MemberReader, MemberSpan, unreadable_reason
-from coldprof.package.model import MAX_UNZIPPED_BYTES, FileEntry, Package, Skipped
+from coldprof.package.model import (
+    MAX_UNZIPPED_BYTES,
+    FileEntry,
+    FolderEntry,
+    Package,
+    Skipped,
+)
 
 MAX_ENTRIES = 200_000
 LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
 DATA_DESCRIPTOR_FLAG = 0x08
+UNIX = 3  # ZipInfo.create_system of an archive written on Unix: external_attr holds st_mode
+EXTENDED_TIMESTAMP = 0x5455  # the "UT" extra field: flags, then the mtime in UTC seconds
 
 
 def _unsafe_reason(info: zipfile.ZipInfo) -> str | None:
@@ -40,6 +49,59 @@ def _unsafe_reason(info: zipfile.ZipInfo) -> str | None:
     if stat.S_ISLNK(info.external_attr >> 16):
         return "symbolic link entry: not followed"
     return None
+
+
+def unix_mode(info: zipfile.ZipInfo) -> int | None:
+    """An entry's Unix permission bits, or None when the archive does not record them."""
+    mode = info.external_attr >> 16
+    if info.create_system != UNIX or mode == 0:
+        return None
+    return mode & 0o7777
+
+
+def extended_mtime(extra: bytes) -> int | None:
+    """The mtime in a "UT" extra field (UTC seconds), or None when there is none."""
+    while len(extra) >= 4:
+        kind, size = struct.unpack("<2H", extra[:4])
+        body = extra[4 : 4 + size]
+        if kind == EXTENDED_TIMESTAMP and len(body) >= 5 and body[0] & 1:
+            return struct.unpack("<I", body[1:5])[0]
+        extra = extra[4 + size :]
+    return None
+
+
+def extracted_mtime(info: zipfile.ZipInfo) -> tuple[int | None, str | None]:
+    """The mtime an entry gets when Lambda extracts it, and where that comes from.
+
+    The extended timestamp when the entry has one, else the MS-DOS date and time read as
+    UTC (Lambda runs in UTC), which zip stores in 2-second steps (MTIME_FROM).
+    """
+    mtime = extended_mtime(info.extra)
+    if mtime is not None:
+        return mtime, "extended timestamp"
+    try:
+        return calendar.timegm((*info.date_time, 0, 0, 0)), "dos date"
+    except (ValueError, OverflowError):
+        return None, None
+
+
+def _file_entry(info: zipfile.ZipInfo, zipped_bytes: int) -> FileEntry:
+    mtime, source = extracted_mtime(info)
+    mode = unix_mode(info)
+    return FileEntry(info.filename, info.file_size, zipped_bytes, info.CRC, mode, mtime, source)
+
+
+def _folder_entries(infos: list[zipfile.ZipInfo], files: list[FileEntry]) -> tuple:
+    """The archive's folders: its directory entries (with modes) and every file's parents."""
+    modes: dict[str, int | None] = {}
+    for info in infos:
+        if info.is_dir() and _unsafe_reason(info) is None:
+            modes[info.filename.rstrip("/")] = unix_mode(info)
+    for entry in files:
+        parts = entry.path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            modes.setdefault("/".join(parts[:depth]), None)
+    return tuple(FolderEntry(path, mode) for path, mode in sorted(modes.items()) if path)
 
 
 def _local_header_bytes(stream: BinaryIO, info: zipfile.ZipInfo) -> int:
@@ -141,9 +203,10 @@ def read_zip(path: Path, name: str, import_roots: tuple[str, ...]) -> Package:
             start, data_end, zipped = _entry_span(stream, info)
             spans.append((start, data_end, info.filename))
             members[info.filename] = _member_span(info, data_end, path, archive_bytes)
-            files.append(FileEntry(info.filename, info.file_size, zipped, info.CRC))
+            files.append(_file_entry(info, zipped))
         _check_overlap(spans, str(path))
     files.sort(key=lambda f: f.path)
+    folders = _folder_entries(infos, files)
     return Package(
         name=name,
         location=str(path),
@@ -154,6 +217,7 @@ def read_zip(path: Path, name: str, import_roots: tuple[str, ...]) -> Package:
         zipped_exact=True,
         import_roots=import_roots,
         opener=_Members(path, members).open,
+        folders=folders,
     )
 
 

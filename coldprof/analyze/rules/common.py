@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import weakref
 import zipfile
 import zlib
 from collections import Counter
@@ -34,11 +35,17 @@ def parents(path: str) -> Iterator[str]:
         yield "/".join(parts[:depth])
 
 
+_COUNTS: weakref.WeakKeyDictionary[Package, Counter[str]] = weakref.WeakKeyDictionary()
+
+
 def folder_file_counts(package: Package) -> Counter[str]:
-    """How many files each folder of a package holds, at any depth."""
-    counts: Counter[str] = Counter()
-    for entry in package.files:
-        counts.update(parents(entry.path))
+    """How many files each folder of a package holds, at any depth (counted once per package)."""
+    counts = _COUNTS.get(package)
+    if counts is None:
+        counts = Counter()
+        for entry in package.files:
+            counts.update(parents(entry.path))
+        _COUNTS[package] = counts
     return counts
 
 
@@ -68,7 +75,7 @@ def import_path(package: Package, path: str) -> str | None:
 
 def is_metadata(path: str) -> bool:
     """Whether a path lies in a *.dist-info or *.egg-info folder."""
-    return any(part.endswith(METADATA_SUFFIXES) for part in path.split("/")[:-1])
+    return any(f"{suffix}/" in path for suffix in METADATA_SUFFIXES)
 
 
 @contextmanager

@@ -109,13 +109,17 @@ def incompatible_extension(context: Context) -> list[Finding]:
                 groups[(package.name, label, problem[0])][problem[1]].append(entry.path)
     places = {p.name: where(p) for p in context.packages}
     return [
-        _finding(context, label, kind, reasons, places[package_name])
+        _finding(context, label, kind, reasons, (package_name, places[package_name]))
         for (package_name, label, kind), reasons in sorted(groups.items())
     ]
 
 
 def _finding(
-    context: Context, label: str, kind: str, reasons: dict[str, list[str]], place: str
+    context: Context,
+    label: str,
+    kind: str,
+    reasons: dict[str, list[str]],
+    package: tuple[str, str],
 ) -> Finding:
     runtime = context.runtime
     paths = tuple(sorted(path for paths in reasons.values() for path in paths))
@@ -124,9 +128,10 @@ def _finding(
     version = f"{runtime.version[0]}.{runtime.version[1]}"
     glibc = f"{runtime.glibc[0]}.{runtime.glibc[1]}"
     advice = ADVICE[kind].format(version=version, platform=platform)
+    package_name, place = package
     message = (
         f"{len(paths):,} native file(s){place} cannot load on {runtime.name} {context.arch} "
-        f"(glibc {glibc}): {why}; {advice}"
+        f"(glibc {glibc}): {why}"
     )
     return Finding(
         rule="incompatible-extension",
@@ -136,4 +141,6 @@ def _finding(
         bytes=0,
         message=message,
         risk=RISK,
+        advice=advice,
+        package=package_name,
     )
