@@ -52,6 +52,7 @@ BUDGET_KEYS = (
     "max_distribution",
     "require_valid_bytecode",
     "allow_incompatible_extensions",
+    "allow_errors",
     "baseline",
     "max_growth",
 )
@@ -82,6 +83,7 @@ class Budget:
     allow_incompatible_extensions: bool
     baseline: Path | None
     max_growth: Growth | None
+    allow_errors: bool = False  # analyze's error findings (other than extensions) pass
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -270,6 +272,7 @@ def _budget(reader: _Reader, base: Path, has_handler: bool) -> Budget:
         max_distribution_bytes=reader.get("max_distribution", parse_size),
         require_valid_bytecode=reader.get("require_valid_bytecode", _flag, False),
         allow_incompatible_extensions=reader.get("allow_incompatible_extensions", _flag, False),
+        allow_errors=reader.get("allow_errors", _flag, False),
         baseline=base / baseline if baseline else None,
         max_growth=reader.get("max_growth", parse_growth),
     )

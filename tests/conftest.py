@@ -21,6 +21,14 @@ def pip_install(target: Path, *requirements: str, extra: tuple[str, ...] = ()) -
     return target
 
 
+@pytest.fixture(autouse=True)
+def own_cache_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> Path:
+    """coldprof's caches in a folder of each test's own, never the user's."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def pip_target(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     """Install requirements into a fresh folder, once per distinct set in the session."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -47,3 +50,57 @@ def sandbox_spec(target: Path, handler: str = "app.handler", **options) -> Envir
     }
     function = FunctionConfig(target=target, handler=handler, **options)
     return environment_spec(function, **measuring)
+
+
+APP_SOURCE = b"def handler(event, context):\n    return {'ok': 1}\n"
+
+
+def zip_with_member(
+    archive: Path,
+    name: str,
+    payload: bytes,
+    method: int,
+    declared_bytes: int,
+    crc: int = 0,
+    flags: int = 0,
+) -> Path:
+    """A zip holding app.py and `name`, whose raw data is `payload` as given (already
+    compressed with `method`), with whatever size, CRC and flags its headers declare."""
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as out:
+        out.writestr("app.py", APP_SOURCE)
+        out.writestr(name, payload)
+        local = out.getinfo(name).header_offset
+    data = bytearray(archive.read_bytes())
+    central = data.index(name.encode(), data.index(b"PK\x01\x02")) - 46
+    for header, shift in ((local, 0), (central, 2)):
+        struct.pack_into("<HH", data, header + 6 + shift, flags, method)
+        struct.pack_into("<L", data, header + 14 + shift, crc)
+        struct.pack_into("<L", data, header + 22 + shift, declared_bytes)
+    archive.write_bytes(bytes(data))
+    return archive
+
+
+def peak_rss_mb(*args: str) -> tuple[int, float, str]:
+    """(exit status, peak resident MB, stderr) of `python -m coldprof ARGS` in a fresh process,
+    read from the child's own VmHWM (os.wait4's ru_maxrss counts the parent's pages too)."""
+    script = (
+        "import atexit, sys\n"
+        "def peak():\n"
+        "    hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+        "    sys.stderr.write('\\nPEAK_KB ' + hwm.split()[1] + '\\n')\n"
+        "atexit.register(peak)\n"
+        "from coldprof.cli import main\n"
+        "main(sys.argv[1:], prog_name='coldprof')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=300
+    )
+    lines = done.stderr.rstrip("\n").splitlines()
+    peak_kb = int(lines[-1].split()[1])
+    return done.returncode, peak_kb / 1024, "\n".join(line for line in lines[:-1] if line)
+
+
+def bytes_read() -> int:
+    """Bytes this process has read through system calls so far (/proc/self/io rchar)."""
+    with open("/proc/self/io") as stream:
+        return int(next(line for line in stream if line.startswith("rchar")).split()[1])

@@ -63,7 +63,9 @@ def test_limits_carry_exact_bytes_and_headroom():
     limits = {limit["name"]: limit for limit in document["limits"]}
     zipped = limits["zipped (direct upload)"]
     assert zipped["limit_bytes"] == LIMIT_ZIPPED
-    assert zipped["actual_bytes"] == document["totals"]["zipped_bytes"]
+    estimates = {e["packager"]: e["bytes"] for e in document["totals"]["zipped_estimates"]}
+    assert estimates["python-zipfile"] == document["totals"]["zipped_bytes"]
+    assert zipped["actual_bytes"] == max(estimates.values()) == estimates["info-zip"]
     assert zipped["headroom_bytes"] == LIMIT_ZIPPED - zipped["actual_bytes"]
     unzipped = limits["unzipped (function + layers)"]
     assert unzipped["limit_bytes"] == LIMIT_UNZIPPED
@@ -137,7 +139,7 @@ def test_output_file_gets_json_while_the_screen_gets_the_table(tmp_path):
     assert "MiB" in result.output and "MB)" in result.output
     document = json.loads(out.read_text())
     assert document["kind"] == "analyze"
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
 
 
 def test_markdown_has_tables():
@@ -235,3 +237,59 @@ def test_largest_rows_name_their_distribution():
     folders = {row["path"]: row["distribution"] for row in document["largest_folders"]}
     assert folders["jmespath"] == "jmespath"
     assert folders["bin"] in {"jmespath", "idna"}
+
+
+NEW_FIELDS = {
+    "finding": ("advice", "package", "distributions", "path_bytes", "ms"),
+    "totals": ("removable_bytes", "zipped_estimates"),
+}
+
+
+def test_a_version_1_document_still_loads_and_renders(tmp_path):
+    from coldprof.render import render
+    from coldprof.results import load
+
+    document = analyze_json(str(DEMO))
+    document["schema_version"] = 1
+    document.pop("handler")
+    for name in NEW_FIELDS["totals"]:
+        document["totals"].pop(name)
+    for finding in document["findings"]:
+        finding["message"] += "; " + finding["advice"]  # version 1 kept its advice there
+        for name in NEW_FIELDS["finding"]:
+            finding.pop(name)
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(document))
+    result = load(path)
+    assert result.schema_version == 2
+    assert result.totals.removable_bytes is None and result.totals.zipped_estimates == ()
+    assert all(f.advice == "" and f.package is None for f in result.findings)
+    table = render(result, "table")
+    assert "findings free" not in table and "Advice and risk" not in table
+    assert "compileall" in table  # the advice, inside the version-1 message
+
+
+def test_the_table_fits_80_columns_and_says_each_rules_advice_once(pip_target):
+    tree = pip_target("pandas")
+    result = CliRunner().invoke(
+        main, ["analyze", str(tree), "--runtime", "python3.11"], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    advice = result.output.split("== Advice and risk, per rule")[1]
+    assert advice.count("tests-folder") == 1  # three distributions ship tests, one advice
+    findings = result.output.split("== Findings")[1].split("== Advice")[0]
+    assert findings.count("tests-folder") >= 2
+    assert "findings free (unzipped, each file once)" in result.output
+    assert "(left out to fit 80 columns: ms, distribution)" in result.output
+
+
+def test_a_wide_terminal_keeps_every_column(pip_target):
+    tree = pip_target("pandas")
+    result = CliRunner().invoke(
+        main, ["analyze", str(tree), "--runtime", "python3.11"], env={"COLUMNS": "200"}
+    )
+    assert "left out to fit" not in result.output
+    assert "removal frees (unzipped)" in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 200

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from coldprof.analyze.elf import ElfError, binary_format, read_elf
-from rules_support import EXTENSION_C, GLIBC_2_27_C, compile_library
+from coldprof.analyze.elf import MAX_VERSION_RECORDS, ElfError, binary_format, read_elf
+from rules_support import EXTENSION_C, GLIBC_2_27_C, compile_library, version_needs_elf
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +119,25 @@ def test_a_hostile_version_count_is_bounded_by_the_section_size(libraries, tmp_p
     except ElfError:
         return
     assert len(elf.glibc_needed) <= needs.size_bytes // 16
+
+
+def test_version_needs_chains_are_followed_inside_their_section_only(tmp_path):
+    data = version_needs_elf(30, 4096)
+    library = tmp_path / "chain.so"
+    library.write_bytes(data)
+    text = subprocess.run(["readelf", "-V", str(library)], capture_output=True, text=True).stdout
+    assert len(re.findall(r"Name: GLIBC_2\.\d+", text)) == 30
+    assert parse(library).glibc_required == (2, 29)
+    outside = tmp_path / "outside.so"
+    outside.write_bytes(version_needs_elf(30, 4096, aux_offset=4096 + 64))  # into the padding
+    with pytest.raises(ElfError, match="outside its section"):
+        parse(outside)
+
+
+def test_version_records_past_the_cap_are_refused(tmp_path):
+    library = tmp_path / "many.so"
+    library.write_bytes(version_needs_elf(MAX_VERSION_RECORDS, 0))  # one record more than the cap
+    with pytest.raises(ElfError, match="implausible version-needs section"):
+        parse(library)
+    library.write_bytes(version_needs_elf(MAX_VERSION_RECORDS - 1, 0))
+    assert parse(library).glibc_required == (2, MAX_VERSION_RECORDS - 2)

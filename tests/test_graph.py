@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from coldprof.analyze import scan
-from coldprof.analyze.graph import freed_by, missing_requirements, removal_saves, required_by
+from coldprof.analyze.graph import (
+    freed_by,
+    missing_requirements,
+    removal_saves,
+    removal_savings,
+    required_by,
+)
 from coldprof.analyze.model import Distribution
 from pipdeptree_oracle import graph_from_pipdeptree, pipdeptree_json
 
@@ -138,3 +145,50 @@ def test_a_key_found_in_the_function_and_a_layer_is_one_node():
     distributions = [dist("a", "b"), dist("b"), layer_copy, dist("e")]
     assert required_by(distributions) == {"b": ("a",), "e": ("b",)}
     assert freed_by("a", distributions) == {"a", "b", "e"}
+
+
+def freed_by_definition(key: str, graph: dict[str, set[str]]) -> set[str]:
+    """The definition, asked one key at a time: removing `key` keeps every key it does not
+    reach and whatever those reach without passing through it; the rest is freed."""
+
+    def reach(starts: set[str], blocked: str | None) -> set[str]:
+        seen, stack = set(starts), list(starts)
+        while stack:
+            for other in graph[stack.pop()]:
+                if other not in seen and other != blocked:
+                    seen.add(other)
+                    stack.append(other)
+        return seen
+
+    reached = reach({key}, None)
+    return reached - reach(set(graph) - reached, key)
+
+
+def test_all_savings_at_once_match_the_definition_on_random_graphs():
+    rng = random.Random(12)
+    for _ in range(400):
+        keys = [f"d{n}" for n in range(rng.randint(1, 12))]
+        density = rng.choice([0.05, 0.15, 0.3, 0.6])
+        graph = {k: {o for o in keys if o != k and rng.random() < density} for k in keys}
+        distributions = [dist(k, *sorted(graph[k])) for k in keys]
+        sizes = {k: rng.randint(1, 1000) for k in keys}
+        savings = removal_savings(distributions, sizes.__getitem__)
+        for key in keys:
+            expected = freed_by_definition(key, graph)
+            assert freed_by(key, distributions) == expected, (graph, key)
+            assert savings[key] == sum(sizes[k] for k in expected), (graph, key)
+
+
+@pytest.mark.parametrize("shape", ["ring", "every-requires-every"])
+def test_savings_of_a_long_ring_and_a_dense_clique_are_exact(shape):
+    """A ring of 5,000 (each frees them all; no recursion limit is hit) and 150 requiring
+    each other (22,350 edges). Their timing at 10x is benchmarks/input_growth.py's."""
+    size = 5000 if shape == "ring" else 150
+    keys = [f"d{n}" for n in range(size)]
+    if shape == "ring":
+        distributions = [dist(k, keys[(n + 1) % size]) for n, k in enumerate(keys)]
+    else:
+        distributions = [dist(k, *(o for o in keys if o != k)) for k in keys]
+    savings = removal_savings(distributions, lambda key: 1)
+    assert set(savings.values()) == {size}
+    assert freed_by("d7", distributions) == set(keys)

@@ -361,7 +361,7 @@ def test_markdown_findings_carry_bytes_and_ms_and_escape_hostile_text(result_fil
         "distribution",
         "saves bytes",
         "saves ms",
-        "advice",
+        "finding: advice",
     ]
     by_rule = {(row[2], row[3]): row for row in findings[1:]}
     assert by_rule[("runtime-sdk", "botocore")][4] == "24.00 MiB (25.17 MB)"

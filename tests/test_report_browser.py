@@ -196,8 +196,9 @@ def test_every_chart_is_drawn(rendered):
     assert latency.count('class="point"') == samples_and_ticks
     assert "cold total (n=8)" in latency and "warm invocation (n=40)" in latency_trivial
     assert compared.count('class="point"') == 2 * (8 + 40)
-    assert findings.count('class="cell-text"') == 7 * (1 + 3)  # header, three bytecode findings
-    assert budgets.count('class="point"') == 5  # zipped, unzipped, forbid, extensions, init_ms
+    assert findings.count('class="cell-text"') == 7 * (1 + 1)  # header, one bytecode finding
+    # zipped, unzipped, forbid, extensions, errors, init_ms
+    assert budgets.count('class="point"') == 6
 
 
 def test_screenshot_is_not_blank(rendered):

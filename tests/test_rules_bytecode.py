@@ -6,12 +6,17 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import zipfile
+from collections.abc import Callable
+from importlib._bootstrap_external import _validate_timestamp_pyc
 from pathlib import Path
+
+import pytest
 
 from coldprof.analyze.model import FUNCTION_CODE
 from coldprof.analyze.rules.bytecode import bytecode
-from helpers import zip_folder
-from rules_support import by_rule, context_of, write_distribution
+from rules_support import context_of, one, rules_of, write_distribution
 
 TAG = f"cpython-{sys.version_info[0]}{sys.version_info[1]}"
 RUNTIME = f"python{sys.version_info[0]}.{sys.version_info[1]}"
@@ -41,60 +46,54 @@ def pyc(source: str) -> str:
     return f"{prefix}__pycache__/{name.removesuffix('.py')}.{TAG}.pyc"
 
 
-def test_modules_without_bytecode_are_listed_per_owner(tmp_path):
+def test_modules_without_bytecode_are_one_finding_naming_each_distribution(tmp_path):
     root = function_folder(tmp_path / "fn")
-    missing = by_rule(bytecode(context_of(root, RUNTIME)), "bytecode-missing")
-    assert missing["slowpkg"].paths == ("slowpkg/__init__.py", "slowpkg/core.py")
-    assert missing[FUNCTION_CODE].paths == ("app.py",)
-    assert missing["slowpkg"].bytes == 0
-    assert missing["slowpkg"].severity == "warning"
-    assert "--invalidation-mode unchecked-hash" in missing["slowpkg"].message
-    assert RUNTIME in missing["slowpkg"].message
+    missing = one(bytecode(context_of(root, RUNTIME)), "bytecode-missing")
+    assert missing.paths == ("app.py", "slowpkg/__init__.py", "slowpkg/core.py")
+    assert missing.distribution is None
+    assert missing.distributions == (FUNCTION_CODE, "slowpkg")
+    assert "slowpkg 2, (function code) 1" in missing.message
+    assert missing.bytes == 0
+    assert missing.severity == "warning"
+    assert "--invalidation-mode unchecked-hash" in missing.advice
+    assert RUNTIME in missing.message
+    assert missing.ms is not None and missing.ms > 0
+    assert "compiling them takes" in missing.message and "timed all of them" in missing.message
 
 
 def test_hash_based_bytecode_is_valid_and_to_be_kept(tmp_path):
     root = function_folder(tmp_path / "fn")
     compileall(root, "unchecked-hash")
     findings = bytecode(context_of(root, RUNTIME))
-    assert {f.rule for f in findings} == {"bytecode-valid"}
-    valid = by_rule(findings, "bytecode-valid")
-    assert valid["slowpkg"].paths == tuple(MODULES)
-    assert valid["slowpkg"].severity == "info"
-    assert valid["slowpkg"].bytes == 0
-    assert "keep" in valid["slowpkg"].message
-    assert valid[FUNCTION_CODE].paths == ("app.py",)
+    assert rules_of(findings) == {"bytecode-valid"}
+    valid = one(findings, "bytecode-valid")
+    assert valid.paths == ("app.py", *MODULES)
+    assert valid.severity == "info"
+    assert valid.bytes == 0
+    assert valid.ms is None
+    assert "keep" in valid.advice
 
 
 def test_checked_hash_bytecode_is_valid_too(tmp_path):
     root = function_folder(tmp_path / "fn")
     compileall(root, "checked-hash")
-    assert {f.rule for f in bytecode(context_of(root, RUNTIME))} == {"bytecode-valid"}
+    assert rules_of(bytecode(context_of(root, RUNTIME))) == {"bytecode-valid"}
 
 
 def test_timestamp_bytecode_is_fragile_and_stale_once_a_source_changes(tmp_path):
     root = function_folder(tmp_path / "fn")
     compileall(root, "timestamp")
-    timestamp = by_rule(bytecode(context_of(root, RUNTIME)), "bytecode-timestamp")
-    assert timestamp["slowpkg"].paths == tuple(MODULES)
-    assert "re-zipping" in timestamp["slowpkg"].message
+    timestamp = one(bytecode(context_of(root, RUNTIME)), "bytecode-timestamp")
+    assert timestamp.paths == ("app.py", *MODULES)
+    assert "odd-second" in timestamp.message
     info = (root / "slowpkg/core.py").stat()
     os.utime(root / "slowpkg/core.py", (info.st_atime, info.st_mtime + 10))
     findings = bytecode(context_of(root, RUNTIME))
-    assert by_rule(findings, "bytecode-stale")["slowpkg"].paths == ("slowpkg/core.py",)
-    assert by_rule(findings, "bytecode-timestamp")["slowpkg"].paths == ("slowpkg/__init__.py",)
-
-
-def test_timestamp_bytecode_in_a_zip_is_fragile_and_a_changed_size_is_stale(tmp_path):
-    root = function_folder(tmp_path / "fn")
-    compileall(root, "timestamp")
-    fragile = by_rule(
-        bytecode(context_of(zip_folder(root, tmp_path / "a.zip"))), "bytecode-timestamp"
-    )
-    assert fragile["slowpkg"].paths == tuple(MODULES)
-    with (root / "slowpkg/core.py").open("a") as source:
-        source.write("OTHER = 1\n")
-    findings = bytecode(context_of(zip_folder(root, tmp_path / "b.zip"), RUNTIME))
-    assert by_rule(findings, "bytecode-stale")["slowpkg"].paths == ("slowpkg/core.py",)
+    stale = one(findings, "bytecode-stale")
+    assert stale.paths == ("slowpkg/core.py",)
+    assert "source mtime differs" in stale.message
+    assert stale.ms is not None and stale.ms > 0
+    assert one(findings, "bytecode-timestamp").paths == ("app.py", "slowpkg/__init__.py")
 
 
 def test_bytecode_for_another_python_or_for_dash_o_is_dead_weight(tmp_path):
@@ -104,13 +103,13 @@ def test_bytecode_for_another_python_or_for_dash_o_is_dead_weight(tmp_path):
     shutil.copy(cache / f"core.{TAG}.pyc", cache / "core.cpython-39.pyc")
     shutil.move(cache / f"__init__.{TAG}.pyc", cache / f"__init__.{TAG}.opt-1.pyc")
     findings = bytecode(context_of(root, RUNTIME))
-    wrong = by_rule(findings, "bytecode-wrong-version")["slowpkg"]
+    wrong = one(findings, "bytecode-wrong-version")
     assert wrong.paths == (
         f"slowpkg/__pycache__/__init__.{TAG}.opt-1.pyc",
         "slowpkg/__pycache__/core.cpython-39.pyc",
     )
     assert wrong.bytes == sum((cache / Path(p).name).stat().st_size for p in wrong.paths)
-    assert by_rule(findings, "bytecode-missing")["slowpkg"].paths == ("slowpkg/__init__.py",)
+    assert one(findings, "bytecode-missing").paths == ("slowpkg/__init__.py",)
 
 
 def test_bytecode_with_another_pythons_magic_is_stale(tmp_path):
@@ -120,17 +119,18 @@ def test_bytecode_with_another_pythons_magic_is_stale(tmp_path):
     data = bytearray(target.read_bytes())
     data[0:2] = (3531 if sys.version_info[:2] != (3, 12) else 3495).to_bytes(2, "little")
     target.write_bytes(bytes(data))
-    stale = by_rule(bytecode(context_of(root, RUNTIME)), "bytecode-stale")
-    assert stale["slowpkg"].paths == ("slowpkg/core.py",)
+    stale = one(bytecode(context_of(root, RUNTIME)), "bytecode-stale")
+    assert stale.paths == ("slowpkg/core.py",)
+    assert "compiled by another Python" in stale.message
 
 
 def test_pycache_files_without_their_source_are_orphans(tmp_path):
     root = function_folder(tmp_path / "fn")
     compileall(root, "unchecked-hash")
     (root / "app.py").unlink()
-    orphan = by_rule(bytecode(context_of(root, RUNTIME)), "bytecode-orphan")
-    assert orphan[FUNCTION_CODE].paths == (pyc("app.py"),)
-    assert orphan[FUNCTION_CODE].bytes == (root / pyc("app.py")).stat().st_size
+    orphan = one(bytecode(context_of(root, RUNTIME)), "bytecode-orphan")
+    assert orphan.paths == (pyc("app.py"),)
+    assert orphan.bytes == (root / pyc("app.py")).stat().st_size
 
 
 def test_scripts_metadata_and_non_module_names_are_not_audited(tmp_path):
@@ -139,7 +139,7 @@ def test_scripts_metadata_and_non_module_names_are_not_audited(tmp_path):
     (root / "bin").mkdir()
     (root / "bin" / "tool.py").write_text("print('hi')\n")
     (root / "build-helper.py").write_text("print('hi')\n")
-    assert {f.rule for f in bytecode(context_of(root, RUNTIME))} == {"bytecode-valid"}
+    assert rules_of(bytecode(context_of(root, RUNTIME))) == {"bytecode-valid"}
 
 
 def test_layer_modules_are_audited_under_the_layer_import_root(tmp_path):
@@ -150,15 +150,132 @@ def test_layer_modules_are_audited_under_the_layer_import_root(tmp_path):
     root = function_folder(tmp_path / "fn")
     compileall(root, "unchecked-hash")
     findings = bytecode(context_of(root, RUNTIME, layers=(layer,)))
-    missing = by_rule(findings, "bytecode-missing")
-    assert set(missing) == {"(layer 1 code)"}
-    assert missing["(layer 1 code)"].paths == ("python/helpers/__init__.py",)
-    assert "in layer 1" in missing["(layer 1 code)"].message
+    missing = one(findings, "bytecode-missing", "layer 1")
+    assert missing.paths == ("python/helpers/__init__.py",)
+    assert missing.distributions == ("(layer 1 code)",)
+    assert "in layer 1" in missing.message
+    assert [f.package for f in findings if f.rule == "bytecode-missing"] == ["layer 1"]
 
 
-def test_pip_installed_packages_ship_timestamp_bytecode(sdk_target):
+def test_pip_installed_packages_ship_timestamp_bytecode_one_finding_for_all(sdk_target):
     findings = bytecode(context_of(sdk_target, RUNTIME))
-    timestamp = by_rule(findings, "bytecode-timestamp")
-    assert len(timestamp["requests"].paths) >= 15
-    assert all(path.endswith(".py") for path in timestamp["requests"].paths)
-    assert "requests" not in by_rule(findings, "bytecode-missing")
+    timestamp = one(findings, "bytecode-timestamp")
+    assert {"requests", "boto3", "botocore", "urllib3"} <= set(timestamp.distributions)
+    requests = [p for p in timestamp.paths if p.startswith("requests/")]
+    assert len(requests) >= 15 and all(p.endswith(".py") for p in requests)
+    assert len([f for f in findings if f.rule == "bytecode-timestamp"]) == 1
+    assert not any(f.rule == "bytecode-missing" for f in findings)
+
+
+# Zips: what the .pyc meet once Lambda extracts the archive, checked against CPython's own
+# validation of the same .pyc after Info-ZIP's unzip extracted it in UTC.
+EVEN_MTIME_S = 1_700_000_000  # 2023-11-14 22:13:20 UTC
+ODD_MTIME_S = EVEN_MTIME_S + 1
+
+
+def compiled_folder(root: Path, mtime_s: int) -> Path:
+    """The function folder with every source dated `mtime_s`, then compiled (timestamp)."""
+    function_folder(root)
+    for source in root.rglob("*.py"):
+        os.utime(source, (mtime_s, mtime_s))
+    compileall(root, "timestamp")
+    return root
+
+
+def zip_dated(folder: Path, archive: Path, date_time: Callable[[Path], tuple]) -> Path:
+    """Zip with Python's zipfile, each entry's DOS date given by `date_time(file)`."""
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), date_time(path))
+                info.external_attr = 0o644 << 16
+                out.writestr(info, path.read_bytes())
+    return archive
+
+
+def cpython_accepts(folder: Path, source: str) -> bool:
+    """Whether CPython's own timestamp check (as SourceLoader calls it) accepts its .pyc."""
+    data = (folder / pyc(source)).read_bytes()
+    info = (folder / source).stat()
+    try:
+        _validate_timestamp_pyc(data, int(info.st_mtime), info.st_size, source, {})
+    except ImportError:
+        return False
+    return True
+
+
+def extracted(archive: Path, into: Path) -> Path:
+    """The archive extracted by Info-ZIP's unzip in UTC, as a Linux extractor sets dates."""
+    environment = {**os.environ, "TZ": "UTC"}
+    subprocess.run(["unzip", "-q", str(archive), "-d", str(into)], check=True, env=environment)
+    return into
+
+
+def predicted_stale(archive: Path) -> set[str]:
+    findings = bytecode(context_of(archive, RUNTIME))
+    return {p for f in findings if f.rule == "bytecode-stale" for p in f.paths}
+
+
+def test_a_sam_style_zip_dated_1980_makes_every_timestamp_pyc_stale(tmp_path):
+    root = compiled_folder(tmp_path / "fn", EVEN_MTIME_S)
+    archive = zip_dated(root, tmp_path / "sam.zip", lambda _: (1980, 1, 1, 0, 0, 0))
+    stale = one(bytecode(context_of(archive, RUNTIME)), "bytecode-stale")
+    assert stale.paths == ("app.py", *MODULES)
+    assert "3: zip entries dated 1980-01-01 (as SAM writes them)" in stale.message
+    assert stale.ms is not None and stale.ms > 0
+    unzipped = extracted(archive, tmp_path / "out")
+    assert not any(cpython_accepts(unzipped, source) for source in stale.paths)
+
+
+def test_zipfile_rounds_odd_second_mtimes_down_and_the_pyc_goes_stale(tmp_path):
+    root = compiled_folder(tmp_path / "fn", ODD_MTIME_S)
+    utc = lambda path: time.gmtime(path.stat().st_mtime)[:6]  # noqa: E731
+    archive = zip_dated(root, tmp_path / "odd.zip", utc)
+    stale = one(bytecode(context_of(archive, RUNTIME)), "bytecode-stale")
+    assert stale.paths == ("app.py", *MODULES)
+    assert "2-second DOS dates" in stale.message
+    unzipped = extracted(archive, tmp_path / "out")
+    assert not any(cpython_accepts(unzipped, source) for source in stale.paths)
+
+
+def test_even_second_mtimes_in_a_utc_zip_arrive_valid(tmp_path):
+    root = compiled_folder(tmp_path / "fn", EVEN_MTIME_S)
+    archive = zip_dated(root, tmp_path / "even.zip", lambda p: time.gmtime(p.stat().st_mtime)[:6])
+    findings = bytecode(context_of(archive, RUNTIME))
+    assert one(findings, "bytecode-timestamp").paths == ("app.py", *MODULES)
+    assert predicted_stale(archive) == set()
+    unzipped = extracted(archive, tmp_path / "out")
+    assert all(cpython_accepts(unzipped, source) for source in ("app.py", *MODULES))
+
+
+def test_dates_written_in_a_local_time_zone_are_hours_off_on_lambda(tmp_path):
+    root = compiled_folder(tmp_path / "fn", EVEN_MTIME_S)
+    utc_plus_2 = lambda p: time.gmtime(p.stat().st_mtime + 2 * 3600)[:6]  # noqa: E731
+    archive = zip_dated(root, tmp_path / "zone.zip", utc_plus_2)
+    stale = one(bytecode(context_of(archive, RUNTIME)), "bytecode-stale")
+    assert "dates written in local time (UTC+2:00), which Lambda reads as UTC" in stale.message
+    unzipped = extracted(archive, tmp_path / "out")
+    assert not any(cpython_accepts(unzipped, source) for source in stale.paths)
+
+
+@pytest.mark.skipif(shutil.which("zip") is None, reason="Info-ZIP zip is not installed")
+def test_info_zip_extended_timestamps_keep_odd_second_mtimes_exact(tmp_path):
+    root = compiled_folder(tmp_path / "fn", ODD_MTIME_S)
+    archive = tmp_path / "infozip.zip"
+    subprocess.run(["zip", "-qr", str(archive), "."], cwd=root, check=True)
+    assert predicted_stale(archive) == set()
+    timestamp = one(bytecode(context_of(archive, RUNTIME)), "bytecode-timestamp")
+    assert timestamp.paths == ("app.py", *MODULES)
+    unzipped = extracted(archive, tmp_path / "out")
+    assert all(cpython_accepts(unzipped, source) for source in timestamp.paths)
+
+
+def test_a_changed_source_size_in_a_zip_is_stale(tmp_path):
+    root = compiled_folder(tmp_path / "fn", EVEN_MTIME_S)
+    with (root / "slowpkg/core.py").open("a") as source:
+        source.write("OTHER = 1\n")
+    os.utime(root / "slowpkg/core.py", (EVEN_MTIME_S, EVEN_MTIME_S))
+    archive = zip_dated(root, tmp_path / "b.zip", lambda p: time.gmtime(p.stat().st_mtime)[:6])
+    stale = one(bytecode(context_of(archive, RUNTIME)), "bytecode-stale")
+    assert stale.paths == ("slowpkg/core.py",)
+    assert "source size differs" in stale.message

@@ -22,7 +22,7 @@ from coldprof.analyze.rules.duplicates import duplicate_top_level
 from coldprof.analyze.rules.sdk import runtime_sdk
 from coldprof.analyze.rules.unowned import unowned_files
 from coldprof.analyze.runtime import runtime_named
-from rules_support import by_rule, context_of, write_distribution
+from rules_support import by_rule, context_of, one, write_distribution
 
 SDK = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
 RICHLIB = {
@@ -67,14 +67,20 @@ def test_runtime_sdk_names_each_bundled_sdk_distribution_with_its_bytes(sdk_targ
     rows = {row.name: row for row in result.distributions}
     sdk = by_rule(runtime_sdk(context_of(sdk_target)), "runtime-sdk")
     assert set(sdk) == SDK
-    for key, finding in sdk.items():
-        assert finding.bytes == rows[key].unzipped_bytes
-        assert finding.severity == "warning"
-        assert "newer" in finding.risk
+    for key in SDK - {"urllib3"}:  # the SDK, and what only the SDK needs, can go
+        assert sdk[key].bytes == rows[key].unzipped_bytes
+        assert sdk[key].severity == "warning"
+        assert "newer" in sdk[key].risk
+    assert "only the SDK needs it: leave it out with boto3, botocore, s3transfer" in (
+        sdk["six"].message
+    )
+    urllib3 = sdk["urllib3"]  # requests needs it: never "leave it out"
+    assert (urllib3.severity, urllib3.bytes) == ("info", 0)
+    assert "requests need(s) it: keep it" in urllib3.message
     botocore = sdk["botocore"]
     assert botocore.bytes > 10_000_000
     assert botocore.paths == ("botocore", f"botocore-{rows['botocore'].version}.dist-info")
-    assert "python3.11 runtime" in botocore.message
+    assert "python3.11 runtime ships it: leave it out" in botocore.message
 
 
 def test_clutter_rules_find_tests_docs_examples_sources_and_stubs(tmp_path):
@@ -113,14 +119,19 @@ def test_a_distribution_whose_import_name_is_tests_is_not_clutter(tmp_path):
     assert shipped_tests(context_of(root)) == []
 
 
-def test_the_functions_own_tests_folder_is_clutter(tmp_path):
+def test_the_functions_own_tests_are_own_tests_not_a_library_tests_folder(tmp_path):
     root = tmp_path / "fn"
     (root / "tests").mkdir(parents=True)
     (root / "app.py").write_text("def handler(event, context):\n    return 1\n")
     (root / "tests" / "test_app.py").write_text("def test_handler():\n    pass\n")
-    finding = by_rule(shipped_tests(context_of(root)), "tests-folder")[FUNCTION_CODE]
-    assert finding.paths == ("tests",)
-    assert finding.bytes == size_of(root, "tests")
+    (root / "conftest.py").write_text("import pytest\n")
+    (root / "test_smoke.py").write_text("def test_smoke():\n    pass\n")
+    context = context_of(root)
+    assert shipped_tests(context) == []
+    finding = one(run_rules(context), "own-tests")
+    assert finding.paths == ("conftest.py", "test_smoke.py", "tests")
+    assert finding.bytes == size_of(root, "conftest.py", "test_smoke.py", "tests")
+    assert finding.distribution == FUNCTION_CODE
 
 
 def test_build_leftovers_no_distribution_owns_are_reported_by_kind(tmp_path):
@@ -140,17 +151,20 @@ def test_build_leftovers_no_distribution_owns_are_reported_by_kind(tmp_path):
     for path, data in leftovers.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_bytes(data)
+    (root / ".idea").mkdir()
+    (root / ".idea" / "workspace.xml").write_bytes(b"<project/>\n")
     findings = unowned_files(context_of(root))
     paths = {f.paths: f.bytes for f in findings}
     assert paths == {
-        (".DS_Store", ".git", "richlib_extra/.DS_Store"): size_of(
-            root, ".DS_Store", ".git", "richlib_extra/.DS_Store"
-        ),
+        (".idea",): size_of(root, ".idea"),
         ("bin", "share"): size_of(root, "bin", "share"),
         ("develop.egg-link",): size_of(root, "develop.egg-link"),
-        ("richlib-nspkg.pth",): size_of(root, "richlib-nspkg.pth"),
     }
     assert {f.distribution for f in findings} == {FUNCTION_CODE}
+    others = run_rules(context_of(root))  # macOS litter, .git and .pth have rules of their own
+    assert one(others, "macos-metadata").paths == (".DS_Store", "richlib_extra/.DS_Store")
+    assert one(others, "vcs-folder").paths == (".git",)
+    assert one(others, "pth-file").paths == ("richlib-nspkg.pth",)
 
 
 def test_console_scripts_a_distribution_owns_are_not_leftovers(sdk_target):
@@ -171,8 +185,10 @@ def test_two_distributions_overwriting_one_package_are_duplicates(tmp_path):
     write_distribution(root, "pytest-py", "8.0", {"py.py": b"import _pytest\n"}, ("py",))
     findings = {f.message.split("`")[1]: f for f in duplicate_top_level(context_of(root))}
     assert set(findings) == {"jwt", "py"}
-    assert findings["jwt"].paths == ("jwt-1.0.dist-info", "pyjwt-2.8.dist-info")
+    assert findings["jwt"].paths == ("pyjwt-2.8.dist-info",)
     assert "jwt 1.0 (function), pyjwt 2.8 (function)" in findings["jwt"].message
+    assert "installed last overwrote" in findings["jwt"].message
+    assert findings["jwt"].bytes == 0
     assert findings["py"].severity == "warning"
 
 
@@ -197,11 +213,13 @@ def test_a_package_in_the_function_shadows_the_same_package_in_a_layer(tmp_path)
     write_distribution(layer, "six", "1.16.0", {"six.py": b"X = 1\n"}, ("six",))
     findings = duplicate_top_level(context_of(function, layers=(layer.parent,)))
     assert len(findings) == 1
-    assert "six 1.16.0 (layer 1)" in findings[0].message
-    assert "six 1.17.0 (function)" in findings[0].message
+    assert "six 1.17.0 (function) comes first on sys.path and is imported" in findings[0].message
+    assert "of six 1.16.0 in layer 1 are never used" in findings[0].message
+    assert (findings[0].package, findings[0].paths) == ("layer 1", ("python/six.py",))
+    assert findings[0].bytes == (layer / "six.py").stat().st_size
 
 
-def test_findings_come_sorted_by_bytes_saved_with_well_formed_fields(sdk_target):
+def test_findings_come_errors_first_then_by_bytes_saved_with_well_formed_fields(sdk_target):
     findings = run_rules(context_of(sdk_target))
     assert findings[0].rule == "runtime-sdk"
     assert findings[0].distribution == "botocore"
@@ -209,7 +227,8 @@ def test_findings_come_sorted_by_bytes_saved_with_well_formed_fields(sdk_target)
     for finding in findings:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", finding.rule)
         assert finding.severity in SEVERITIES
-        assert finding.message and finding.risk and finding.paths
+        assert finding.message and finding.risk and finding.paths and finding.advice
+        assert finding.package == "function"
         assert finding.bytes >= 0
     assert len(RULES) == len({rule.__name__ for rule in RULES})
 
@@ -223,8 +242,9 @@ def test_rules_survive_hostile_names_and_garbage_binaries(tmp_path):
     (root / "richlib" / "__pycache__").mkdir()
     (root / "richlib" / "__pycache__" / "core.cpython-311.pyc").write_bytes(b"garbage")
     findings = run_rules(context_of(root))
-    stale = by_rule(findings, "bytecode-stale")["richlib"]
+    stale = one(findings, "bytecode-stale")
     assert stale.paths == ("richlib/core.py",)
+    assert stale.distributions == ("richlib",)
     assert by_rule(findings, "incompatible-extension") == {}
     tests = by_rule(findings, "tests-folder")["richlib"]
     assert "richlib/tests" in tests.paths

@@ -139,7 +139,7 @@ def test_the_steps_take_out_what_analyze_found_and_keep_the_metadata(slimmed, pa
     assert not any(name.endswith((".pyi", ".pyx")) for name in names)
     steps = {row.step: row for row in result.steps}
     assert "jsonschema/tests" in steps["tests"].paths and steps["tests"].files > 20
-    assert steps["tests"].rules == ("tests-folder",)
+    assert steps["tests"].rules == ("tests-folder", "own-tests")
     with zipfile.ZipFile(out) as opened:
         opened.extractall(tmp_path)
     original = {

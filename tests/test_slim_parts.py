@@ -21,6 +21,7 @@ from coldprof.slim.record import record_hash, rewritten
 from coldprof.slim.result import Side
 from coldprof.slim.steps import SAFE_STEPS, STEP_RULES, make_plan, parse_steps
 from coldprof.stats import summarize
+from rules_support import write_distribution
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slim"
 MIB = 1024 * 1024
@@ -37,9 +38,9 @@ def test_steps_are_read_in_their_order_with_the_safe_set_as_an_alias():
 def test_every_step_names_rules_analyze_has():
     found = {f.rule for f in run_rules(scan(FIXTURES / "function"))}
     named = {rule for rules in STEP_RULES.values() for rule in rules}
-    assert {"tests-folder", "docs-folder", "c-sources", "type-stubs", "unowned-files"} <= found
-    assert found & named == {"tests-folder", "docs-folder", "c-sources", "type-stubs",
-                             "unowned-files"}  # fmt: skip
+    expected = {"tests-folder", "docs-folder", "c-sources", "type-stubs", "macos-metadata"}
+    assert expected <= found  # the fixture's .DS_Store is macOS metadata, slim's "clutter"
+    assert found & named == expected
 
 
 def _plan(folder: Path, steps: tuple[str, ...], unloaded=frozenset()):
@@ -136,3 +137,18 @@ def test_a_handler_that_fails_before_slimming_is_said_first(real_results):
         "the original handler fails to initialise: ModuleNotFoundError: No module named "
         "'helperlib.tests'; fix that first"
     )
+
+
+def test_the_runtime_sdk_step_keeps_what_a_bundled_distribution_needs(tmp_path):
+    write_distribution(tmp_path, "jmespath", "1.0.1", {"jmespath/__init__.py": b"X = 1\n"})
+    dateutil = write_distribution(tmp_path, "python-dateutil", "2.9.0", {"dateutil/x.py": b""})
+    (dateutil / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: python-dateutil\nVersion: 2.9.0\n"
+    )
+    frames = write_distribution(tmp_path, "frames", "1.0", {"frames/__init__.py": b""}, ("frames",))
+    (frames / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: frames\nVersion: 1.0\nRequires-Dist: python-dateutil\n"
+    )
+    removed = _plan(tmp_path, ("runtime-sdk",)).removed["runtime-sdk"]
+    assert "jmespath/__init__.py" in removed  # nothing needs it: the runtime's copy serves
+    assert not any(path.startswith(("dateutil/", "python_dateutil-")) for path in removed)

@@ -23,7 +23,7 @@ from coldprof.analyze.model import Context, Distribution, Runtime
 from coldprof.analyze.owners import find_distributions, owner_map
 from coldprof.analyze.result import Added, AddedDistribution, AddedInit, Limit
 from coldprof.analyze.rules.wheels import target_platforms
-from coldprof.data import lambda_facts
+from coldprof.analyze.runtime import runtime_sdk_keys
 from coldprof.errors import TargetError, UsageError
 from coldprof.function import FunctionConfig
 from coldprof.package import open_package
@@ -162,7 +162,7 @@ def _row(
         unzipped_bytes=sum(sizes[p][0] for p in paths),
         zipped_bytes=sum(sizes[p][1] for p in paths),
         requested=dist.key in requested,
-        runtime_provided=dist.key in lambda_facts()["runtime_sdk"],
+        runtime_provided=dist.key in runtime_sdk_keys(),
     )
 
 

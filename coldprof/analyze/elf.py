@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 HEADER_BYTES = 64  # enough for an ELF64 header, the Mach-O magic and the PE pointer
 MAX_TABLE_BYTES = 4 * 1024 * 1024  # section headers, section names, version needs
 MAX_NAME_BYTES = 256
+MAX_VERSION_RECORDS = 4096  # 16-byte version-need records read per file (libraries list dozens)
 SHT_NOBITS = 8
 SHT_GNU_VERNEED = 0x6FFFFFFE
 SHN_XINDEX = 0xFFFF
@@ -194,33 +196,52 @@ def _glibc_needed(reader: _Reader, sections: tuple[Section, ...]) -> tuple[tuple
     needs = next((s for s in sections if s.kind == SHT_GNU_VERNEED), None)
     if needs is None:
         return ()
-    if needs.size_bytes > MAX_TABLE_BYTES or needs.link >= len(sections):
+    if needs.size_bytes > MAX_VERSION_RECORDS * 16 or needs.link >= len(sections):
         raise ElfError("implausible version-needs section")
-    strings = sections[needs.link]
+    name_of = _names(reader, sections[needs.link])
+    table = reader.read(needs.offset, needs.size_bytes)
     found = set()
-    for index in _version_names(reader, needs.offset, needs.size_bytes // 16):
-        match = GLIBC_VERSION.fullmatch(reader.string(strings, index))
+    for index in _version_names(table, reader.endian):
+        match = GLIBC_VERSION.fullmatch(name_of(index))
         if match:
             found.add((int(match[1]), int(match[2])))
     return tuple(sorted(found))
 
 
-def _version_names(reader: _Reader, offset: int, records: int) -> list[int]:
+def _names(reader: _Reader, strings: Section) -> Callable[[int], str]:
+    """Names by index in a string table: read once when it is small, else name by name."""
+    if strings.size_bytes > MAX_TABLE_BYTES:
+        return lambda index: reader.string(strings, index)
+    table = reader.read(strings.offset, strings.size_bytes)
+    return lambda index: _name(table, index)
+
+
+def _version_names(table: bytes, endian: str) -> list[int]:
     """String-table indexes of the needed versions (Elf_Verneed / Elf_Vernaux chains).
 
-    Each record is 16 bytes, so a section of N records names at most N versions: the
-    walk stops there, whatever the chains' offsets say.
+    The section is read once and the chains are followed inside it only. Each record is
+    16 bytes, so a section of N records names at most N versions and the walk takes at most
+    N steps, whatever the chains' offsets say: one linear pass.
     """
+    need_layout = struct.Struct(endian + "2H 3I")
+    aux_layout = struct.Struct(endian + "I 2H 2I")
+    records = len(table) // 16
     names: list[int] = []
     need = 0
     for _ in range(records):
-        _, count, _, aux, following = reader.unpack("2H 3I", offset + need)
+        _, count, _, aux, following = _record(need_layout, table, need)
         entry = need + aux
         for _ in range(min(count, records - len(names))):
-            *_, name, step = reader.unpack("I 2H 2I", offset + entry)
+            *_, name, step = _record(aux_layout, table, entry)
             names.append(name)
             entry += step
         if following == 0 or len(names) >= records:
             break
         need += following
     return names
+
+
+def _record(layout: struct.Struct, table: bytes, offset: int) -> tuple[int, ...]:
+    if offset + layout.size > len(table):
+        raise ElfError("a version record points outside its section")
+    return layout.unpack_from(table, offset)

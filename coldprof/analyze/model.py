@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
 
 from coldprof.package.model import FileEntry, Package
 
@@ -33,6 +35,7 @@ class Distribution:
     wheel_tags: tuple[str, ...]  # "cp312-cp312-manylinux_2_17_x86_64", ... from WHEEL
     # how its files were found: "RECORD", "installed-files.txt", "top_level.txt", "folder name"
     ownership: str
+    requirements: tuple[str, ...] = ()  # its Requires-Dist lines as written (markers, extras)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,11 @@ class Context:
     owners: dict[tuple[str, str], str]  # (package name, path) -> distribution key; absent: unowned
     runtime: Runtime
     arch: str  # "x86_64" | "arm64"
+    handler: str | None = None  # "app.handler" when the user named it
+    runtime_sdk: tuple[Distribution, ...] = ()  # what --runtime-sdk says the runtime ships
+    today: datetime.date = field(default_factory=datetime.date.today)  # for runtime dates
+    # what rules read from native files, by (package name, path): each file is read once
+    native: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def entries(self) -> list[tuple[Package, FileEntry]]:
         """Every counted file with its package."""

@@ -9,14 +9,20 @@ RECORD rows that point outside the import root (`../../bin/x`, written by
 `pip install --target`) are looked up where pip really put them (`bin/x` under the
 root). Rows naming files that are not in the package are ignored.
 
+At most MAX_RECORD_ROWS rows of a RECORD are read (and at most READ_LIMIT_BYTES of it),
+and each distribution's fallback looks its names up in an index of the root built once, so
+the work is linear in the metadata.
+
 *.egg-info folders are best effort: PKG-INFO for the name and version, requires.txt
-for the requirements (extras left out), installed-files.txt (paths relative to the
-egg-info folder) for the files, else the same fallbacks as a dist-info.
+for the requirements (an `[extra]` section's lines get the marker `extra == "..."`),
+installed-files.txt (paths relative to the egg-info folder) for the files, else the same
+fallbacks as a dist-info.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -36,6 +42,7 @@ METADATA_SUFFIXES = (".dist-info", ".egg-info")
 MODULE_EXTENSIONS = frozenset({"py", "pyc", "pyi", "so", "pyd"})
 SCRIPTS_FOLDER = "bin"  # where pip --target puts console scripts; never an import name
 LIBS_SUFFIX = ".libs"  # auditwheel's folder of vendored shared libraries: NAME.libs
+MAX_RECORD_ROWS = 200_000  # rows read from one RECORD: as many as a zip coldprof reads may hold
 
 
 def marker_environment(runtime: Runtime, arch: str) -> dict[str, str]:
@@ -78,16 +85,39 @@ class _Index:
         return groups
 
 
+class _Top:
+    """The top components of one import root, indexed by the import names they stand for.
+
+    Built once per root, so each distribution's fallback looks up its names instead of
+    scanning every component (linear in the package, not in distributions x components).
+    """
+
+    def __init__(self, groups: dict[str, list[str]]):
+        self.groups = groups  # first component below the root -> the paths under it
+        self.by_stem: dict[str, list[str]] = defaultdict(list)  # import name -> components
+        for component in groups:
+            if not component.endswith(METADATA_SUFFIXES) and component != "__pycache__":
+                self.by_stem[_stem(component)].append(component)
+        self.by_key: dict[str, set[str]] = defaultdict(set)  # normalized name -> import names
+        for stem in self.by_stem:
+            self.by_key[canonicalize_name(stem)].add(stem)
+
+    def paths_of(self, names: set[str]) -> set[str]:
+        """Every path under the components standing for one of the import names."""
+        components = (c for name in names for c in self.by_stem.get(name, ()))
+        return {path for component in components for path in self.groups[component]}
+
+
 def find_distributions(package: Package, runtime: Runtime, arch: str) -> list[Distribution]:
     """Every distribution installed directly under the package's import roots."""
     environment = marker_environment(runtime, arch)
     index = _Index(package)
     found = []
     for root in package.import_roots:
-        groups = index.top(root)
-        for folder in sorted(groups):
-            if folder.endswith(METADATA_SUFFIXES) and _is_folder(root, folder, groups[folder]):
-                found.append(_distribution(package, index, groups, root, folder, environment))
+        top = _Top(index.top(root))
+        for folder in sorted(top.groups):
+            if folder.endswith(METADATA_SUFFIXES) and _is_folder(root, folder, top.groups[folder]):
+                found.append(_distribution(package, index, top, root, folder, environment))
     return found
 
 
@@ -129,7 +159,7 @@ def _source_of(path: str) -> str | None:
 def _distribution(
     package: Package,
     index: _Index,
-    groups: dict[str, list[str]],
+    top: _Top,
     root: str,
     folder: str,
     environment: dict[str, str],
@@ -144,7 +174,7 @@ def _distribution(
         lines = _egg_requirements(_text(package.read(f"{base}/requires.txt")))
     else:
         lines = [str(line) for line in headers.get_all("Requires-Dist") or ()]
-    files, ownership = _owned_files(package, index, groups, root, folder, key)
+    files, ownership = _owned_files(package, index, top, root, folder, key)
     return Distribution(
         name=name,
         key=key,
@@ -156,6 +186,7 @@ def _distribution(
         requires=_requirement_keys(lines, environment, key),
         wheel_tags=_wheel_tags(package.read(f"{base}/WHEEL")),
         ownership=ownership,
+        requirements=tuple(lines),
     )
 
 
@@ -181,7 +212,7 @@ def _wheel_tags(data: bytes | None) -> tuple[str, ...]:
 
 
 def _egg_requirements(text: str) -> list[str]:
-    """requires.txt as Requires-Dist lines: `[:marker]` sections kept, `[extra]` ones left out."""
+    """requires.txt as Requires-Dist lines: a `[extra:marker]` section's lines get its marker."""
     lines, section = [], ""
     for raw in text.splitlines():
         line = raw.strip()
@@ -191,8 +222,9 @@ def _egg_requirements(text: str) -> list[str]:
             section = line.strip("[]")
             continue
         extra, _, marker = section.partition(":")
-        if not extra:
-            lines.append(f"{line}; {marker}" if marker else line)
+        markers = [f"({marker})" if marker else "", f'extra == "{extra}"' if extra else ""]
+        joined = " and ".join(m for m in markers if m)
+        lines.append(f"{line}; {joined}" if joined else line)
     return lines
 
 
@@ -218,7 +250,7 @@ def _applicable_key(line: str, environment: dict[str, str]) -> str | None:
 def _owned_files(
     package: Package,
     index: _Index,
-    groups: dict[str, list[str]],
+    top: _Top,
     root: str,
     folder: str,
     key: str,
@@ -227,9 +259,9 @@ def _owned_files(
     base = _join(root, folder)
     listed, ownership = _listed_files(package, index, root, base)
     if not listed:
-        names, ownership = _fallback_names(package, groups, base, key)
-        listed = {path for name, paths in groups.items() if _matches(name, names) for path in paths}
-    listed |= set(groups[folder])
+        names, ownership = _fallback_names(package, top, base, key)
+        listed = top.paths_of(names)
+    listed |= set(top.groups[folder])
     listed |= {pyc for source in listed for pyc in index.bytecode.get(source, ())}
     return listed, ownership
 
@@ -246,9 +278,10 @@ def _listed_files(package: Package, index: _Index, root: str, base: str) -> tupl
 
 
 def _record_paths(data: bytes | None) -> list[str]:
-    """The path column of a RECORD file ([] when missing or unreadable as CSV)."""
+    """The path column of a RECORD file's first MAX_RECORD_ROWS rows ([] when unreadable)."""
+    rows = itertools.islice(csv.reader(_text(data).splitlines()), MAX_RECORD_ROWS)
     try:
-        return [row[0] for row in csv.reader(_text(data).splitlines()) if row and row[0]]
+        return [row[0] for row in rows if row and row[0]]
     except csv.Error:
         return []
 
@@ -267,23 +300,13 @@ def resolve_row(root: str, row: str, paths: frozenset[str]) -> str | None:
     return moved if moved in paths else None
 
 
-def _fallback_names(
-    package: Package, groups: dict[str, list[str]], base: str, key: str
-) -> tuple[set[str], str]:
+def _fallback_names(package: Package, top: _Top, base: str, key: str) -> tuple[set[str], str]:
     """Import names from top_level.txt, else those whose normalized name is the key."""
     lines = _text(package.read(f"{base}/top_level.txt")).splitlines()
     names = {line.strip() for line in lines if line.strip().isidentifier()}
     if names:
         return names, "top_level.txt"
-    stems = {_stem(component) for component in groups}
-    return {stem for stem in stems if canonicalize_name(stem) == key}, "folder name"
-
-
-def _matches(component: str, names: set[str]) -> bool:
-    """Whether a top component (folder, module file, NAME.libs) belongs to one of the names."""
-    if component.endswith(METADATA_SUFFIXES) or component == "__pycache__":
-        return False
-    return _stem(component) in names
+    return set(top.by_key.get(key, ())), "folder name"
 
 
 def _stem(component: str) -> str:

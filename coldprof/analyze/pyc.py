@@ -26,6 +26,7 @@ MAGIC_RANGES = {
     (3, 12): range(3500, 3550),
     (3, 13): range(3550, 3600),
     (3, 14): range(3600, 3650),
+    (3, 15): range(3650, 3700),  # 50 per release series, as since 3.12; 3.15 is a preview
 }
 LOCAL_MAGIC = int.from_bytes(importlib.util.MAGIC_NUMBER[:2], "little")
 CACHE_NAME = re.compile(r"(?P<module>[^./]+)\.(?P<tag>[^./]+?)(?:\.opt-(?P<opt>\d+))?\.pyc")
@@ -103,11 +104,3 @@ def parse_cache_path(path: str) -> CacheName | None:
         return None
     prefix = f"{parent}/" if parent else ""
     return CacheName(f"{prefix}{match['module']}.py", match["tag"], match["opt"])
-
-
-def timestamp_matches(header: PycHeader, source_mtime: float, source_bytes: int) -> bool:
-    """Whether a timestamp-based header still matches its source (CPython's own check)."""
-    return (
-        header.source_mtime == int(source_mtime) & UINT32
-        and header.source_bytes == source_bytes & UINT32
-    )

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
-from coldprof.analyze.graph import removal_saves, required_by
+from coldprof.analyze.graph import removal_savings, required_by
 from coldprof.analyze.model import FUNCTION_CODE, Context
 from coldprof.analyze.result import (
     AnalyzeResult,
@@ -16,8 +16,12 @@ from coldprof.analyze.result import (
     SizeRow,
     SkippedRow,
     Totals,
+    ZippedEstimate,
 )
+from coldprof.analyze.runtime import runtime_sdk_keys
+from coldprof.analyze.savings import removable_bytes, with_path_bytes
 from coldprof.data import lambda_facts
+from coldprof.package.estimates import zipped_estimates
 from coldprof.package.model import FileEntry
 from coldprof.results import display_path
 
@@ -36,8 +40,9 @@ def distribution_rows(context: Context) -> tuple[DistributionRow, ...]:
     unzipped_by_key: Counter[str] = Counter()  # all copies: removal frees every one of them
     for (_, label), entries in files.items():
         unzipped_by_key[label] += sum(f.unzipped_bytes for f in entries)
-    sdk = set(lambda_facts()["runtime_sdk"])
+    sdk = runtime_sdk_keys()
     dependents = required_by(context.distributions)
+    saves = removal_savings(context.distributions, unzipped_by_key.__getitem__)
     rows = []
     for d in context.distributions:
         own = files.get((d.package, d.key), [])
@@ -49,9 +54,7 @@ def distribution_rows(context: Context) -> tuple[DistributionRow, ...]:
                 files=len(own),
                 unzipped_bytes=sum(f.unzipped_bytes for f in own),
                 zipped_bytes=sum(f.zipped_bytes for f in own),
-                removal_saves_bytes=removal_saves(
-                    d.key, context.distributions, lambda key: unzipped_by_key[key]
-                ),
+                removal_saves_bytes=saves[d.key],
                 requires=d.requires,
                 required_by=dependents.get(d.key, ()),
                 runtime_provided=d.key in sdk,
@@ -88,8 +91,29 @@ def _folders(entry: FileEntry) -> Iterable[str]:
         yield "/".join(parts[:depth])
 
 
+def chain_links(context: Context) -> set[tuple[str, str]]:
+    """Folders whose only content is one folder: `python`, `python/lib`, ... above site-packages.
+
+    Such a folder holds exactly what its child holds, so "Largest folders" shows the chain
+    once, by its deepest folder.
+    """
+    children: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for package, entry in context.entries():
+        parts = entry.path.split("/")
+        for depth in range(1, len(parts)):
+            children[(package.name, "/".join(parts[:depth]))].add(parts[depth])
+    links = set()
+    for key, names in children.items():
+        if len(names) == 1 and (key[0], f"{key[1]}/{next(iter(names))}") in children:
+            links.add(key)
+    return links
+
+
 def largest_folders(context: Context, top: int) -> tuple[SizeRow, ...]:
-    """The folders (any depth) holding the most unzipped bytes, with their main owner."""
+    """The folders (any depth) holding the most unzipped bytes, with their main owner.
+
+    A chain of folders that each hold only the next one is one row, its deepest folder.
+    """
     sizes: Counter[tuple[str, str]] = Counter()
     zipped: Counter[tuple[str, str]] = Counter()
     counts: Counter[tuple[str, str]] = Counter()
@@ -102,6 +126,8 @@ def largest_folders(context: Context, top: int) -> tuple[SizeRow, ...]:
             zipped[key] += entry.zipped_bytes
             counts[key] += 1
             owners[key][owner] += entry.unzipped_bytes
+    for key in chain_links(context):
+        del sizes[key]
     return tuple(
         SizeRow(
             path=display_path(folder),
@@ -132,13 +158,16 @@ def largest_files(context: Context, top: int) -> tuple[SizeRow, ...]:
     )
 
 
-def limits(context: Context) -> tuple[Limit, ...]:
-    """Lambda's size limits against the actual bytes, with headroom."""
+def limits(context: Context, totals: Totals) -> tuple[Limit, ...]:
+    """Lambda's size limits against the actual bytes (a folder: its larger zip), with headroom."""
     facts = lambda_facts()["limits"]
-    function = context.packages[0]
     unzipped = sum(p.unzipped_bytes for p in context.packages)
     checks = [
-        ("zipped (direct upload)", facts["zipped_direct_upload_bytes"], function.archive_bytes),
+        (
+            "zipped (direct upload)",
+            facts["zipped_direct_upload_bytes"],
+            totals.zipped_verdict_bytes,
+        ),
         ("unzipped (function + layers)", facts["unzipped_with_layers_bytes"], unzipped),
     ]
     return tuple(
@@ -153,15 +182,18 @@ def limits(context: Context) -> tuple[Limit, ...]:
     )
 
 
-def totals(context: Context) -> Totals:
-    """Files and bytes of the function package, and the layers' unzipped bytes."""
+def totals(context: Context, findings: list[Finding]) -> Totals:
+    """Files and bytes of the function package, the layers' unzipped bytes, what can go."""
     function, *layers = context.packages
+    estimates = zipped_estimates(function)
     return Totals(
         files=len(function.files),
         unzipped_bytes=function.unzipped_bytes,
         zipped_bytes=function.archive_bytes,
         zipped_exact=function.zipped_exact,
         layers_unzipped_bytes=sum(p.unzipped_bytes for p in layers),
+        removable_bytes=removable_bytes(context, findings),
+        zipped_estimates=tuple(ZippedEstimate(packager=p, bytes=b) for p, b in estimates),
     )
 
 
@@ -182,16 +214,19 @@ def _displayable(finding: Finding) -> Finding:
 def build_result(context: Context, findings: Iterable[Finding], top: int) -> AnalyzeResult:
     """Assemble the analyze result record."""
     function, *layers = context.packages
+    found = with_path_bytes(context, findings)
+    summed = totals(context, found)
     return AnalyzeResult(
         target=function.location,
         layers=tuple(p.location for p in layers),
         runtime=context.runtime.name,
         arch=context.arch,
-        totals=totals(context),
-        limits=limits(context),
+        totals=summed,
+        limits=limits(context, summed),
         distributions=distribution_rows(context),
         largest_folders=largest_folders(context, top),
         largest_files=largest_files(context, top),
-        findings=tuple(_displayable(f) for f in findings),
+        findings=tuple(_displayable(f) for f in found),
         skipped=skipped_rows(context),
+        handler=context.handler,
     )

@@ -29,3 +29,9 @@ def local_runtime() -> Runtime:
     if name not in lambda_facts()["runtimes"]:
         raise UsageError(f"this Python is {name}, which Lambda does not offer: pass --runtime")
     return runtime_named(name)
+
+
+def runtime_sdk_keys() -> frozenset[str]:
+    """The distributions every Python runtime ships: the SDK and what it requires."""
+    facts = lambda_facts()["runtime_sdk"]
+    return frozenset(facts["sdk"]) | frozenset(facts["dependencies"])

@@ -81,10 +81,13 @@ def _timing(name: str, key: str, init: Stats, limit_ms: float, detail: Note) -> 
 
 
 def zipped(analysis: AnalyzeResult, limit_bytes: int) -> BudgetResult:
-    """The function's zip against the zipped budget."""
+    """The function's zip (a folder: the larger packager's estimate) against the zipped budget."""
     totals = analysis.totals
-    detail = Note("function-zip", {"exact": totals.zipped_exact})
-    return _size("zipped", "zipped", totals.zipped_bytes, limit_bytes, detail)
+    values: dict[str, Any] = {"exact": totals.zipped_exact}
+    if totals.zipped_estimates:
+        values["packager"] = max(totals.zipped_estimates, key=lambda e: e.bytes).packager
+    detail = Note("function-zip", values)
+    return _size("zipped", "zipped", totals.zipped_verdict_bytes, limit_bytes, detail)
 
 
 def unzipped(analysis: AnalyzeResult, limit_bytes: int) -> BudgetResult:
@@ -171,6 +174,17 @@ def compatible_extensions(analysis: AnalyzeResult) -> BudgetResult:
     if not paths:
         detail = Note("extensions-load", {"runtime": analysis.runtime, "arch": analysis.arch})
     return _count("allow_incompatible_extensions", "files", len(paths), detail)
+
+
+def analyze_errors(analysis: AnalyzeResult) -> BudgetResult:
+    """Findings of severity error, but those another budget covers (allow_errors = false)."""
+    found = [
+        {"rule": f.rule, "paths": list(f.paths[:DETAIL_ITEMS])}
+        for f in analysis.findings
+        if f.severity == "error" and f.rule not in EXTENSION_RULES
+    ]
+    detail = _found("errors", "found", found) if found else Note("no-errors", {})
+    return _count("allow_errors", "findings", len(found), detail)
 
 
 def allowed_growth(baseline: float, growth: Growth) -> float:

@@ -36,6 +36,8 @@ def _size_budgets(config: Config, analysis: AnalyzeResult) -> list[BudgetResult]
         results.append(budgets.valid_bytecode(analysis))
     if not budget.allow_incompatible_extensions:
         results.append(budgets.compatible_extensions(analysis))
+    if not budget.allow_errors:
+        results.append(budgets.analyze_errors(analysis))
     return results
 
 
@@ -90,7 +92,14 @@ def _measure(config: Config, observer: Observer | None) -> tuple[AnalyzeResult, 
     if observer is not None:
         observer(f"analysing {function.target}")
     runtime = runtime_named(function.runtime_name())
-    analysis = analyze(function.target, function.layers, runtime, function.arch)
+    analysis = analyze(
+        function.target,
+        function.layers,
+        runtime,
+        function.arch,
+        handler=function.handler,
+        runtime_sdk=function.runtime_sdk,
+    )
     if function.handler is None or config.budget.init_ms is None:
         return analysis, InitTiming(None, None)
     return analysis, time_init(function, config.runs, observer)

@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 from coldprof.errors import TargetError, UsageError
+from coldprof.package.cache import SizeCache
 from coldprof.package.folder import Observer, read_folder
 from coldprof.package.model import FileEntry, Package, Skipped
 from coldprof.package.zipped import read_zip
@@ -26,8 +27,11 @@ def open_package(
     name: str = FUNCTION,
     import_roots: tuple[str, ...] = ("",),
     observer: Observer | None = None,
+    cache: SizeCache | None = None,
 ) -> Package:
-    """Read a folder or a .zip as a Package (raises UsageError / TargetError on bad input)."""
+    """Read a folder or a .zip as a Package (raises UsageError / TargetError on bad input).
+
+    A folder's files are measured through `cache` when one is given."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -36,7 +40,7 @@ def open_package(
         raise TargetError(f"{path}: cannot read: {error.strerror}") from None
     if stat.S_ISDIR(mode):
         try:
-            return read_folder(path, name, import_roots, observer)
+            return read_folder(path, name, import_roots, observer, cache=cache)
         except PermissionError as error:
             raise TargetError(f"{path}: cannot read: {error.strerror}") from None
     if not stat.S_ISREG(mode):

@@ -4,11 +4,16 @@ The walk holds directory file descriptors, so trees deeper than PATH_MAX still r
 regular file is opened relative to its folder with O_NOFOLLOW | O_NONBLOCK and checked with
 fstat, so a FIFO never blocks and a link swapped in during the walk is never followed.
 Files are deflated at level 6 (zipfile's default, like `zip -6`) on a small thread pool:
-zlib releases the GIL, so both cores compress while the walk goes on.
+zlib releases the GIL, so both cores compress while the walk goes on. With a SizeCache, a
+file whose content was measured before is only hashed (package/cache.py). A file above the
+zip bound (MAX_UNZIPPED_BYTES, by its apparent size: a sparse file counts in full) is never
+read: it is counted at its full size, unzipped and zipped alike, so it is over every Lambda
+limit, and listed as skipped with that reason.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import threading
@@ -19,7 +24,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from coldprof.package.model import FileEntry, Package, Skipped
+from coldprof.package.cache import SizeCache, content_hasher
+from coldprof.package.model import (
+    MAX_UNZIPPED_BYTES,
+    FileEntry,
+    FolderEntry,
+    Package,
+    Skipped,
+)
 
 CHUNK_BYTES = 1024 * 1024
 # zipfile's per-entry overhead: local header (30 bytes + name) and central directory entry
@@ -29,6 +41,10 @@ CENTRAL_HEADER_BYTES = 46
 END_RECORD_BYTES = 22
 OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 MAX_IN_FLIGHT = 32  # open files queued for the compressors at once
+BATCH_FILES = 16  # small files go to a compressor together (fewer jobs); < MAX_IN_FLIGHT
+BATCH_BYTES = 1024 * 1024  # a batch is sent once it holds this much
+KEEP_BYTES = 1024 * 1024  # a file up to this size is hashed and deflated from one read
+PERMISSIONS = 0o7777
 
 Observer = Callable[[int], None]  # called with the number of files read so far
 
@@ -52,6 +68,59 @@ def deflated_size(fd: int) -> tuple[int, int, int]:
     finally:
         os.close(fd)
     return size, compressed, crc
+
+
+def _deflate_chunks(chunks: list[bytes]) -> tuple[int, int]:
+    """(deflate-6 bytes, crc32) of a file's bytes held in memory."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    compressed = crc = 0
+    for chunk in chunks:
+        crc = zlib.crc32(chunk, crc)
+        compressed += len(compressor.compress(chunk))
+    return compressed + len(compressor.flush()), crc
+
+
+def cached_deflated_size(fd: int, cache: SizeCache) -> tuple[int, int, int]:
+    """deflated_size through the cache: hash the content, deflate only what it does not know.
+
+    A small file is read once; a larger one is read again to deflate it on a miss. Closes fd.
+    """
+    hasher = content_hasher()
+    kept: list[bytes] = []
+    size = 0
+    try:
+        while chunk := os.read(fd, CHUNK_BYTES):
+            size += len(chunk)
+            hasher.update(chunk)
+            if size <= KEEP_BYTES:
+                kept.append(chunk)
+        key = hasher.digest()
+        known = cache.get(key, size)
+        if known is not None:
+            return size, *known
+        if size <= KEEP_BYTES:
+            deflated, crc = _deflate_chunks(kept)
+        else:
+            os.lseek(fd, 0, os.SEEK_SET)
+            size, deflated, crc = deflated_size(os.dup(fd))
+    finally:
+        os.close(fd)
+    cache.put(key, size, deflated, crc)
+    return size, deflated, crc
+
+
+Measured = tuple[int, int, int] | OSError  # (bytes, deflated bytes, crc32), or why not
+
+
+def measure_batch(fds: list[int], cache: SizeCache | None) -> list[Measured]:
+    """Each open file's sizes (or its read error), in order; closes every fd."""
+    outcomes: list[Measured] = []
+    for fd in fds:
+        try:
+            outcomes.append(deflated_size(fd) if cache is None else cached_deflated_size(fd, cache))
+        except OSError as error:
+            outcomes.append(error)
+    return outcomes
 
 
 def _join(prefix: str, name: str) -> str:
@@ -90,12 +159,24 @@ def _link_reason(dir_fd: int, name: str, root_real: str, here_real: str) -> str:
 class _Walk:
     """One walk of a folder: files found, entries skipped, compress jobs in flight."""
 
-    def __init__(self, root: Path, pool: ThreadPoolExecutor, observer: Observer | None):
+    def __init__(
+        self,
+        root: Path,
+        pool: ThreadPoolExecutor,
+        observer: Observer | None,
+        cache: SizeCache | None = None,
+    ):
         self.root_real = os.path.realpath(root)
         self.pool = pool
         self.observer = observer
-        self.jobs: list[tuple[str, Future[tuple[int, int, int]]]] = []
+        self.cache = cache
+        self.jobs: list[tuple[list[tuple[str, os.stat_result]], Future[list[Measured]]]] = []
+        self.batch: list[tuple[str, os.stat_result, int]] = []  # opened, not yet sent
+        self.batch_bytes = 0
+        self.files = 0
+        self.oversized: list[FileEntry] = []
         self.skipped: list[Skipped] = []
+        self.folders: list[FolderEntry] = []
         self.slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
 
     def run(self) -> None:
@@ -114,9 +195,12 @@ class _Walk:
                 child_fd = self._open_folder(dir_fd, name, path)
                 if child_fd is not None:
                     self._enter(stack, child_fd, path)
+            self._send()
         finally:
             for dir_fd, _, _ in stack:
                 os.close(dir_fd)
+            for _, _, fd in self.batch:  # left unsent by an error
+                os.close(fd)
 
     def _enter(self, stack: list, dir_fd: int, prefix: str) -> None:
         """Put an open folder on the stack (which closes it from then on) and scan it."""
@@ -145,6 +229,7 @@ class _Walk:
                 self.skipped.append(Skipped(path, reason))
             elif stat.S_ISDIR(mode):
                 folders.append(entry.name)
+                self.folders.append(FolderEntry(path, mode & PERMISSIONS))
             elif reason := _classify(mode):
                 self.skipped.append(Skipped(path, reason))
             else:
@@ -165,28 +250,64 @@ class _Walk:
         except OSError as error:
             self.skipped.append(Skipped(path, f"unreadable: {error.strerror}"))
             return
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             os.close(fd)
             self.skipped.append(Skipped(path, "changed into a non-regular file during the walk"))
             return
+        if info.st_size > MAX_UNZIPPED_BYTES:
+            os.close(fd)
+            self._oversized(path, info)
+            return
         self.slots.acquire()
-        future = self.pool.submit(deflated_size, fd)
-        future.add_done_callback(lambda _: self.slots.release())
-        self.jobs.append((path, future))
+        self.batch.append((path, info, fd))
+        self.batch_bytes += info.st_size
+        self.files += 1
+        if len(self.batch) >= BATCH_FILES or self.batch_bytes >= BATCH_BYTES:
+            self._send()
         if self.observer:
-            self.observer(len(self.jobs))
+            self.observer(self.files)
+
+    def _send(self) -> None:
+        """Hand the opened files to a compressor as one job; their slots free when it ends."""
+        if not self.batch:
+            return
+        batch, self.batch, self.batch_bytes = self.batch, [], 0
+        future = self.pool.submit(measure_batch, [fd for _, _, fd in batch], self.cache)
+        future.add_done_callback(functools.partial(self._release, len(batch)))
+        self.jobs.append(([(path, info) for path, info, _ in batch], future))
+
+    def _release(self, count: int, _: Future) -> None:
+        for _ in range(count):
+            self.slots.release()
+
+    def _oversized(self, path: str, info: os.stat_result) -> None:
+        """Count a file above the zip bound at its full size, without reading it."""
+        size = info.st_size
+        self.oversized.append(_file_entry(path, info, size, size, 0))
+        reason = (
+            f"{size:,} bytes, above coldprof's bound of {MAX_UNZIPPED_BYTES:,}: not read or "
+            "deflated; counted at its full size, zipped and unzipped, so over every Lambda limit"
+        )
+        self.skipped.append(Skipped(path, reason))
 
     def results(self) -> tuple[list[FileEntry], list[Skipped]]:
-        files = []
-        for path, future in self.jobs:
-            try:
-                size, deflated, crc = future.result()
-            except OSError as error:
-                self.skipped.append(Skipped(path, f"unreadable: {error.strerror}"))
-                continue
-            files.append(FileEntry(path, size, deflated + zip_entry_overhead_bytes(path), crc))
+        files = list(self.oversized)
+        for opened, future in self.jobs:
+            for (path, info), outcome in zip(opened, future.result(), strict=True):
+                if isinstance(outcome, OSError):
+                    self.skipped.append(Skipped(path, f"unreadable: {outcome.strerror}"))
+                else:
+                    files.append(_file_entry(path, info, *outcome))
         files.sort(key=lambda f: f.path)
         return files, self.skipped
+
+
+def _file_entry(path: str, info: os.stat_result, size: int, deflated: int, crc: int) -> FileEntry:
+    """A measured file with its zip overhead, permissions and mtime."""
+    zipped = deflated + zip_entry_overhead_bytes(path)
+    mode = info.st_mode & PERMISSIONS
+    return FileEntry(path, size, zipped, crc, mode, int(info.st_mtime), "file system")
 
 
 @contextmanager
@@ -206,11 +327,12 @@ def read_folder(
     import_roots: tuple[str, ...],
     observer: Observer | None = None,
     threads: int | None = None,
+    cache: SizeCache | None = None,
 ) -> Package:
     """Walk a folder and measure every regular file in it (unzipped and deflate-6 bytes)."""
     workers = threads or min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deflate") as pool:
-        walk = _Walk(root, pool, observer)
+        walk = _Walk(root, pool, observer, cache)
         walk.run()
         files, skipped = walk.results()
     archive_bytes = sum(f.zipped_bytes for f in files) + END_RECORD_BYTES
@@ -225,4 +347,5 @@ def read_folder(
         zipped_exact=False,
         import_roots=import_roots,
         opener=lambda path: _open_file(root_real, path),
+        folders=tuple(sorted(walk.folders, key=lambda f: f.path)),
     )

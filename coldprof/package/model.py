@@ -9,6 +9,9 @@ from typing import BinaryIO
 
 # The most any rule reads of one file into memory at once.
 READ_LIMIT_BYTES = 8 * 1024 * 1024
+# The most unzipped bytes coldprof reads: 16x Lambda's unzipped limit. A zip declaring more is
+# refused; a folder's file above it is never read (package/zipped.py, package/folder.py).
+MAX_UNZIPPED_BYTES = 4 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,27 @@ class FileEntry:
         int  # compressed data plus its zip headers: exact for a zip, deflate-6 for a folder
     )
     crc32: int
+    mode: int | None = None  # permission bits (0o644): the folder's, or a zip entry's Unix ones
+    # The mtime the file has on Lambda, whole seconds: a folder's own; for a zip entry what
+    # extracting gives it (see MTIME_FROM), None when the zip says nothing usable.
+    mtime_s: int | None = None
+    mtime_from: str | None = None  # one of MTIME_FROM
+
+
+# Where a file's mtime on Lambda comes from.
+MTIME_FROM = (
+    "file system",  # a folder's file: its own mtime
+    "extended timestamp",  # a zip entry's 0x5455 extra field (Info-ZIP writes it): UTC seconds
+    "dos date",  # a zip entry's MS-DOS date and time, read as UTC, 2-second steps
+)
+
+
+@dataclass(frozen=True)
+class FolderEntry:
+    """One folder of a package (every parent of a file, and empty folders where known)."""
+
+    path: str  # POSIX path relative to the package root
+    mode: int | None = None  # permission bits; None when the package does not say
 
 
 @dataclass(frozen=True)
@@ -29,6 +53,9 @@ class Skipped:
 
     path: str
     reason: str
+    # True when the entry's bytes cannot be read (encrypted, compressed other than stored or
+    # deflate): a function run without them is not the package, so extraction refuses it.
+    blocks_extraction: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +71,7 @@ class Package:
     zipped_exact: bool  # True for a zip (read from its central directory), False for a folder
     import_roots: tuple[str, ...]  # folders on sys.path: ("",) for a function, "python" for a layer
     opener: Callable[[str], AbstractContextManager[BinaryIO]] = field(repr=False, compare=False)
+    folders: tuple[FolderEntry, ...] = ()  # sorted by path
 
     @property
     def unzipped_bytes(self) -> int:

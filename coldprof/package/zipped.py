@@ -3,12 +3,15 @@
 Bounds (documented in docs/json-schema-analyze.md, "Hostile input"): an archive is refused when its
 central directory declares more than MAX_ENTRIES entries or more than MAX_UNZIPPED_BYTES in
 all, or when entries overlap (the way non-recursive zip bombs share one compressed stream).
-Entries with absolute paths, `..` components or symlink modes are skipped, never read.
-A member is only ever streamed, never inflated past its declared size.
+Entries with absolute paths, `..` components or symlink modes are skipped, never read;
+so are encrypted members and members compressed other than stored or deflate (marked as
+blocking extraction: running the package without them would not run the package).
+Members are read by coldprof.package.member, never inflated past their declared size.
 """
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import stat
 import struct
@@ -20,12 +23,20 @@ from typing import BinaryIO
 
 from coldprof.errors import TargetError
 from coldprof.package.folder import CENTRAL_HEADER_BYTES
-from coldprof.package.model import FileEntry, Package, Skipped
+from coldprof.package.member import MemberReader, MemberSpan, unreadable_reason
+from coldprof.package.model import (
+    MAX_UNZIPPED_BYTES,
+    FileEntry,
+    FolderEntry,
+    Package,
+    Skipped,
+)
 
 MAX_ENTRIES = 200_000
-MAX_UNZIPPED_BYTES = 4 * 1024**3  # 16x Lambda's unzipped limit: refuse anything larger
 LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
 DATA_DESCRIPTOR_FLAG = 0x08
+UNIX = 3  # ZipInfo.create_system of an archive written on Unix: external_attr holds st_mode
+EXTENDED_TIMESTAMP = 0x5455  # the "UT" extra field: flags, then the mtime in UTC seconds
 
 
 def _unsafe_reason(info: zipfile.ZipInfo) -> str | None:
@@ -38,6 +49,59 @@ def _unsafe_reason(info: zipfile.ZipInfo) -> str | None:
     if stat.S_ISLNK(info.external_attr >> 16):
         return "symbolic link entry: not followed"
     return None
+
+
+def unix_mode(info: zipfile.ZipInfo) -> int | None:
+    """An entry's Unix permission bits, or None when the archive does not record them."""
+    mode = info.external_attr >> 16
+    if info.create_system != UNIX or mode == 0:
+        return None
+    return mode & 0o7777
+
+
+def extended_mtime(extra: bytes) -> int | None:
+    """The mtime in a "UT" extra field (UTC seconds), or None when there is none."""
+    while len(extra) >= 4:
+        kind, size = struct.unpack("<2H", extra[:4])
+        body = extra[4 : 4 + size]
+        if kind == EXTENDED_TIMESTAMP and len(body) >= 5 and body[0] & 1:
+            return struct.unpack("<I", body[1:5])[0]
+        extra = extra[4 + size :]
+    return None
+
+
+def extracted_mtime(info: zipfile.ZipInfo) -> tuple[int | None, str | None]:
+    """The mtime an entry gets when Lambda extracts it, and where that comes from.
+
+    The extended timestamp when the entry has one, else the MS-DOS date and time read as
+    UTC (Lambda runs in UTC), which zip stores in 2-second steps (MTIME_FROM).
+    """
+    mtime = extended_mtime(info.extra)
+    if mtime is not None:
+        return mtime, "extended timestamp"
+    try:
+        return calendar.timegm((*info.date_time, 0, 0, 0)), "dos date"
+    except (ValueError, OverflowError):
+        return None, None
+
+
+def _file_entry(info: zipfile.ZipInfo, zipped_bytes: int) -> FileEntry:
+    mtime, source = extracted_mtime(info)
+    mode = unix_mode(info)
+    return FileEntry(info.filename, info.file_size, zipped_bytes, info.CRC, mode, mtime, source)
+
+
+def _folder_entries(infos: list[zipfile.ZipInfo], files: list[FileEntry]) -> tuple:
+    """The archive's folders: its directory entries (with modes) and every file's parents."""
+    modes: dict[str, int | None] = {}
+    for info in infos:
+        if info.is_dir() and _unsafe_reason(info) is None:
+            modes[info.filename.rstrip("/")] = unix_mode(info)
+    for entry in files:
+        parts = entry.path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            modes.setdefault("/".join(parts[:depth]), None)
+    return tuple(FolderEntry(path, mode) for path, mode in sorted(modes.items()) if path)
 
 
 def _local_header_bytes(stream: BinaryIO, info: zipfile.ZipInfo) -> int:
@@ -60,6 +124,23 @@ def _entry_span(stream: BinaryIO, info: zipfile.ZipInfo) -> tuple[int, int, int]
     descriptor = 16 if info.flag_bits & DATA_DESCRIPTOR_FLAG else 0
     data_end = info.header_offset + local + info.compress_size
     return info.header_offset, data_end, local + info.compress_size + descriptor + central
+
+
+def _member_span(info: zipfile.ZipInfo, data_end: int, archive: Path, size: int) -> MemberSpan:
+    """Where a member's data is; a member running past the archive's end is refused."""
+    if data_end > size:
+        raise TargetError(
+            f"{archive}: entry {info.filename!r} runs past the end of the archive: "
+            "the zip is truncated"
+        )
+    return MemberSpan(
+        name=info.filename,
+        method=info.compress_type,
+        data_offset=data_end - info.compress_size,
+        compressed_bytes=info.compress_size,
+        declared_bytes=info.file_size,
+        crc32=info.CRC,
+    )
 
 
 def _check_bounds(infos: list[zipfile.ZipInfo], location: str) -> None:
@@ -104,8 +185,9 @@ def read_zip(path: Path, name: str, import_roots: tuple[str, ...]) -> Package:
         files: list[FileEntry] = []
         skipped: list[Skipped] = []
         spans = []
-        members: dict[str, zipfile.ZipInfo] = {}
+        members: dict[str, MemberSpan] = {}
         stream = archive.fp
+        archive_bytes = path.stat().st_size
         for info in infos:
             if info.is_dir():
                 continue
@@ -115,43 +197,45 @@ def read_zip(path: Path, name: str, import_roots: tuple[str, ...]) -> Package:
             if info.filename in members:
                 skipped.append(Skipped(info.filename, "duplicate entry name: later copy skipped"))
                 continue
+            if reason := unreadable_reason(info.compress_type, info.flag_bits):
+                skipped.append(Skipped(info.filename, reason, blocks_extraction=True))
+                continue
             start, data_end, zipped = _entry_span(stream, info)
             spans.append((start, data_end, info.filename))
-            members[info.filename] = info
-            files.append(FileEntry(info.filename, info.file_size, zipped, info.CRC))
+            members[info.filename] = _member_span(info, data_end, path, archive_bytes)
+            files.append(_file_entry(info, zipped))
         _check_overlap(spans, str(path))
     files.sort(key=lambda f: f.path)
+    folders = _folder_entries(infos, files)
     return Package(
         name=name,
         location=str(path),
         kind="zip",
         files=tuple(files),
         skipped=tuple(skipped),
-        archive_bytes=path.stat().st_size,
+        archive_bytes=archive_bytes,
         zipped_exact=True,
         import_roots=import_roots,
         opener=_Members(path, members).open,
+        folders=folders,
     )
 
 
 class _Members:
     """Opens members of one archive, keeping it open between reads (rules read many files)."""
 
-    def __init__(self, path: Path, members: dict[str, zipfile.ZipInfo]):
+    def __init__(self, path: Path, members: dict[str, MemberSpan]):
         self.path = path
         self.members = members
-        self.archive: zipfile.ZipFile | None = None
+        self.archive: BinaryIO | None = None
 
     @contextmanager
     def open(self, member: str) -> Iterator[BinaryIO]:
-        """A stream of one member; it never yields more than the member's declared size."""
-        info = self.members.get(member)
-        if info is None:
+        """A forward-only stream of one member, never past its declared size."""
+        span = self.members.get(member)
+        if span is None:
             raise FileNotFoundError(member)
         if self.archive is None:
-            self.archive = _open_zip(self.path)
-        try:
-            with self.archive.open(info) as stream:
-                yield stream
-        except (zipfile.BadZipFile, NotImplementedError) as error:
-            raise OSError(f"{member}: cannot be read from the archive ({error})") from None
+            self.archive = self.path.open("rb")
+        with MemberReader(self.archive.fileno(), span, str(self.path)) as stream:
+            yield stream  # type: ignore[misc]

@@ -2,24 +2,52 @@
 
 from __future__ import annotations
 
-from coldprof.analyze.result import AnalyzeResult, DistributionRow, SizeRow
+from coldprof.analyze.result import AnalyzeResult, DistributionRow, Finding, SizeRow
 from coldprof.render import layout
 from coldprof.render.added import added_sections
 from coldprof.render.layout import Section
-from coldprof.render.units import count, exact_bytes, size
+from coldprof.render.units import count, exact_bytes, ms, size
+from coldprof.render.words import PACKAGERS
 
 DISTRIBUTION_ROWS = 25
 FINDING_PATHS = 3
-WRAP_COLUMNS = {"paths": 30, "advice": 48, "risk": 36, "reason": 60, "required by": 24}
+FINDING_DISTRIBUTIONS = 3
+# Text columns wrap at these widths, and shrink further to fit the terminal.
+WRAP_COLUMNS = {
+    "paths": 30,
+    "finding": 56,
+    "advice": 56,
+    "risk": 44,
+    "reason": 60,
+    "required by": 24,
+    "path": 48,
+    "distribution": 24,
+    "note": 24,
+    "limit": 34,
+    "value": 60,
+    "unzipped": 19,
+    "zipped": 19,
+    "removal frees (unzipped)": 26,
+    "saves": 19,
+    "actual": 16,
+    "limit bytes": 16,
+    "headroom": 19,
+    "rule": 24,
+    "version": 12,
+    "package": 10,
+    "severity": 8,
+}
 
 
-def _table(title: str, headers: list[str], rows: list[list]) -> Section:
-    """A section whose long text columns wrap on a terminal."""
-    return layout.table(title, headers, rows, [WRAP_COLUMNS.get(h) for h in headers])
+def _table(
+    title: str, headers: list[str], rows: list[list], optional: tuple[str, ...] = ()
+) -> Section:
+    """A section whose long text columns wrap on a terminal (`optional` ones may go)."""
+    return layout.table(title, headers, rows, [WRAP_COLUMNS.get(h) for h in headers], optional)
 
 
 def _limits(result: AnalyzeResult) -> Section:
-    exact = "exact" if result.totals.zipped_exact else "estimated: deflate-6 zip of the folder"
+    exact = "exact" if result.totals.zipped_exact else _verdict_packager(result)
     rows = [
         [
             limit.name + (f" ({exact})" if limit.name.startswith("zipped") else ""),
@@ -34,14 +62,38 @@ def _limits(result: AnalyzeResult) -> Section:
     return _table("Lambda limits", headers, rows)
 
 
+def _verdict_packager(result: AnalyzeResult) -> str:
+    """Which estimate the zipped limit holds a folder to: the larger one's packager."""
+    estimates = result.totals.zipped_estimates
+    if not estimates:
+        return "estimated: deflate-6 zip of the folder"
+    largest = max(estimates, key=lambda e: e.bytes)
+    return f"estimated, the larger: {PACKAGERS.get(largest.packager, largest.packager)}"
+
+
+def _zipped_rows(result: AnalyzeResult) -> list[list]:
+    t = result.totals
+    if t.zipped_exact or not t.zipped_estimates:
+        note = "exact, from the zip" if t.zipped_exact else "deflate-6 estimate"
+        return [["zipped", f"{size(t.zipped_bytes)} = {exact_bytes(t.zipped_bytes)} ({note})"]]
+    return [
+        [
+            f"zipped with {PACKAGERS.get(e.packager, e.packager)}",
+            f"{size(e.bytes)} = {exact_bytes(e.bytes)} (estimate)",
+        ]
+        for e in t.zipped_estimates
+    ]
+
+
 def _totals(result: AnalyzeResult) -> Section:
     t = result.totals
-    zipped_note = "exact, from the zip" if t.zipped_exact else "deflate-6 estimate"
     rows = [
         ["files", count(t.files, "files")],
         ["unzipped", f"{size(t.unzipped_bytes)} = {exact_bytes(t.unzipped_bytes)}"],
-        ["zipped", f"{size(t.zipped_bytes)} = {exact_bytes(t.zipped_bytes)} ({zipped_note})"],
+        *_zipped_rows(result),
     ]
+    if t.removable_bytes is not None:
+        rows.append(["findings free (unzipped, each file once)", size(t.removable_bytes)])
     if result.layers:
         rows.append(["layers unzipped", size(t.layers_unzipped_bytes)])
     return _table("Totals", ["total", "value"], rows)
@@ -53,7 +105,7 @@ DISTRIBUTION_HEADERS = [
     "files",
     "unzipped",
     "zipped",
-    "removal frees",
+    "removal frees (unzipped)",
     "required by",
     "note",
 ]
@@ -61,11 +113,9 @@ SIZE_HEADERS = ["path", "package", "distribution", "files", "unzipped", "zipped"
 
 
 def _distribution_row(d: DistributionRow) -> list:
-    note = [d.package] if d.package != "function" else []
-    if d.runtime_provided:
-        note.append("runtime provides it")
+    note = ["runtime ships it"] if d.runtime_provided else []
     return [
-        d.name,
+        d.name if d.package == "function" else f"{d.name} ({d.package})",
         d.version or "-",
         d.files,
         size(d.unzipped_bytes),
@@ -78,28 +128,45 @@ def _distribution_row(d: DistributionRow) -> list:
 
 def _distributions(result: AnalyzeResult) -> Section:
     rows = [_distribution_row(d) for d in result.distributions[:DISTRIBUTION_ROWS]]
-    return _table(_distributions_title(result), DISTRIBUTION_HEADERS, rows)
+    return _table(_distributions_title(result), DISTRIBUTION_HEADERS, rows, ("zipped", "note"))
 
 
-def _size_row(r: SizeRow) -> list:
+def _size_row(r: SizeRow, packages: bool) -> list:
     sizes = [size(r.unzipped_bytes), size(r.zipped_bytes)]
-    return [r.path, r.package, r.distribution, r.files, *sizes]
+    return [r.path, *([r.package] if packages else []), r.distribution, r.files, *sizes]
 
 
-def _sizes(title: str, rows_in: tuple[SizeRow, ...]) -> Section:
-    return _table(title, SIZE_HEADERS, [_size_row(r) for r in rows_in])
+def _sizes(title: str, rows_in: tuple[SizeRow, ...], packages: bool) -> Section:
+    headers = [h for h in SIZE_HEADERS if packages or h != "package"]
+    return _table(title, headers, [_size_row(r, packages) for r in rows_in])
+
+
+def _listed(items: tuple[str, ...], most: int) -> str:
+    shown = ", ".join(items[:most])
+    return shown + (f" (+{len(items) - most} more)" if len(items) > most else "")
+
+
+def _finding_row(f: Finding) -> list:
+    owner = f.distribution or _listed(f.distributions, FINDING_DISTRIBUTIONS) or "-"
+    saves = size(f.bytes) if f.bytes else "-"
+    return [f.severity, f.rule, owner, saves, ms(f.ms), _listed(f.paths, FINDING_PATHS), f.message]
 
 
 def _findings(result: AnalyzeResult) -> Section:
-    headers = ["severity", "rule", "distribution", "saves", "paths", "advice", "risk"]
-    rows = []
+    headers = ["severity", "rule", "distribution", "saves", "ms", "paths", "finding"]
+    return _table(
+        "Findings", headers, [_finding_row(f) for f in result.findings], ("ms", "distribution")
+    )
+
+
+def _advice(result: AnalyzeResult) -> Section:
+    """Each rule's advice and risk once (a rule whose findings differ in advice: each once)."""
+    rows, seen = [], set()
     for f in result.findings:
-        paths = ", ".join(f.paths[:FINDING_PATHS])
-        if len(f.paths) > FINDING_PATHS:
-            paths += f" (+{len(f.paths) - FINDING_PATHS} more)"
-        saves = size(f.bytes) if f.bytes else "-"
-        rows.append([f.severity, f.rule, f.distribution or "-", saves, paths, f.message, f.risk])
-    return _table("Findings", headers, rows)
+        if f.advice and (f.rule, f.advice, f.risk) not in seen:
+            seen.add((f.rule, f.advice, f.risk))
+            rows.append([f.rule, f.advice, f.risk])
+    return _table("Advice and risk, per rule", ["rule", "advice", "risk"], rows)
 
 
 def _skipped(result: AnalyzeResult) -> Section:
@@ -116,14 +183,17 @@ def _distributions_title(result: AnalyzeResult) -> str:
 
 def sections(result: AnalyzeResult) -> list[Section]:
     """Every part of the result, in reading order."""
+    packages = bool(result.layers)
     found = [
         _totals(result),
         _limits(result),
         _distributions(result),
-        _sizes("Largest folders", result.largest_folders),
-        _sizes("Largest files", result.largest_files),
+        _sizes("Largest folders", result.largest_folders, packages),
+        _sizes("Largest files", result.largest_files, packages),
         _findings(result),
     ]
+    if any(f.advice for f in result.findings):
+        found.append(_advice(result))
     found += [_skipped(result)] if result.skipped else []
     return found + added_sections(result.added)
 

@@ -25,6 +25,7 @@ from coldprof.render.units import (
 from coldprof.results import LEGACY_TEXT, Note, display_path
 
 Values = dict[str, Any]
+PACKAGERS = {"python-zipfile": "Python's zipfile (SAM)", "info-zip": "zip -r (Info-ZIP)"}
 MORE_ADVICE = "too few for sound statistics; use --cold {suggested_cold} or more"
 
 
@@ -137,7 +138,7 @@ WORDS: dict[str, Callable[[Values], str]] = {
     "not-restored": _not_restored,
     # imports notes
     "rows-dropped": lambda v: (
-        f"{v['rows']:,} -X importtime rows were not kept (too many rows per run)"
+        f"{v['rows']:,} -X importtime rows were not kept (too many rows or bytes per run)"
     ),
     "no-handler-row": lambda v: (
         f"-X importtime printed no row for module {v['module']!r}: no import tree"
@@ -154,7 +155,11 @@ WORDS: dict[str, Callable[[Values], str]] = {
     # check budget details and warnings
     "function-zip": lambda v: (
         "function package "
-        + ("(exact, from the zip)" if v["exact"] else "(a deflate-6 zip of the folder)")
+        + (
+            "(exact, from the zip)"
+            if v["exact"]
+            else f"(the folder zipped with {PACKAGERS.get(v.get('packager'), 'deflate-6')})"
+        )
     ),
     "function": lambda v: "function package",
     "function-and-layers": lambda v: (
@@ -174,6 +179,8 @@ WORDS: dict[str, Callable[[Values], str]] = {
     "files": lambda v: _listed(v, "paths", str, "; "),
     "bytecode-valid": lambda v: f"every module has valid bytecode for {v['runtime']}",
     "extensions-load": lambda v: f"every extension module can load on {v['runtime']} {v['arch']}",
+    "errors": lambda v: _listed(v, "found", lambda e: f"{e['rule']} {', '.join(e['paths'])}", "; "),
+    "no-errors": lambda v: "no finding of severity error",
     "growth": _growth,
     # slim notes
     "no-strip-tool": lambda v: (

@@ -1,9 +1,15 @@
-"""Bounded capture of a child's output: head and tail of the log, "import time:" rows apart."""
+"""Bounded capture of a child's output: head and tail of the log, "import time:" rows apart.
+
+Rows are bounded by count and by bytes: a child printing 100 KB "rows" keeps at most
+MAX_IMPORTTIME_BYTES of them per run, whatever it prints; a row longer than MAX_LINE_BYTES
+is never a real one (a real row is a few hundred bytes) and is dropped.
+"""
 
 from __future__ import annotations
 
 KEEP_BYTES = 64 * 1024  # kept at each end of the log
 MAX_IMPORTTIME_ROWS = 100_000
+MAX_IMPORTTIME_BYTES = 16 * 1024 * 1024  # row bytes kept per run (numpy + pandas: ~150 KB)
 MAX_LINE_BYTES = 64 * 1024  # a longer line without a newline is log text, not a profile row
 IMPORTTIME_MARK = b"import time:"
 
@@ -48,10 +54,17 @@ class BoundedLog:
 class ImportTimeSplitter:
     """Splits stderr into "import time:" rows (kept apart, bounded by count) and log text."""
 
-    def __init__(self, log: BoundedLog, max_rows: int = MAX_IMPORTTIME_ROWS):
+    def __init__(
+        self,
+        log: BoundedLog,
+        max_rows: int = MAX_IMPORTTIME_ROWS,
+        max_bytes: int = MAX_IMPORTTIME_BYTES,
+    ):
         self.log = log
         self.max_rows = max_rows
+        self.max_bytes = max_bytes
         self.rows: list[str] = []
+        self.row_bytes = 0
         self.dropped_rows = 0
         self.partial = b""
 
@@ -74,7 +87,7 @@ class ImportTimeSplitter:
     def take_rows(self) -> tuple[list[str], int]:
         """The rows and the count dropped since the last call; starts over."""
         rows, dropped = self.rows, self.dropped_rows
-        self.rows, self.dropped_rows = [], 0
+        self.rows, self.row_bytes, self.dropped_rows = [], 0, 0
         return rows, dropped
 
     def _line(self, line: bytes, newline: bool = True) -> None:
@@ -84,7 +97,10 @@ class ImportTimeSplitter:
             return
         if at > 0:
             self.log.write(line[:at])
-        if len(self.rows) < self.max_rows:
-            self.rows.append(line[at:].decode("utf-8", "replace"))
+        row = line[at:]
+        fits = self.row_bytes + len(row) <= self.max_bytes and len(row) <= MAX_LINE_BYTES
+        if fits and len(self.rows) < self.max_rows:
+            self.rows.append(row.decode("utf-8", "replace"))
+            self.row_bytes += len(row)
         else:
             self.dropped_rows += 1

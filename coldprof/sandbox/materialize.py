@@ -47,7 +47,15 @@ def materialize_all(
 
 
 def _extract(package: Package, folder: Path) -> None:
-    """Stream every counted file out of the zip (skipped entries are never extracted)."""
+    """Stream every counted file out of the zip (skipped entries are never extracted).
+
+    Raises TargetError, one line, when a member cannot be read: encrypted, compressed other
+    than stored or deflate, corrupt, truncated, or holding more than it declares.
+    """
+    for skipped in package.skipped:
+        if skipped.blocks_extraction:
+            reason = f"cannot extract {skipped.path}: {skipped.reason}"
+            raise TargetError(f"{package.location}: {reason}")
     for entry in package.files:
         destination = folder / entry.path
         try:

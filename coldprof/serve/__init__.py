@@ -175,7 +175,10 @@ def _prepared(stack: ExitStack, function: FunctionConfig) -> FunctionConfig | st
     except (ColdprofError, *EXTRACTION_ERRORS) as error:
         own.close()
         message = error.message if isinstance(error, ColdprofError) else str(error)
-        return display_path(f"{function.target}: {message or type(error).__name__}")
+        message = message or type(error).__name__
+        if message.startswith(f"{function.target}: "):  # extraction errors name the zip already
+            return display_path(message)
+        return display_path(f"{function.target}: {message}")
     stack.enter_context(own)
     return prepared
 

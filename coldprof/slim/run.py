@@ -84,7 +84,10 @@ def slim(
     function = function.resolved()
     runtime = runtime_named(str(function.runtime))
     stage = _stage(observer)
-    context = scan(function.target, (), runtime, function.arch, lambda n: stage("reading")(n, 0))
+    reading = lambda n: stage("reading")(n, 0)  # noqa: E731
+    context = scan(
+        function.target, (), runtime, function.arch, reading, runtime_sdk=function.runtime_sdk
+    )
     compiles = options.bytecode != "none"
     unloaded = options.unloaded_files or frozenset()
     package, findings = context.packages[0], run_rules(context)

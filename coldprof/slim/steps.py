@@ -17,12 +17,20 @@ from coldprof.errors import UsageError
 from coldprof.package.model import Package
 
 STEP_RULES: dict[str, tuple[str, ...]] = {
-    "tests": ("tests-folder",),
+    "tests": ("tests-folder", "own-tests"),
     "docs": ("docs-folder",),
     "examples": ("examples-folder",),
     "c-sources": ("c-sources",),
     "type-stubs": ("type-stubs",),
-    "clutter": ("unowned-files", "bytecode-wrong-version", "bytecode-orphan"),
+    "clutter": (
+        "unowned-files",
+        "bytecode-wrong-version",
+        "bytecode-orphan",
+        "macos-metadata",
+        "vcs-folder",
+        "node-modules",
+        "infra-template",
+    ),
     "runtime-sdk": ("runtime-sdk",),
     "debug-symbols": ("debug-symbols",),
     "unused-files": (),  # files init and the events never loaded: `imports --event` (issue 17)
@@ -108,7 +116,8 @@ def make_plan(
     removed: dict[str, tuple[str, ...]] = {}
     acted: dict[str, tuple[Finding, ...]] = {}
     for step in (s for s in steps if s != STRIP_STEP):
-        acted[step] = tuple(f for f in findings if f.rule in STEP_RULES[step])
+        # a finding that saves nothing is one to keep (pandas needs the runtime's dateutil)
+        acted[step] = tuple(f for f in findings if f.rule in STEP_RULES[step] and f.bytes > 0)
         wanted = _paths_of(acted[step], STEP_RULES[step])
         wanted += sorted(unloaded) if step == "unused-files" else []
         found = [p for path in wanted for p in files.under(path) if not _protected(p, step)]

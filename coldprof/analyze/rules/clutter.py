@@ -18,14 +18,17 @@ from coldprof.package.model import Package
 
 C_SOURCE_SUFFIXES = (".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".pyx", ".pxd", ".pxi")
 Group = dict[tuple[str, str], Counter[str]]  # (package, owner label) -> bytes per folder
+KINDS = {"c-sources": "C/C++/Cython source and header file(s)", "type-stubs": "type stub(s) (.pyi)"}
 
 
 def _named_folder(
     path: str, relative: str, names: frozenset[str], top_level: set[str], code: set[str]
 ) -> str | None:
     """The outermost folder of `path` with one of `names` that is not a kept import name."""
-    parts = path.split("/")
     relative_folders = relative.split("/")[:-1]
+    if names.isdisjoint(relative_folders):
+        return None
+    parts = path.split("/")
     offset = len(parts) - len(relative_folders) - 1
     for depth, part in enumerate(relative_folders):
         folder = "/".join(parts[: offset + depth + 1])
@@ -39,12 +42,15 @@ def _python_packages(package: Package) -> set[str]:
     return {e.path.rpartition("/")[0] for e in package.files if e.path.endswith("/__init__.py")}
 
 
-def _folders_named(context: Context, names: frozenset[str], code_is_kept: bool) -> Group:
+def _folders_named(
+    context: Context, names: frozenset[str], code_is_kept: bool, owned_only: bool
+) -> Group:
     """Per package and owner, the bytes under each outermost folder with one of `names`.
 
     A top-level folder its distribution provides as an import name (a package literally
     called `tests`) is kept, and with `code_is_kept` so is every folder holding an
-    `__init__.py`: a Python package (boto3/docs is code boto3 imports).
+    `__init__.py`: a Python package (boto3/docs is code boto3 imports). With `owned_only`,
+    files no distribution owns are left to other rules.
     """
     top_levels = {d.key: set(d.top_level) for d in context.distributions}
     found: Group = defaultdict(Counter)
@@ -53,6 +59,8 @@ def _folders_named(context: Context, names: frozenset[str], code_is_kept: bool) 
         for entry in package.files:
             relative = import_path(package, entry.path)
             if relative is None or is_metadata(entry.path):
+                continue
+            if owned_only and context.owner(package, entry.path) is None:
                 continue
             label = context.label(package, entry.path)
             top_level = top_levels.get(label, set())
@@ -69,6 +77,7 @@ def _folder_findings(
     packages = {p.name: p for p in context.packages}
     kind = rule.removesuffix("-folder")
     code_is_kept = kind in ("docs", "examples")
+    owned_only = kind == "tests"  # the function's own tests: leftovers.own-tests
     return [
         Finding(
             rule=rule,
@@ -76,11 +85,13 @@ def _folder_findings(
             distribution=label,
             paths=tuple(sorted(folders)),
             bytes=sum(folders.values()),
-            message=f"{len(folders):,} {kind} folder(s){where(packages[package_name])}: {advice}",
+            message=f"{len(folders):,} {kind} folder(s){where(packages[package_name])}",
             risk=risk,
+            advice=advice,
+            package=package_name,
         )
         for (package_name, label), folders in sorted(
-            _folders_named(context, names, code_is_kept).items()
+            _folders_named(context, names, code_is_kept, owned_only).items()
         )
     ]
 
@@ -161,8 +172,10 @@ def _grouped(
             distribution=label,
             paths=covering_paths((path for path, _ in files), counts),
             bytes=sum(size for _, size in files),
-            message=f"{len(files):,} file(s){where(package)}: {advice}",
+            message=f"{len(files):,} {KINDS[rule]}{where(package)}",
             risk=risk,
+            advice=advice,
+            package=package.name,
         )
         for label, files in sorted(groups.items())
     ]

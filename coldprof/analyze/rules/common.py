@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import io
+import shutil
+import tempfile
+import weakref
 import zipfile
 import zlib
 from collections import Counter
@@ -10,9 +12,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
+from coldprof.analyze.elf import ElfFile, binary_format, read_elf
+from coldprof.analyze.model import Context
+from coldprof.data import lambda_facts
 from coldprof.package.model import READ_LIMIT_BYTES, FileEntry, Package
 
 METADATA_SUFFIXES = (".dist-info", ".egg-info")
+COPY_CHUNK_BYTES = 1024 * 1024
 # What reading a damaged file can raise: from the file system, or from a corrupt zip member.
 READ_ERRORS = (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile)
 
@@ -29,11 +35,17 @@ def parents(path: str) -> Iterator[str]:
         yield "/".join(parts[:depth])
 
 
+_COUNTS: weakref.WeakKeyDictionary[Package, Counter[str]] = weakref.WeakKeyDictionary()
+
+
 def folder_file_counts(package: Package) -> Counter[str]:
-    """How many files each folder of a package holds, at any depth."""
-    counts: Counter[str] = Counter()
-    for entry in package.files:
-        counts.update(parents(entry.path))
+    """How many files each folder of a package holds, at any depth (counted once per package)."""
+    counts = _COUNTS.get(package)
+    if counts is None:
+        counts = Counter()
+        for entry in package.files:
+            counts.update(parents(entry.path))
+        _COUNTS[package] = counts
     return counts
 
 
@@ -63,21 +75,51 @@ def import_path(package: Package, path: str) -> str | None:
 
 def is_metadata(path: str) -> bool:
     """Whether a path lies in a *.dist-info or *.egg-info folder."""
-    return any(part.endswith(METADATA_SUFFIXES) for part in path.split("/")[:-1])
+    return any(f"{suffix}/" in path for suffix in METADATA_SUFFIXES)
 
 
 @contextmanager
 def open_binary(package: Package, entry: FileEntry) -> Iterator[BinaryIO]:
-    """A seekable stream of a file; small zip members are read once into memory.
+    """A seekable stream of a file; a zip member is read once into a bounded copy.
 
-    Seeking backwards in a zip member inflates it again from the start, so members up to
-    READ_LIMIT_BYTES are buffered; larger ones are streamed (raises OSError when unreadable).
+    A zip member can only be read forward, so it is copied once: into memory up to
+    READ_LIMIT_BYTES, into a temporary file beyond. A member larger than Lambda's whole
+    unzipped limit is not copied (raises OSError, as an unreadable file does).
     """
-    if package.kind == "zip" and entry.unzipped_bytes <= READ_LIMIT_BYTES:
-        data = package.read(entry.path)
-        if data is None:
-            raise OSError(f"{entry.path}: cannot be read")
-        yield io.BytesIO(data)
+    if package.kind != "zip":
+        with package.open(entry.path) as stream:
+            yield stream
         return
-    with package.open(entry.path) as stream:
-        yield stream
+    if entry.unzipped_bytes > lambda_facts()["limits"]["unzipped_with_layers_bytes"]:
+        raise OSError(f"{entry.path}: larger than Lambda's unzipped limit; not read")
+    with tempfile.SpooledTemporaryFile(max_size=READ_LIMIT_BYTES, prefix="coldprof-") as copy:
+        with package.open(entry.path) as stream:
+            shutil.copyfileobj(stream, copy, COPY_CHUNK_BYTES)
+        copy.seek(0)
+        yield copy  # type: ignore[misc]
+
+
+def native_file(
+    context: Context, package: Package, entry: FileEntry
+) -> tuple[str | None, ElfFile | None]:
+    """A file's binary format (elf, mach-o, pe or None) and, for a readable ELF, its structure.
+
+    Each file is read once per analysis, whichever rules ask.
+    """
+    key = (package.name, entry.path)
+    if key not in context.native:
+        context.native[key] = _read_native(package, entry)
+    return context.native[key]
+
+
+def _read_native(package: Package, entry: FileEntry) -> tuple[str | None, ElfFile | None]:
+    kind = None
+    try:
+        with open_binary(package, entry) as stream:
+            kind = binary_format(stream.read(64))
+            if kind != "elf":
+                return kind, None
+            stream.seek(0)
+            return kind, read_elf(stream, entry.unzipped_bytes)
+    except READ_ERRORS:
+        return kind, None

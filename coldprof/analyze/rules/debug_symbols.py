@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from coldprof.analyze.elf import ElfFile, read_elf
+from coldprof.analyze.elf import ElfFile
 from coldprof.analyze.model import Context
 from coldprof.analyze.result import Finding
-from coldprof.analyze.rules.common import READ_ERRORS, open_binary, where
+from coldprof.analyze.rules.common import native_file, where
 from coldprof.analyze.rules.extensions import SHARED_OBJECT
-from coldprof.package.model import FileEntry, Package
+from coldprof.package.model import Package
 
+ADVICE = (
+    "strip --strip-unneeded removes both and keeps what loading needs "
+    "(strip --strip-debug removes only the debug sections)"
+)
 RISK = (
     "native stack traces and profilers lose function names and line numbers; the code runs the same"
 )
-
-
-def read_sections(package: Package, entry: FileEntry) -> ElfFile | None:
-    """The ELF structure of a file, or None when it is not a readable ELF."""
-    try:
-        with open_binary(package, entry) as stream:
-            return read_elf(stream, entry.unzipped_bytes)
-    except READ_ERRORS:
-        return None
 
 
 def debug_symbols(context: Context) -> list[Finding]:
@@ -33,28 +28,30 @@ def debug_symbols(context: Context) -> list[Finding]:
         for entry in package.files:
             if not SHARED_OBJECT.fullmatch(entry.path.rsplit("/", 1)[-1]):
                 continue
-            elf = read_sections(package, entry)
+            elf = native_file(context, package, entry)[1]
             if elf is not None and elf.debug_bytes > 0:
                 groups[context.label(package, entry.path)].append((entry.path, elf))
-        findings += [_finding(label, files, where(package)) for label, files in groups.items()]
+        findings += [_finding(label, files, package) for label, files in sorted(groups.items())]
     return findings
 
 
-def _finding(label: str, files: list[tuple[str, ElfFile]], place: str) -> Finding:
+def _finding(label: str, files: list[tuple[str, ElfFile]], package: Package) -> Finding:
     debug = sum(elf.debug_bytes for _, elf in files)
     symbols = sum(elf.symtab_bytes for _, elf in files)
     message = (
-        f"{len(files):,} shared object(s){place} carry {debug:,} bytes of debug sections and "
-        f"{symbols:,} bytes of static symbols: `strip --strip-unneeded` removes both and keeps "
-        f"what loading needs (`strip --strip-debug` removes only the debug sections)"
+        f"{len(files):,} shared object(s){where(package)} carry {debug:,} bytes of debug "
+        f"sections and {symbols:,} bytes of static symbols"
     )
-    paths = tuple(sorted(path for path, _ in files))
+    ordered = sorted(files, key=lambda item: item[0])
     return Finding(
         rule="debug-symbols",
         severity="warning",
         distribution=label,
-        paths=paths,
+        paths=tuple(path for path, _ in ordered),
         bytes=debug + symbols,
         message=message,
         risk=RISK,
+        advice=ADVICE,
+        package=package.name,
+        path_bytes=tuple(elf.debug_bytes + elf.symtab_bytes for _, elf in ordered),
     )

@@ -1,9 +1,11 @@
 """Duplicates: two distributions providing one import name, and libraries vendored twice.
 
 duplicate-top-level: two distributions both provide a regular module or package under
-one top-level name (in one package, one overwrote the other's files; across the function
-and a layer, the function's copy shadows the layer's). Namespace packages, whose portions
-share no file but a pkgutil-style `__init__.py`, are not duplicates.
+one top-level name. Across packages the copy first on Lambda's sys.path wins (the function,
+then the layers' site-packages and python/ folders, a later layer before an earlier one) and
+the other's files are never imported: their bytes can go. In one package, one overwrote the
+other's files when installed. Namespace packages, whose portions share no file but a
+pkgutil-style `__init__.py`, are not duplicates.
 
 duplicate-libs: a file repeated byte for byte in several `*.libs` folders (the native
 libraries auditwheel vendors next to each distribution, libgfortran or libopenblas).
@@ -16,14 +18,24 @@ from collections import defaultdict
 
 from coldprof.analyze.model import Context, Distribution
 from coldprof.analyze.result import Finding
-from coldprof.analyze.rules.common import READ_ERRORS, import_path
+from coldprof.analyze.rules.common import (
+    READ_ERRORS,
+    covering_paths,
+    folder_file_counts,
+    import_path,
+    where,
+)
 from coldprof.package.model import FileEntry, Package
 
 CHUNK_BYTES = 1024 * 1024
-TOP_LEVEL_RISK = (
-    "uninstalling either may break code written against it; keep the distribution your "
-    "code imports and drop the other, then reinstall"
+TOP_LEVEL_ADVICE = (
+    "keep one copy: remove the one that is never imported (or the one you do not need)"
 )
+TOP_LEVEL_RISK = (
+    "code written against the shadowed copy's version gets the other one already; removing "
+    "the imported copy instead would switch every import to the other version"
+)
+LIBS_ADVICE = "keep one copy and replace the others with symbolic links to it"
 LIBS_RISK = (
     "each extension loads its own copy through its RPATH ($ORIGIN/../name.libs): deleting "
     "one breaks that import; replace it with a symbolic link instead"
@@ -61,8 +73,39 @@ def _clash(first: tuple[str, set[str]], second: tuple[str, set[str]], name: str)
     return bool(shared) or modules
 
 
+def sys_path_rank(package: Package, dist: Distribution) -> tuple[int, int]:
+    """Where a distribution's folder comes on Lambda's sys.path: lower is imported first.
+
+    /var/task first, then every layer's python/lib/python3.X/site-packages, then every
+    layer's python/ (Lambda merges layers into /opt in order, so a later layer wins).
+    """
+    if package.name == "function":
+        return (0, 0)
+    number = int(package.name.rsplit(" ", 1)[-1])
+    in_site = dist.dist_info.startswith("python/lib/")
+    return (1 if in_site else 2, -number)
+
+
+def _shadowed(
+    packages: dict[str, Package], winner: Distribution, loser: Distribution, name: str
+) -> list[str]:
+    """The loser's files under `name` that are never imported (or overwritten in /opt)."""
+    lost = sorted(
+        p for p in loser.files if _provides(import_path(packages[loser.package], p) or "", name)
+    )
+    same_place = (
+        winner.package != "function"
+        and sys_path_rank(packages[winner.package], winner)[0]
+        == sys_path_rank(packages[loser.package], loser)[0]
+    )
+    if not same_place:
+        return lost
+    kept = {import_path(packages[winner.package], p) for p in winner.files}
+    return [p for p in lost if import_path(packages[loser.package], p) in kept]
+
+
 def duplicate_top_level(context: Context) -> list[Finding]:
-    """Top-level import names that two distributions provide."""
+    """Top-level import names that two distributions provide: which copy wins, what it shadows."""
     providers: dict[str, list[Distribution]] = defaultdict(list)
     for dist in context.distributions:
         for name in set(dist.top_level):
@@ -78,25 +121,56 @@ def duplicate_top_level(context: Context) -> list[Finding]:
             for d in (a, b)
         }
         if clashing:
-            findings.append(_top_level_finding(name, sorted(clashing, key=lambda d: d.key)))
+            findings += _top_level_findings(packages, name, clashing)
     return findings
 
 
-def _top_level_finding(name: str, dists: list[Distribution]) -> Finding:
-    owners = ", ".join(f"{d.name} {d.version} ({d.package})" for d in dists)
-    message = (
-        f"{len(dists):,} distributions provide the import name `{name}`: {owners}; only one "
-        f"copy is imported, so keep the one your code needs and remove the others"
-    )
-    paths = tuple(sorted({d.dist_info for d in dists}))
+def _top_level_findings(
+    packages: dict[str, Package], name: str, clashing: set[Distribution]
+) -> list[Finding]:
+    """One finding per copy the winner shadows; one for copies installed over each other."""
+    ranked = sorted(clashing, key=lambda d: (sys_path_rank(packages[d.package], d), d.key))
+    winner = ranked[0]
+    owners = ", ".join(f"{d.name} {d.version} ({d.package})" for d in ranked)
+    findings = []
+    for loser in ranked[1:]:
+        if loser.package == winner.package:
+            continue
+        lost = _shadowed(packages, winner, loser, name)
+        package = packages[loser.package]
+        message = (
+            f"`{name}` is provided by {owners}: {winner.name} {winner.version} ({winner.package}) "
+            f"comes first on sys.path and is imported; {len(lost):,} file(s) of "
+            f"{loser.name} {loser.version} in {loser.package} are never used"
+        )
+        findings.append(_top_level_finding(loser, package, name, message, lost))
+    together = [d for d in ranked if d.package == winner.package]
+    if len(together) > 1:
+        message = (
+            f"`{name}` is provided by {owners}: in {winner.package} they were installed into "
+            "one folder, so the one installed last overwrote the other's files"
+        )
+        findings.append(
+            _top_level_finding(together[-1], packages[winner.package], name, message, [])
+        )
+    return findings
+
+
+def _top_level_finding(
+    dist: Distribution, package: Package, name: str, message: str, lost: list[str]
+) -> Finding:
+    sizes = {e.path: e.unzipped_bytes for e in package.files}
+    paths = covering_paths(lost, folder_file_counts(package)) if lost else (dist.dist_info,)
     return Finding(
         rule="duplicate-top-level",
         severity="warning",
-        distribution=None,
+        distribution=dist.key,
         paths=paths,
-        bytes=0,
+        bytes=sum(sizes.get(p, 0) for p in lost),
         message=message,
         risk=TOP_LEVEL_RISK,
+        advice=TOP_LEVEL_ADVICE,
+        package=package.name,
     )
 
 
@@ -120,10 +194,11 @@ def same_bytes(first: tuple[Package, FileEntry], second: tuple[Package, FileEntr
 
 def duplicate_libs(context: Context) -> list[Finding]:
     """Files repeated byte for byte across *.libs folders (same size, CRC-32 and bytes)."""
-    candidates: dict[tuple[int, int], list[tuple[Package, FileEntry]]] = defaultdict(list)
+    candidates: dict[tuple[str, int, int], list[tuple[Package, FileEntry]]] = defaultdict(list)
     for package, entry in context.entries():
         if _libs_folder(entry.path) is not None and entry.unzipped_bytes > 0:
-            candidates[(entry.unzipped_bytes, entry.crc32)].append((package, entry))
+            key = (package.name, entry.unzipped_bytes, entry.crc32)
+            candidates[key].append((package, entry))
     findings = []
     for copies in candidates.values():
         same = [copy for copy in copies[1:] if same_bytes(copies[0], copy)]
@@ -133,21 +208,22 @@ def duplicate_libs(context: Context) -> list[Finding]:
 
 
 def _libs_finding(context: Context, copies: list[tuple[Package, FileEntry]]) -> Finding:
-    size = copies[0][1].unzipped_bytes
-    name = copies[0][1].path.rpartition("/")[2]
-    places = ", ".join(f"{_libs_folder(e.path)} ({p.name})" for p, e in copies)
+    package, kept = copies[0]
+    name = kept.path.rpartition("/")[2]
+    places = ", ".join(_libs_folder(e.path) or "" for _, e in copies)
     message = (
-        f"{name} is vendored {len(copies)} times with identical bytes: {places}; keep one "
-        f"copy and link the others to it"
+        f"{name} is vendored {len(copies)} times with identical bytes{where(package)}: "
+        f"{places}; the paths are the copies beside {kept.path}"
     )
-    owner = context.owner(copies[0][0], copies[0][1].path)
-    paths = tuple(sorted(e.path for _, e in copies))
+    extra = sorted(e.path for _, e in copies[1:])
     return Finding(
         rule="duplicate-libs",
         severity="info",
-        distribution=owner,
-        paths=paths,
-        bytes=size * (len(copies) - 1),
+        distribution=context.owner(package, kept.path),
+        paths=tuple(extra),
+        bytes=kept.unzipped_bytes * len(extra),
         message=message,
         risk=LIBS_RISK,
+        advice=LIBS_ADVICE,
+        package=package.name,
     )

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from coldprof.analyze.elf import ARCH_MACHINES, binary_format, read_elf
+from coldprof.analyze.elf import ARCH_MACHINES
 from coldprof.analyze.model import Context, Distribution
 from coldprof.analyze.result import Finding
-from coldprof.analyze.rules.common import READ_ERRORS, open_binary, where
+from coldprof.analyze.rules.common import native_file, where
 from coldprof.analyze.rules.wheels import pip_platform
 from coldprof.package.model import FileEntry, Package
 
@@ -65,21 +65,14 @@ def abi3_floor(dist: Distribution | None) -> tuple[int, int] | None:
     return min(floors, default=None)
 
 
-def binary_problem(
-    package: Package, entry: FileEntry, arch: str, glibc: tuple[int, int]
-) -> tuple[str, str] | None:
+def binary_problem(context: Context, package: Package, entry: FileEntry) -> tuple[str, str] | None:
     """(kind, why) when a shared object's bytes cannot load on Linux/arch/glibc, else None."""
-    try:
-        with open_binary(package, entry) as stream:
-            kind = binary_format(stream.read(64))
-            if kind in OS_NAMES:
-                return "os", OS_NAMES[kind]
-            if kind != "elf":
-                return None
-            stream.seek(0)
-            elf = read_elf(stream, entry.unzipped_bytes)
-    except READ_ERRORS:
+    kind, elf = native_file(context, package, entry)
+    if kind in OS_NAMES:
+        return "os", OS_NAMES[kind]
+    if elf is None:
         return None
+    arch, glibc = context.arch, context.runtime.glibc
     if elf.machine != ARCH_MACHINES[arch] or elf.bits != 64:
         return "arch", f"built for {elf.machine_name} ({elf.bits}-bit)"
     needed = elf.glibc_required
@@ -96,7 +89,7 @@ def _problem(
     owner = dists.get(context.label(package, entry.path))
     if why := name_problem(name, context.runtime.version, abi3_floor(owner)):
         return "python", why
-    return binary_problem(package, entry, context.arch, context.runtime.glibc)
+    return binary_problem(context, package, entry)
 
 
 def incompatible_extension(context: Context) -> list[Finding]:
@@ -116,13 +109,17 @@ def incompatible_extension(context: Context) -> list[Finding]:
                 groups[(package.name, label, problem[0])][problem[1]].append(entry.path)
     places = {p.name: where(p) for p in context.packages}
     return [
-        _finding(context, label, kind, reasons, places[package_name])
+        _finding(context, label, kind, reasons, (package_name, places[package_name]))
         for (package_name, label, kind), reasons in sorted(groups.items())
     ]
 
 
 def _finding(
-    context: Context, label: str, kind: str, reasons: dict[str, list[str]], place: str
+    context: Context,
+    label: str,
+    kind: str,
+    reasons: dict[str, list[str]],
+    package: tuple[str, str],
 ) -> Finding:
     runtime = context.runtime
     paths = tuple(sorted(path for paths in reasons.values() for path in paths))
@@ -131,9 +128,10 @@ def _finding(
     version = f"{runtime.version[0]}.{runtime.version[1]}"
     glibc = f"{runtime.glibc[0]}.{runtime.glibc[1]}"
     advice = ADVICE[kind].format(version=version, platform=platform)
+    package_name, place = package
     message = (
         f"{len(paths):,} native file(s){place} cannot load on {runtime.name} {context.arch} "
-        f"(glibc {glibc}): {why}; {advice}"
+        f"(glibc {glibc}): {why}"
     )
     return Finding(
         rule="incompatible-extension",
@@ -143,4 +141,6 @@ def _finding(
         bytes=0,
         message=message,
         risk=RISK,
+        advice=advice,
+        package=package_name,
     )

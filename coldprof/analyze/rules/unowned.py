@@ -2,14 +2,15 @@
 
 Files no distribution owns are the function's own code, except these leftovers of how
 the package was built, which nothing imports on Lambda:
-- tool and editor litter anywhere: .DS_Store, Thumbs.db, and the folders .git, .hg,
-  .svn, .idea, .vscode, .pytest_cache, .mypy_cache, .ruff_cache, .tox, .nox;
+- tool and editor litter anywhere: Thumbs.db, and the folders .idea, .vscode,
+  .pytest_cache, .mypy_cache, .ruff_cache, .tox, .nox;
 - pip's install-scheme folders at the root: bin/ (console scripts), share/ (data files),
   include/ (C headers);
-- *.egg-link files: `pip install -e` pointers to a folder on the build machine;
-- *.pth files: Lambda's code folder is no site directory, so they are never processed.
+- *.egg-link files: `pip install -e` pointers to a folder on the build machine.
 Every *.dist-info and *.egg-info folder is a distribution (owners.py), so never unowned;
-`__pycache__` files without a source are reported by the bytecode audit.
+`__pycache__` files without a source are reported by the bytecode audit; macOS metadata,
+version control, secrets, templates and tests have their own rules (leftovers.py), and
+`.pth` files, which the runtime does process, theirs (pth.py).
 """
 
 from __future__ import annotations
@@ -21,15 +22,14 @@ from coldprof.analyze.result import Finding
 from coldprof.analyze.rules.common import covering_paths, folder_file_counts
 from coldprof.package.model import Package
 
-LITTER_FILES = frozenset({".DS_Store", "Thumbs.db"})
+LITTER_FILES = frozenset({"Thumbs.db"})
 LITTER_FOLDERS = frozenset(
-    {".git", ".hg", ".svn", ".idea", ".vscode", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
-    | {".tox", ".nox"}
+    {".idea", ".vscode", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", ".nox"}
 )
 SCHEME_FOLDERS = frozenset({"bin", "share", "include"})
 KINDS = {
     "litter": (
-        "version control, editor and tool files",
+        "editor and tool files",
         "none: nothing on Lambda reads them",
     ),
     "scheme": (
@@ -39,10 +39,6 @@ KINDS = {
     "egg-link": (
         "*.egg-link files pointing at a folder of the build machine",
         "none: the folder they point to does not exist on Lambda",
-    ),
-    "pth": (
-        "*.pth files: the function's folder is not a site directory, Python never reads them",
-        "none: they are not processed on Lambda",
     ),
 }
 
@@ -56,8 +52,6 @@ def leftover_kind(path: str, files: set[str]) -> str | None:
         return "scheme"
     if len(parts) == 1 and parts[0].endswith(".egg-link"):
         return "egg-link"
-    if len(parts) == 1 and parts[0].endswith(".pth"):
-        return "pth"
     return None
 
 
@@ -77,7 +71,7 @@ def unowned_files(context: Context) -> list[Finding]:
 def _finding(package: Package, kind: str, found: list[tuple[str, int]]) -> Finding:
     what, risk = KINDS[kind]
     paths = covering_paths((path for path, _ in found), folder_file_counts(package))
-    message = f"{len(found):,} file(s) no distribution owns: {what}; leave them out of the package"
+    message = f"{len(found):,} file(s) no distribution owns: {what}"
     size = sum(size for _, size in found)
     return Finding(
         rule="unowned-files",
@@ -87,4 +81,6 @@ def _finding(package: Package, kind: str, found: list[tuple[str, int]]) -> Findi
         bytes=size,
         message=message,
         risk=risk,
+        advice="leave them out of the package",
+        package=package.name,
     )

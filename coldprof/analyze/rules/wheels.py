@@ -110,9 +110,12 @@ def incompatible_wheel(context: Context) -> list[Finding]:
         message = (
             f"{dist.name} {dist.version} comes from a wheel tagged "
             f"{_listed(tags)} ({why}): pip would refuse it for "
-            f"{context.runtime.name} {context.arch}; install it with `pip install --python-version "
+            f"{context.runtime.name} {context.arch}"
+        )
+        advice = (
+            f"install it for the target: pip install --python-version "
             f"{context.runtime.version[0]}.{context.runtime.version[1]} --platform "
-            f"{pip_platform(context.arch)} --only-binary=:all:`"
+            f"{pip_platform(context.arch)} --only-binary=:all:"
         )
         paths = (dist.dist_info,)
         findings.append(
@@ -124,6 +127,8 @@ def incompatible_wheel(context: Context) -> list[Finding]:
                 bytes=0,
                 message=message,
                 risk=RISK,
+                advice=advice,
+                package=dist.package,
             )
         )
     return findings

@@ -8,6 +8,8 @@ different paths never share an id.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -47,7 +49,11 @@ def node_id(*parts: str) -> str:
 
 
 class Colours:
-    """The finding (rule) a path or a whole distribution is coloured by, most severe first."""
+    """The finding (rule) a path or a whole distribution is coloured by, most severe first.
+
+    Indexed once, so each lookup costs the depth of a path or a binary search, never a walk
+    over every finding (5,000 rows x 3,000 findings of one distribution took seconds).
+    """
 
     def __init__(self, findings: tuple[Finding, ...]):
         ranked = sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
@@ -58,6 +64,11 @@ class Colours:
                 self.by_path.setdefault(path, finding.rule)
             if finding.distribution is not None:
                 self.by_owner[finding.distribution].append(finding)
+        # per owner, the most bytes any finding so far names: non-decreasing, so searchable
+        self.most_bytes = {
+            owner: list(itertools.accumulate((f.bytes for f in found), max))
+            for owner, found in self.by_owner.items()
+        }
 
     def of_path(self, path: str) -> str | None:
         """The rule of the most severe finding naming the path or a folder above it."""
@@ -69,11 +80,12 @@ class Colours:
         return None
 
     def of_distribution(self, name: str, size: float) -> str | None:
-        """The rule of a finding about all of a distribution's bytes."""
-        for finding in self.by_owner.get(name, ()):
-            if finding.bytes >= size > 0:
-                return finding.rule
-        return None
+        """The rule of the most severe finding about all of a distribution's bytes."""
+        most = self.most_bytes.get(name)
+        if size <= 0 or not most:
+            return None
+        first = bisect.bisect_left(most, size)  # the first finding with bytes >= size
+        return self.by_owner[name][first].rule if first < len(most) else None
 
 
 def _tiles(result: AnalyzeResult) -> list[Tile]:
