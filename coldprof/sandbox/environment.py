@@ -10,7 +10,6 @@ import dataclasses
 import json
 import marshal
 import os
-import tempfile
 import time
 import uuid
 from collections.abc import Mapping
@@ -41,7 +40,7 @@ from coldprof.sandbox.replies import (
 )
 from coldprof.sandbox.runtime_api import RuntimeApi
 from coldprof.sandbox.spec import Emulation, EnvironmentSpec, ErrorInfo, InitResult, InvokeResult
-from coldprof.sandbox.storage import EphemeralStorage, folder_prefix, remove
+from coldprof.sandbox.storage import EphemeralStorage, make_folder, remove
 
 ACCOUNT_ID = "000000000000"
 MARSHAL_VERSION = 4  # readable by every CPython coldprof runs (3.9+)
@@ -203,7 +202,7 @@ class Environment:
     def _make_tmp(self) -> None:
         """The environment's /tmp, once (init run again inside an invocation keeps it)."""
         if self._tmp_dir is None:
-            self._tmp_dir = tempfile.mkdtemp(prefix=folder_prefix())
+            self._tmp_dir = make_folder()
             self._storage = EphemeralStorage(self._tmp_dir, self.spec.ephemeral_storage_mb)
 
     def _confine(self, child: Child, marker: str) -> None:
@@ -512,9 +511,10 @@ def _ns(seconds: float) -> int:
 
 
 def _trace_id() -> str:
-    """An X-Ray trace header shaped like the one Lambda hands the runtime."""
-    root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
-    return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+    """An X-Ray trace header shaped like the one Lambda hands the runtime (96 random bits in
+    the root, 64 in the parent id)."""
+    random = os.urandom(20).hex()
+    return f"Root=1-{int(time.time()):08x}-{random[:24]};Parent={random[24:]};Sampled=0"
 
 
 def _runtime_ready_ns(at_ns: int, started_ns: int, read_ns: int) -> int:

@@ -23,13 +23,14 @@ import psutil
 from coldprof.sandbox.cgroup import Cgroup
 from coldprof.sandbox.parent import become_subreaper
 from coldprof.sandbox.process import spawned_pids
+from coldprof.sandbox.syscalls import wait_exited
 
 CGROUP = "cgroup"
 SUBREAPER = "subreaper"
 SIGNALS = "signals"
 KILL_ROUNDS = 20  # stop-and-look rounds before the kill, so nothing forks past it
 REAP_WAIT_S = 2.0
-POLL_S = 0.005
+EXIT_LOOK_S = 0.05  # the killed processes are looked at again at least this often
 MARKER = "AWS_LAMBDA_LOG_STREAM_NAME="  # its value is unique to each environment
 
 _names = itertools.count(1)
@@ -205,13 +206,14 @@ def _orphans() -> list[psutil.Process]:
 
 
 def _reap(pids: set[int]) -> None:
-    """Collect the exit of the killed processes re-parented to coldprof (bounded wait)."""
+    """Collect the exit of the killed processes re-parented to coldprof (bounded wait, woken by
+    their exits)."""
     pending = set(pids)
     deadline = time.monotonic() + REAP_WAIT_S
     while pending and time.monotonic() < deadline:
         pending = {pid for pid in pending if not _reaped_or_gone(pid)}
         if pending:
-            time.sleep(POLL_S)
+            wait_exited(pending, min(EXIT_LOOK_S, deadline - time.monotonic()))
 
 
 def _reaped_or_gone(pid: int) -> bool:
