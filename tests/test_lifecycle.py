@@ -6,22 +6,24 @@ figures are in benchmarks/cpu_share.py."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import psutil
 import pytest
 
-from coldprof.sandbox import Environment, awslambdaric, readonly
+from coldprof.sandbox import Environment, awslambdaric, readonly, syscalls
 from coldprof.sandbox.cgroup import bases
 from coldprof.sandbox.page_cache import drop_from_page_cache
-from coldprof.sandbox.storage import unmount_stale
+from coldprof.sandbox.storage import RAM_FOLDER, unmount_stale
 from helpers import sandbox_spec
 
 HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
@@ -265,6 +267,57 @@ def test_tmp_is_bounded_and_its_peak_reported(mode):
         assert past.error.type == "Sandbox.EphemeralStorageExceeded"
         assert "more than the ephemeral storage of 16 MB" in past.error.message
         assert past.ephemeral_peak_mb > 16
+
+
+def test_a_tmpfs_is_mounted_on_a_folder_in_ram_and_a_watched_tmp_stays_on_the_disk(mode):
+    """The mount point costs microseconds to make and remove in /dev/shm, where a disk's journal
+    may take milliseconds of every cold start; a watched /tmp holds the handler's files, which
+    must not fill the machine's memory."""
+    with Environment(sandbox_spec(HANDLERS / "trivial")) as environment:
+        init = environment.start()
+        folder = Path(environment._tmp_dir)
+        mounted = os.path.ismount(folder)
+    tmpfs = init.emulation.ephemeral_storage == "tmpfs"
+    assert mounted == tmpfs
+    assert folder.parent == Path(RAM_FOLDER if tmpfs else tempfile.gettempdir())
+    assert not folder.exists()
+
+
+def _descriptors_under(folder: str) -> list[str]:
+    """What this process has open under a folder."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith(folder):
+                found.append(target)
+    return found
+
+
+def test_the_cgroup_files_used_on_every_invocation_stay_open_until_the_end(mode):
+    if mode == "fallback":
+        pytest.skip("no cgroup")
+    with Environment(sandbox_spec(HANDLERS / "trivial")) as environment:
+        assert environment.start().ok
+        environment.invoke({})
+        environment.invoke({})
+        folder = str(environment._members.cgroup.v2 or environment._members.cgroup.cpu_v1)
+        kept = _descriptors_under(folder)
+    assert kept  # the freeze and the CPU time: no open() per invocation
+    assert _descriptors_under(folder) == []
+
+
+def test_waiting_for_exits_is_woken_by_them_and_bounded():
+    sleeper = subprocess.Popen(["sleep", "60"])
+    started = time.monotonic()
+    syscalls.wait_exited([sleeper.pid], 0.2)
+    assert time.monotonic() - started >= 0.19 and sleeper.poll() is None  # waited its bound
+    sleeper.kill()
+    started = time.monotonic()
+    syscalls.wait_exited([sleeper.pid], 60)
+    assert time.monotonic() - started < 30  # woken by the exit, long before its bound
+    assert sleeper.wait() == -9
+    syscalls.wait_exited([sleeper.pid], 60)  # reaped: nothing to wait for
 
 
 @pytest.mark.skipif(shutil.which("fincore") is None, reason="needs util-linux's fincore")

@@ -16,6 +16,7 @@ import psutil
 import pytest
 
 from coldprof.sandbox import Environment
+from coldprof.sandbox.storage import RAM_FOLDER
 from coldprof.sandbox.syscalls import PR_GET_DUMPABLE, prctl
 from helpers import sandbox_spec, zip_folder
 
@@ -142,3 +143,4 @@ def test_a_stop_signal_ends_every_environment_and_removes_every_folder(signum, c
     assert returncode == 130
     assert not psutil.pid_exists(helper) or psutil.Process(helper).status() == "zombie"
     assert sorted(p.name for p in scratch.iterdir()) == []
+    assert list(Path(RAM_FOLDER).glob(f"coldprof-tmp-{process.pid}-*")) == []  # tmpfs mount points
