@@ -169,6 +169,7 @@ class Cgroup:
         self._folders = [f for f in (self.v2, self.cpu_v1, self.freezer_v1) if f is not None]
         self._fds: dict[Path, int] = {}
         self._fds_lock = threading.Lock()  # serve may end an environment from another thread
+        self._period_us = 0  # the v1 quota's period, once written
 
     @staticmethod
     def _make(base: Path | None, name: str) -> Path | None:
@@ -210,7 +211,9 @@ class Cgroup:
         if self._v2_cpu:
             _write(self.v2 / "cpu.max", f"{quota} {period_us}")
         elif self.cpu_v1 is not None:
-            _write(self.cpu_v1 / "cpu.cfs_period_us", str(period_us))
+            if period_us != self._period_us:
+                _write(self.cpu_v1 / "cpu.cfs_period_us", str(period_us))
+                self._period_us = period_us
             _write(self.cpu_v1 / "cpu.cfs_quota_us", "-1" if cpus is None else quota)
 
     def freeze(self, frozen: bool) -> bool:
