@@ -17,7 +17,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -126,11 +126,13 @@ def _write(path: Path, text: str) -> bool:
 
 
 def _pids(folder: Path) -> list[int]:
-    """The processes in a cgroup (empty once it is gone)."""
+    """The processes in a cgroup (empty once it is gone); never coldprof itself (one of its
+    threads is in an environment's v1 cgroups while it spawns the environment)."""
     try:
-        return [int(line) for line in (folder / "cgroup.procs").read_text().split()]
+        pids = [int(line) for line in (folder / "cgroup.procs").read_text().split()]
     except (OSError, ValueError):
         return []
+    return [pid for pid in pids if pid != os.getpid()]
 
 
 def _signal_members(folder: Path, signum: int) -> None:
@@ -169,7 +171,8 @@ class Cgroup:
         self._folders = [f for f in (self.v2, self.cpu_v1, self.freezer_v1) if f is not None]
         self._fds: dict[Path, int] = {}
         self._fds_lock = threading.Lock()  # serve may end an environment from another thread
-        self._period_us = 0  # the v1 quota's period, once written
+        self._limit = ("", 0)  # the quota and period written last
+        self._born_in: set[Path] = set()  # the v1 cgroups the first process was born in
 
     @staticmethod
     def _make(base: Path | None, name: str) -> Path | None:
@@ -192,9 +195,31 @@ class Cgroup:
         """How the members are frozen: V2, V1, or None (then by signals)."""
         return V2 if self._v2_freeze else V1 if self.freezer_v1 is not None else None
 
+    @contextlib.contextmanager
+    def spawning_inside(self) -> Iterator[None]:
+        """The processes this thread starts meanwhile are born in the v1 cgroups: the thread
+        moves itself there and back ("0" in `tasks` moves the writing thread alone, and costs no
+        RCU grace period, where moving another process waits for one)."""
+        own = bases().v1
+        folders = (("cpu", self.cpu_v1), ("freezer", self.freezer_v1))
+        entered = [
+            (folder, own[name])
+            for name, folder in folders
+            if folder is not None and _write(folder / "tasks", "0")
+        ]
+        try:
+            yield
+        finally:
+            for _, back in entered:
+                _write(back / "tasks", "0")
+        self._born_in = {folder for folder, _ in entered}
+
     def join(self, pid: int) -> bool:
-        """Put the environment's first process in every cgroup; False when none holds it."""
-        self._folders = [f for f in self._folders if _write(f / "cgroup.procs", str(pid))]
+        """Put the environment's first process in every cgroup it was not born in; False when
+        none holds it."""
+        self._folders = [
+            f for f in self._folders if f in self._born_in or _write(f / "cgroup.procs", str(pid))
+        ]
         if self.v2 not in self._folders:
             self.v2, self._v2_cpu, self._v2_freeze = None, False, False
         self.cpu_v1 = self.cpu_v1 if self.cpu_v1 in self._folders else None
@@ -208,13 +233,15 @@ class Cgroup:
     def set_cpus(self, cpus: float | None, period_us: int) -> None:
         """Hold the members to `cpus` CPUs per period (None: no limit)."""
         quota = "max" if cpus is None else str(max(1000, round(cpus * period_us)))
+        if (quota, period_us) == self._limit:
+            return
         if self._v2_cpu:
             _write(self.v2 / "cpu.max", f"{quota} {period_us}")
         elif self.cpu_v1 is not None:
-            if period_us != self._period_us:
+            if period_us != self._limit[1]:
                 _write(self.cpu_v1 / "cpu.cfs_period_us", str(period_us))
-                self._period_us = period_us
             _write(self.cpu_v1 / "cpu.cfs_quota_us", "-1" if cpus is None else quota)
+        self._limit = (quota, period_us)
 
     def freeze(self, frozen: bool) -> bool:
         """Freeze (or thaw) every member at once; False when no freezer is there."""

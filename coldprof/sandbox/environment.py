@@ -20,15 +20,22 @@ from coldprof.data import lambda_facts
 from coldprof.errors import UsageError
 from coldprof.sandbox import faults
 from coldprof.sandbox.capture import BoundedLog, ImportTimeSplitter
+from coldprof.sandbox.cgroup import Cgroup
 from coldprof.sandbox.child import check_spec, child_argv, child_config, child_env
-from coldprof.sandbox.cpu_share import CpuLimiter, CpuPlan
+from coldprof.sandbox.cpu_share import CpuLimiter, CpuPlan, period_ns
 from coldprof.sandbox.interpreter import compiled_bootstrap
 from coldprof.sandbox.left_running import LeftRunning, LeftRunningTracker, processes
 from coldprof.sandbox.memory import MemoryWatcher
 from coldprof.sandbox.page_cache import drop_from_page_cache
 from coldprof.sandbox.parent import not_dumpable
 from coldprof.sandbox.process import ENDED, LINE, TICK_NS, TIMEOUT, Child, ControlPipes, Reply
-from coldprof.sandbox.processes import CgroupMembers, ProcessTree, confine
+from coldprof.sandbox.processes import (
+    CgroupMembers,
+    ProcessTree,
+    confine,
+    cpu_clock_ns,
+    new_cgroup,
+)
 from coldprof.sandbox.replies import (
     InitError,
     InvokeReply,
@@ -156,12 +163,14 @@ class Environment:
         phase's CPU is the init's share; init run again inside an invocation gets the
         invocations' share (it runs in Lambda's invoke phase, not in its boosted init)."""
         bootstrap = compiled_bootstrap(self.spec.interpreter.executable)
-        child, message = self._spawn(bootstrap)
-        plan = self._cpu.plan
-        self._cpu.apply(plan.init_vcpus if phase == "init" else plan.vcpus)
+        spec = self.spec
+        plan = CpuPlan.of(spec.cpu_share, spec.init_cpu, spec.memory_mb)
+        vcpus = plan.init_vcpus if phase == "init" else plan.vcpus
+        child, message = self._spawn(bootstrap, plan, vcpus)
+        self._cpu.apply(vcpus)
         started_ns = child.spawn_ns if started_ns is None else started_ns
         deadline_ns = started_ns + _ns(limit_s)
-        cpu_before_ns = self._members.cpu_ns()
+        cpu_before_ns = self._members.cpu_ns() - cpu_clock_ns(child.pid)  # from its spawn on
         reply = self._exchange(message, deadline_ns)
         runtime_ns = None
         started = runtime_started(decode(reply.line)) if reply.kind == LINE else None
@@ -172,9 +181,10 @@ class Environment:
         cpu_ms = (self._members.cpu_ns() - cpu_before_ns) / 1e6
         return self._init_result(reply, (started_ns, runtime_ns), phase, limit_s, cpu_ms)
 
-    def _spawn(self, bootstrap: bytes) -> tuple[Child, bytes]:
-        """Start the child: the loader, its runtime's config, Lambda's variables, its own bounded
-        /tmp, its package read-only; the bytes to send it first (its code and config)."""
+    def _spawn(self, bootstrap: bytes, plan: CpuPlan, vcpus: float | None) -> tuple[Child, bytes]:
+        """Start the child at `vcpus` of its plan: the loader, its runtime's config, Lambda's
+        variables, its own bounded /tmp, its package read-only; the bytes to send it first (its
+        code and config)."""
         spec = self.spec
         info = spec.interpreter
         self._make_tmp()
@@ -189,15 +199,34 @@ class Environment:
         config_bytes = marshal.dumps(config, MARSHAL_VERSION)
         argv = child_argv(spec, info, fds[0], (len(bootstrap), len(config_bytes)))
         env = child_env(spec, info, self._tmp_dir, self._api.address if self._api else None)
-        stderr_sink = self._stderr.write if spec.importtime else self._log.write
-        try:
-            child = Child(argv, env, str(spec.task_root), self._log.write, stderr_sink, control)
-        except (OSError, ValueError) as error:
-            self._close_child()
-            raise UsageError(f"cannot start {info.executable}: {error}") from None
-        self._child = child
-        self._confine(child, env[MARKER])
+        cgroup = new_cgroup()
+        child = self._start_child(argv, env, control, cgroup, plan.limit(vcpus))
+        self._confine(child, env[MARKER], cgroup, plan)
         return child, bootstrap + config_bytes
+
+    def _start_child(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        control: ControlPipes,
+        cgroup: Cgroup,
+        cpus: float | None,
+    ) -> Child:
+        """Spawn the child, born in the cgroups this thread may enter for it (held to `cpus`
+        CPUs from its first instruction, its CPU time counted from its first instruction)."""
+        stderr_sink = self._stderr.write if self.spec.importtime else self._log.write
+        cgroup.set_cpus(cpus, period_ns() // 1000)
+        try:
+            with cgroup.spawning_inside():
+                child = Child(
+                    argv, env, str(self.spec.task_root), self._log.write, stderr_sink, control
+                )
+        except (OSError, ValueError) as error:
+            cgroup.remove()
+            self._close_child()
+            raise UsageError(f"cannot start {self.spec.interpreter.executable}: {error}") from None
+        self._child = child
+        return child
 
     def _make_tmp(self) -> None:
         """The environment's /tmp, once (init run again inside an invocation keeps it)."""
@@ -205,12 +234,11 @@ class Environment:
             self._tmp_dir = make_folder()
             self._storage = EphemeralStorage(self._tmp_dir, self.spec.ephemeral_storage_mb)
 
-    def _confine(self, child: Child, marker: str) -> None:
+    def _confine(self, child: Child, marker: str, cgroup: Cgroup, plan: CpuPlan) -> None:
         """Hold the new child's processes together (before it runs any code of the function)."""
         spec = self.spec
-        self._members = confine(child.pid, marker)
+        self._members = confine(child.pid, marker, cgroup)
         self._killed = False
-        plan = CpuPlan.of(spec.cpu_share, spec.init_cpu, spec.memory_mb)
         self._cpu = CpuLimiter(plan, self._members)
         self._watcher = MemoryWatcher(
             child.pid, spec.memory_mb, self._members.kill, self._members.pids

@@ -58,10 +58,14 @@ def send(pids: Iterable[int], signum: int) -> None:
             os.kill(pid, signum)
 
 
-def confine(pid: int, marker: str) -> CgroupMembers | ProcessTree:
+def new_cgroup() -> Cgroup:
+    """The cgroups of an environment about to be spawned (none where none may be made)."""
+    return Cgroup(f"coldprof-{os.getpid()}-{next(_names)}")
+
+
+def confine(pid: int, marker: str, cgroup: Cgroup) -> CgroupMembers | ProcessTree:
     """The processes of the environment whose first process is `pid` (just spawned): its own
     cgroup where one can hold it, else the subreaper's tree. `marker`: its log stream name."""
-    cgroup = Cgroup(f"coldprof-{os.getpid()}-{next(_names)}")
     if cgroup.join(pid):
         return CgroupMembers(cgroup)
     cgroup.remove()
