@@ -334,6 +334,23 @@ def test_a_child_is_born_in_its_v1_cgroups_and_the_spawning_thread_goes_back():
     assert sleeper.wait() == -9 and not cgroup.cpu_v1.exists()
 
 
+def test_an_empty_mount_point_a_killed_coldprof_left_is_removed_by_the_next():
+    """Killed between making its /tmp folder and mounting on it (or after unmounting it)."""
+    if not os.access(RAM_FOLDER, os.W_OK):
+        pytest.skip(f"needs a writable {RAM_FOLDER}")
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    left = Path(RAM_FOLDER) / f"coldprof-tmp-{ended.stdout.strip()}-left"
+    left.mkdir()
+    unmount_stale.cache_clear()
+    unmount_stale()
+    assert not left.exists()
+
+
 def test_waiting_for_exits_is_woken_by_them_and_bounded():
     sleeper = subprocess.Popen(["sleep", "60"])
     started = time.monotonic()

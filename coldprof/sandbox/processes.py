@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 import psutil
 
-from coldprof.sandbox.cgroup import Cgroup
+from coldprof.sandbox.cgroup import EXIT_LOOK_S, Cgroup
 from coldprof.sandbox.parent import become_subreaper
 from coldprof.sandbox.process import spawned_pids
 from coldprof.sandbox.syscalls import wait_exited
@@ -31,7 +31,6 @@ SUBREAPER = "subreaper"
 SIGNALS = "signals"
 KILL_ROUNDS = 20  # stop-and-look rounds before the kill, so nothing forks past it
 REAP_WAIT_S = 2.0
-EXIT_LOOK_S = 0.05  # the killed processes are looked at again at least this often
 MAX_PROCESSES = 100_000  # a fork bomb's tree is not followed past this
 MARKER = "AWS_LAMBDA_LOG_STREAM_NAME="  # its value is unique to each environment
 

@@ -58,6 +58,12 @@ def unmount_stale() -> None:
             with contextlib.suppress(OSError):
                 syscalls.unmount(mount_point)
                 os.rmdir(mount_point)
+    with contextlib.suppress(OSError):  # mount points not mounted yet, or unmounted already
+        for entry in os.scandir(RAM_FOLDER):
+            match = STALE.match(entry.name)
+            if match and not syscalls.alive(int(match.group(1))):
+                with contextlib.suppress(OSError):
+                    os.rmdir(entry.path)
 
 
 def _tmpfs_off() -> bool:
