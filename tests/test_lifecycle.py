@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from coldprof.sandbox import Environment, awslambdaric, readonly, syscalls
+from coldprof.sandbox import Environment, awslambdaric, processes, readonly, syscalls
 from coldprof.sandbox.cgroup import bases
 from coldprof.sandbox.page_cache import drop_from_page_cache
 from coldprof.sandbox.processes import new_cgroup
@@ -430,3 +430,110 @@ def test_what_a_killed_coldprof_left_is_removed_by_the_next(tmp_path):
         assert environment.start().ok
     assert not os.path.exists(folder)
     assert not cgroup.exists()
+
+
+def test_an_environment_below_one_cpu_is_born_in_its_v1_cgroups_and_others_join_after():
+    """Held below one CPU, the child's interpreter start is held from its first instruction;
+    at one CPU or more it joins after its spawn. coldprof's thread is back where it was."""
+    bases.cache_clear()
+    if not bases().v1.get("cpu"):
+        pytest.skip("needs a v1 cpu cgroup this user may create")
+    own = Path("/proc/thread-self/cgroup").read_text()
+    born = {}
+    for memory_mb in (128, 1769):
+        spec = sandbox_spec(HANDLERS / "trivial", memory_mb=memory_mb, init_cpu="memory")
+        with Environment(spec) as environment:
+            assert environment.start().ok
+            cgroup = environment._members.cgroup
+            born[memory_mb] = cgroup.cpu_v1 in cgroup._born_in
+            assert os.getpid() not in cgroup.pids()
+    assert born == {128: True, 1769: False}
+    assert Path("/proc/thread-self/cgroup").read_text() == own
+
+
+CPU_AT_IMPORT = """import time
+CPU_AT_IMPORT_MS = time.process_time() * 1000
+def handler(event, context):
+    return {"cpu_at_import_ms": CPU_AT_IMPORT_MS}
+"""
+
+
+@pytest.mark.parametrize("init_cpu", ["boosted", "memory"])
+def test_init_cpu_time_is_counted_from_the_spawn(mode, init_cpu, tmp_path):
+    """Also the CPU time the interpreter spent before it joined its cgroup (or was found)."""
+    (tmp_path / "app.py").write_text(CPU_AT_IMPORT)
+    spec = sandbox_spec(tmp_path, memory_mb=128, init_cpu=init_cpu)
+    with Environment(spec) as environment:
+        init = environment.start()
+        at_import_ms = environment.invoke({}).response["cpu_at_import_ms"]
+    assert init.ok and at_import_ms > 0
+    assert init.cpu_ms >= at_import_ms - 0.1  # clocks read to the microsecond
+
+
+def test_children_are_found_in_proc_as_psutil_finds_them(monkeypatch):
+    """The subreaper's look at /proc/PID/task/*/children, against psutil (which reads every
+    process); where the kernel does not list them, psutil's own answer."""
+    tree = subprocess.Popen(
+        ["sh", "-c", "sleep 60 & sh -c 'sleep 60 & sleep 60 & wait' & wait"],
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 5
+        expected: set[int] = set()
+        while len(expected) < 4 and time.monotonic() < deadline:
+            expected = {p.pid for p in psutil.Process(tree.pid).children(recursive=True)}
+        assert len(expected) == 4  # two levels deep
+        assert set(processes._descendants(tree.pid)) == expected
+        monkeypatch.setattr(processes, "_children_listed", lambda: False)
+        assert set(processes._descendants(tree.pid)) == expected
+    finally:
+        os.killpg(tree.pid, 9)
+        tree.wait()
+
+
+def test_an_environment_ends_cleanly_where_pidfds_are_missing(mode, monkeypatch):
+    """Before Linux 5.3 (or Python 3.9's os without pidfd_open), the waits for exits sleep a
+    millisecond at a time, and every process still goes."""
+    monkeypatch.delattr(os, "pidfd_open")
+    sleeper = subprocess.Popen(["sleep", "60"])
+    started = time.monotonic()
+    syscalls.wait_exited([sleeper.pid], 60)
+    assert time.monotonic() - started < 30 and sleeper.poll() is None  # not woken: a short nap
+    sleeper.kill()
+    sleeper.wait()
+    with Environment(sandbox_spec(HANDLERS / "double_fork")) as environment:
+        assert environment.start().ok
+        daemon = environment.invoke({}).response["daemon"]
+    assert gone(daemon)
+
+
+MOUNTS_REFUSED = """
+import sys, tempfile
+from pathlib import Path
+sys.path.insert(0, "tests")
+from helpers import sandbox_spec
+from coldprof.sandbox import Environment
+with Environment(sandbox_spec(Path(sys.argv[1]))) as environment:
+    init = environment.start()
+    print(init.ok, init.emulation.ephemeral_storage, environment._tmp_dir)
+"""
+
+
+@pytest.mark.skipif(shutil.which("capsh") is None, reason="needs libcap's capsh")
+def test_where_mounts_are_refused_tmp_is_watched_on_the_disk():
+    """Without CAP_SYS_ADMIN (and without COLDPROF_TMPFS=off), the probe's mount fails: the
+    folder is made in the temporary folder and watched, and nothing is left in /dev/shm."""
+    before = set(Path(RAM_FOLDER).glob("coldprof-tmp-*"))
+    ran = subprocess.run(
+        [
+            *("capsh", "--drop=cap_sys_admin", "--", "-c", 'exec "$0" -c "$1" "$2"'),
+            *(sys.executable, MOUNTS_REFUSED, str(HANDLERS / "trivial")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    ok, storage, folder = ran.stdout.split()
+    assert (ok, storage) == ("True", "watched"), ran.stderr
+    assert Path(folder).parent == Path(tempfile.gettempdir()) and not Path(folder).exists()
+    assert set(Path(RAM_FOLDER).glob("coldprof-tmp-*")) <= before
