@@ -140,8 +140,8 @@ def test_init_run_again_inside_the_first_invocation_gets_the_invocations_share(m
     assert again.init_ms > 2 * boosted.init_ms  # 128 MB: 0.072 of a vCPU against at least one
 
 
-def test_a_thread_left_running_runs_only_while_an_invocation_runs(mode, tmp_path):
-    marker = tmp_path / "marker"
+def test_a_thread_left_running_runs_only_while_an_invocation_runs(mode, outside_tmp):
+    marker = outside_tmp / "marker"
     spec = sandbox_spec(HANDLERS / "left_running", timeout_s=10)
     windows = []
     with Environment(spec) as environment:
@@ -191,10 +191,10 @@ def test_a_double_forked_daemon_does_not_survive_its_environment(mode):
 
 
 @needs_awslambdaric
-def test_the_awslambdaric_runtime_is_frozen_and_its_processes_seen(mode, tmp_path):
+def test_the_awslambdaric_runtime_is_frozen_and_its_processes_seen(mode, outside_tmp):
     """AWS's runtime client lives the same life (frozen, held in the environment's cgroup or
     tree); of the work it leaves running only processes are seen, and the result says so."""
-    marker = tmp_path / "marker"
+    marker = outside_tmp / "marker"
     spec = sandbox_spec(HANDLERS / "left_running", timeout_s=10, runtime_client="awslambdaric")
     windows = []
     with Environment(spec) as environment:
@@ -537,3 +537,25 @@ def test_where_mounts_are_refused_tmp_is_watched_on_the_disk():
     assert (ok, storage) == ("True", "watched"), ran.stderr
     assert Path(folder).parent == Path(tempfile.gettempdir()) and not Path(folder).exists()
     assert set(Path(RAM_FOLDER).glob("coldprof-tmp-*")) <= before
+
+
+def test_the_literal_tmp_is_the_environments_bounded_folder(mode):
+    """In the read-only mount namespace, /tmp itself is the environment's folder: a handler that
+    writes to the literal path is held to the ephemeral storage and writes nothing to this
+    machine's /tmp."""
+    if not readonly.namespace_works(sys.executable):
+        pytest.skip("needs a mount namespace this user may make")
+    spec = dataclasses.replace(
+        sandbox_spec(HANDLERS / "fills_tmp", timeout_s=20), ephemeral_storage_mb=16
+    )
+    name = f"coldprof-test-filler-{os.getpid()}"
+    with Environment(spec) as environment:
+        init = environment.start()
+        past = environment.invoke({"mb": 40, "folder": "/tmp", "name": name})
+    assert init.read_only == "mount-namespace"
+    assert not Path("/tmp", name).exists()
+    if mode == "cgroup":  # a size-limited tmpfs: ENOSPC, as on Lambda
+        assert past.response["errno"] == 28 and past.response["written_mb"] < 17
+    else:
+        assert past.error.type == "Sandbox.EphemeralStorageExceeded"
+        assert past.ephemeral_peak_mb > 16

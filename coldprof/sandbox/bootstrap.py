@@ -219,9 +219,10 @@ def write_file(path, text):
         posix.close(fd)
 
 
-def mount_read_only(folders):
-    """This process in its own mount namespace (through a user namespace when not root), each
-    folder bind-mounted read-only in it, and the working directory entered again through it."""
+def mount_read_only(folders, tmp_dir="", kept=()):
+    """This process in its own mount namespace (through a user namespace when not root), the
+    environment's own folder on /tmp (when given), each folder bind-mounted read-only in it,
+    and the working directory entered again through it."""
     unshare, mount = libc_functions()
     uid, gid = posix.getuid(), posix.getgid()
     if uid == 0:
@@ -232,20 +233,61 @@ def mount_read_only(folders):
         write_file("/proc/self/uid_map", f"{uid} {uid} 1")
         write_file("/proc/self/gid_map", f"{gid} {gid} 1")
     mount(None, b"/", None, MS_REC | MS_PRIVATE, None)
+    if tmp_dir:
+        bind_tmp(mount, tmp_dir, [*folders, *kept, posix.getcwd()])
     for folder in folders:
-        kept = posix.statvfs(folder).f_flag & KEPT_FLAGS
+        flags = posix.statvfs(folder).f_flag & KEPT_FLAGS
         mount(folder.encode(), folder.encode(), None, MS_BIND | MS_REC, None)
-        mount(None, folder.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept, None)
+        mount(None, folder.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags, None)
     posix.chdir(posix.getcwd())
 
 
-def protect(asked, folders):
+def bind_tmp(mount, tmp_dir, needed):
+    """The environment's folder on /tmp, so that the literal path is as bounded as Lambda's /tmp;
+    the needed folders that were under /tmp (the package, a layer, the interpreter) bound back
+    at their paths in it, through descriptors opened before /tmp was covered."""
+    held = [(path, posix.open(path, posix.O_RDONLY)) for path in under_tmp(needed)]
+    mount(tmp_dir.encode(), b"/tmp", None, MS_BIND | MS_REC, None)
+    for path, fd in held:
+        make_folders(path)
+        mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None)
+        posix.close(fd)
+    for name in (b"TMPDIR", b"HOME"):
+        posix.environ[name] = b"/tmp"
+        posix.putenv(name, b"/tmp")
+
+
+def under_tmp(paths):
+    """The existing folders under /tmp among paths, none inside another."""
+    found = []
+    for path in sorted({p.rstrip("/") for p in paths if p and p.startswith("/tmp/")}):
+        if not any(path.startswith(outer + "/") for outer in found) and is_folder(path):
+            found.append(path)
+    return found
+
+
+def is_folder(path):
+    try:
+        return posix.stat(path).st_mode & 0o170000 == 0o040000
+    except OSError:
+        return False
+
+
+def make_folders(path):
+    """mkdir -p (os is not imported yet)."""
+    parts = path.split("/")
+    for end in range(2, len(parts) + 1):
+        if not is_folder("/".join(parts[:end])):
+            posix.mkdir("/".join(parts[:end]), 0o755)
+
+
+def protect(asked, folders, tmp_dir="", kept=()):
     """Keep the package read-only: a mount namespace where one can be made ("auto"), else the
-    audit hook; which one is used."""
+    audit hook; which one is used. In the namespace, /tmp is the environment's own folder."""
     if asked == "audit-hook" or not folders:
         return "audit-hook"
     try:
-        mount_read_only(folders)
+        mount_read_only(folders, tmp_dir, kept)
     except OSError:
         if asked == "mount-namespace":
             raise
@@ -623,7 +665,11 @@ def main(config):
     del sys.argv[1:]
     posix.set_inheritable(config["request_fd"], False)
     posix.set_inheritable(config["reply_fd"], False)
-    config["read_only_used"] = protect(config["read_only"], config["read_only_roots"])
+    kept = [*config["sys_path"], *config["site_dirs"], *sys.path, sys.prefix, sys.base_prefix]
+    kept += [sys.exec_prefix, sys.pycache_prefix or ""]
+    config["read_only_used"] = protect(
+        config["read_only"], config["read_only_roots"], config["tmp_dir"], kept
+    )
     if config["guard_bytecode"]:
         guard_bytecode()
     if config["runtime_client"] == "awslambdaric":

@@ -196,7 +196,7 @@ class Environment:
                 os.dup(control.request_read), reply_write, self._max_response_bytes
             )
         fds = control.child_fds()
-        config = child_config(spec, fds, self._max_response_bytes)
+        config = child_config(spec, fds, self._max_response_bytes, self._tmp_dir)
         config_bytes = marshal.dumps(config, MARSHAL_VERSION)
         argv = child_argv(spec, info, fds[0], (len(bootstrap), len(config_bytes)))
         env = child_env(spec, info, self._tmp_dir, self._api.address if self._api else None)
