@@ -372,8 +372,10 @@ def get_handler(handler, importtime=False):
 
 
 class Marshaller:
-    """JSON as awslambdaric's marshaller writes it: Decimal digits kept, NaN allowed, UTF-8 text
-    from python3.12 (ASCII escapes before), bytes returned as they are."""
+    """JSON as awslambdaric's marshaller writes it (simplejson's encoder with its defaults):
+    Decimal digits kept, NaN allowed, UTF-8 text from python3.12 (ASCII escapes before), bytes
+    returned as they are; inside a value, bytes decoded as UTF-8 and an object with _asdict()
+    (a namedtuple) written as a JSON object."""
 
     def __init__(self, utf8):
         import json
@@ -397,7 +399,7 @@ class Marshaller:
     def to_json(self, value):
         """The JSON text of a value."""
         self.used = False
-        text = self.encoder.encode(value)
+        text = self.encoder.encode(plain(value, set()))
         return self.marks.sub(r"\1", text) if self.used else text
 
     def response(self, value):
@@ -408,6 +410,56 @@ class Marshaller:
             return self.to_json(value), "application/json"
         except Exception as error:
             raise Fault("Runtime.MarshalError", f"Unable to marshal response: {error}") from None
+
+
+def plain(value, path):
+    """The value as the json module writes what simplejson writes, checked in simplejson's order:
+    text and numbers as they are; bytes decoded as UTF-8; anything with a callable _asdict()
+    (a namedtuple, even a dict) as the dict it returns; lists and tuples as arrays; dicts with
+    bytes keys decoded; anything else for the encoder's default(). `path`: the ids of the
+    containers being walked (a cycle is simplejson's ValueError)."""
+    if isinstance(value, (str, int, float)) or value is None:
+        return value
+    if isinstance(value, bytes):
+        return str(value, "utf-8")
+    found = as_dict(value)
+    if found is None and not isinstance(value, (list, tuple, dict)):
+        return value
+    marker = id(value)
+    if marker in path:
+        raise ValueError("Circular reference detected")
+    path.add(marker)
+    if found is not None:
+        written = {key(k): plain(v, path) for k, v in found.items()}
+    elif isinstance(value, dict):
+        written = {key(k): plain(v, path) for k, v in value.items()}
+    else:
+        written = [plain(item, path) for item in value]
+    path.discard(marker)
+    return written
+
+
+def as_dict(value):
+    """What simplejson's namedtuple_as_object writes for a value: its _asdict(), or None."""
+    method = getattr(value, "_asdict", None)
+    if not callable(method):
+        return None
+    try:
+        found = method()
+    except TypeError:
+        return None
+    if not isinstance(found, dict):
+        raise TypeError(f"_asdict() must return a dict, not {type(found).__name__}")
+    return found
+
+
+def key(name):
+    """A dict key as simplejson takes it (bytes decoded; its error for the others)."""
+    if isinstance(name, (str, int, float)) or name is None:
+        return name
+    if isinstance(name, bytes):
+        return str(name, "utf-8")
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(name).__name__}")
 
 
 class CognitoIdentity:
