@@ -16,15 +16,17 @@ standard library only, on CPython 3.9 and later. It does what Lambda's Python ru
    runtime marshals it (Decimal digits kept, bytes raw, UTF-8 from python3.12).
 
 Protocol, one JSON line each way:
-  child -> parent: {"runtime": true, "at_ns": N, "read_only": MODE}, then {"ready": true} or
-                   {"init_error": BODY} (then the child exits)
-  parent -> child: {"id", "deadline_ms", "arn", "client_context", "trace_id", "event"}
+  child -> parent: {"runtime": true, "at_ns": N, "read_only": MODE}, then {"ready": true, "token"}
+                   or {"init_error": BODY, "token"} (then the child exits); token: CONFIG's
+  parent -> child: {"id", "deadline_ms", "arn", "client_context", "trace_id", "token", "event"}
                    (client_context: the caller's decoded ClientContext JSON, or null)
   child -> parent: {"ok": true, "duration_ns": N, "content_type": T, "body": TEXT, "left": [...]}
                    or {"ok": false, "duration_ns": N, "body": ERROR_JSON, "left": [...]}
                    or {"ok": false, "duration_ns": N, "response_bytes": N, "left": [...]} (then
                    exit, as the real runtime does when the Runtime API refuses a response over
-                   the limit)
+                   the limit), each with the request's "token"
+Each token is random and new: a line the handler writes into the reply pipe itself, however
+well formed, is not taken for the runtime's (the parent ends the environment).
 A binary (bytes) body is sent as "body_latin1" so that no module is imported for it. "left": the
 threads and asyncio tasks still running when the handler returned (still_running()).
 """
@@ -562,8 +564,9 @@ def from_fields(cls, fields):
     return made
 
 
-def init(config, marshaller):
-    """Lambda's logging, then the handler; report ready, or the init error and exit."""
+def init(config, marshaller, token):
+    """Lambda's logging, then the handler; report ready, or the init error and exit (each line
+    with the init's token)."""
     import json
 
     try:
@@ -575,13 +578,13 @@ def init(config, marshaller):
         value = sys.exc_info()[1]
         error = make_error(str(value), type(value).__name__, user_frames(value.__traceback__))
     else:
-        write_all(config["reply_fd"], b'{"ready":true}\n')
+        write_all(config["reply_fd"], json.dumps({"ready": True, "token": token}).encode() + b"\n")
         return handler
     import logging
 
     logging.warning(UNHANDLED_WARNING)
     log_error(error)
-    line = json.dumps({"init_error": marshaller.to_json(error)}) + "\n"
+    line = json.dumps({"init_error": marshaller.to_json(error), "token": token}) + "\n"
     write_all(config["reply_fd"], line.encode())
     sys.exit(1)
 
@@ -654,8 +657,10 @@ def serve(handler, marshaller, config):
 
     with open(config["request_fd"], "rb") as requests:
         for line in requests:
-            reply = invoke(handler, json.loads(line), marshaller, config["max_response_bytes"])
+            request = json.loads(line)
+            reply = invoke(handler, request, marshaller, config["max_response_bytes"])
             reply["left"] = still_running()
+            reply["token"] = request["token"]
             write_all(config["reply_fd"], (json.dumps(reply) + "\n").encode())
             if "response_bytes" in reply:
                 sys.exit(1)
@@ -669,7 +674,7 @@ def run_light(config):
     if config["read_only_used"] == "audit-hook":
         read_only_hook(config["read_only_roots"])
     set_paths(config)
-    handler = init(config, marshaller)
+    handler = init(config, marshaller, config.pop("token"))
     serve(handler, marshaller, config)
 
 

@@ -75,6 +75,7 @@ class Environment:
         self._ready = False
         self._retry_init = False  # init passed its limit: run it again in the first invocation
         self._read_only = ""
+        self._token = ""  # what the runtime's next reply line must carry
         self._log = BoundedLog()
         self._stderr = ImportTimeSplitter(self._log)
         self._max_response_bytes = lambda_facts()["limits"]["response_max_bytes"]
@@ -190,13 +191,15 @@ class Environment:
         info = spec.interpreter
         self._make_tmp()
         control = ControlPipes.open()
+        self._token = _token()
         if spec.runtime_client == "awslambdaric":
             reply_write = os.dup(control.reply_write)
             self._api = RuntimeApi(
-                os.dup(control.request_read), reply_write, self._max_response_bytes
+                os.dup(control.request_read), reply_write, self._max_response_bytes, self._token
             )
         fds = control.child_fds()
         config = child_config(spec, fds, self._max_response_bytes, self._tmp_dir)
+        config["token"] = self._token
         config_bytes = marshal.dumps(config, MARSHAL_VERSION)
         argv = child_argv(spec, info, fds[0], (len(bootstrap), len(config_bytes)))
         env = child_env(spec, info, self._tmp_dir, self._api.address if self._api else None)
@@ -336,7 +339,7 @@ class Environment:
         self._freeze()
         self._invocations += 1
         self._sample_now()
-        parsed = invoke_reply(decode(reply.line)) if reply.kind == LINE else None
+        parsed = invoke_reply(decode(reply.line), self._token) if reply.kind == LINE else None
         if parsed is not None and parsed.response_bytes is None and not self._over_a_limit():
             return self._invoke_result(parsed, round_trip_ms, cpu_ms, request_id)
         return self._ended_invocation(reply, parsed, request_id, round_trip_ms, cpu_ms)
@@ -416,8 +419,10 @@ class Environment:
             "arn": context.get("invoked_function_arn", self._arn),
             "client_context": context.get("client_context"),
             "trace_id": _trace_id(),
+            "token": _token(),
             "event": event,
         }
+        self._token = request["token"]
         try:
             return json.dumps(request).encode() + b"\n"
         except (TypeError, ValueError) as error:
@@ -459,7 +464,7 @@ class Environment:
         init started and when the runtime was ready (None: it never said so)."""
         runtime_init_ms, init_ms = _init_split_ms(clock, reply.at_ns)
         self._sample_now()
-        answer = init_reply(decode(reply.line)) if reply.kind == LINE else None
+        answer = init_reply(decode(reply.line), self._token) if reply.kind == LINE else None
         error, payload = None, b""
         if answer is True and not self._over_a_limit():
             self._ready = True
@@ -547,6 +552,11 @@ def _born_held(cpus: float | None) -> bool:
 
 def _ns(seconds: float) -> int:
     return int(seconds * 1e9)
+
+
+def _token() -> str:
+    """A new token the runtime echoes in its reply (64 random bits: not guessed by a handler)."""
+    return os.urandom(8).hex()
 
 
 def _trace_id() -> str:
