@@ -14,7 +14,12 @@ from coldprof.cli.common import handle_errors
 from coldprof.cli.function import RUN_KEYS, function_options
 from coldprof.errors import EXIT_FAILED
 from coldprof.function import FunctionConfig
-from coldprof.render.lifecycle import ADVICE, emulation_lines, left_running_line
+from coldprof.render.lifecycle import (
+    ADVICE,
+    emulation_lines,
+    left_running_line,
+    package_changed_line,
+)
 
 event_option = click.option(
     "--event",
@@ -65,6 +70,9 @@ def _coldprof_lines(outcome: Invocation) -> list[str]:
         held = result.cpu_ms / result.round_trip_ms if result and result.round_trip_ms > 0 else None
         peak_mb = (result or init).ephemeral_peak_mb
         lines += emulation_lines(init.emulation, outcome.memory_mb, held, peak_mb)
+    changed = (*(init.package_changed if init else ()), *(result.package_changed if result else ()))
+    if changed:
+        lines.append(package_changed_line(changed))
     left = result.left_running if result else ()
     if left:
         lines += [f"left running: {left_running_line(item)}" for item in left]

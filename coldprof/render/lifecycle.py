@@ -119,3 +119,13 @@ def left_running_count_line(item: LeftRunningCount) -> str:
         f"{item.finished_later} finished during a later invocation, after a freeze; "
         f"{item.lost} were still running when their environment ended"
     )
+
+
+def package_changed_line(paths: tuple[str, ...]) -> str:
+    """What the function changed in its package where only the audit hook guarded it."""
+    shown = ", ".join(display_path(path) for path in paths)
+    return (
+        f"package changed though read-only on Lambda: {shown} (only an audit hook guarded it "
+        "here, which does not see a subprocess, os.mkfifo, os.mknod or C code writing; on "
+        "Lambda those writes fail with EROFS)"
+    )

@@ -37,6 +37,7 @@ from coldprof.sandbox.processes import (
     cpu_clock_ns,
     new_cgroup,
 )
+from coldprof.sandbox.readonly import AUDIT_HOOK, PackageWatch, read_only_mode
 from coldprof.sandbox.replies import (
     InitError,
     InvokeReply,
@@ -76,6 +77,7 @@ class Environment:
         self._retry_init = False  # init passed its limit: run it again in the first invocation
         self._read_only = ""
         self._token = ""  # what the runtime's next reply line must carry
+        self._package: PackageWatch | None = None  # where only the audit hook guards it
         self._log = BoundedLog()
         self._stderr = ImportTimeSplitter(self._log)
         self._max_response_bytes = lambda_facts()["limits"]["response_max_bytes"]
@@ -111,6 +113,8 @@ class Environment:
         not_dumpable()
         if spec.cold_cache:
             self._cold_cache_bytes = drop_from_page_cache([spec.task_root, *spec.layers])
+        if read_only_mode(spec.read_only, spec.interpreter.executable) == AUDIT_HOOK:
+            self._package = PackageWatch([spec.task_root, *spec.layers])
         result = self._init(spec.init_timeout_s, "init", None)
         if result.status == "timeout":
             self._retry_init = True
@@ -455,7 +459,13 @@ class Environment:
             "cpu_ms": cpu_ms,
             "ephemeral_peak_mb": self._storage.peak_mb,
             "left_running": self._tracker.running(),
+            "package_changed": self._package_changed(),
         }
+
+    def _package_changed(self) -> tuple[str, ...]:
+        """What the function changed in its package since the last phase, where only the audit
+        hook guards it (a write the hook does not see)."""
+        return self._package.changes() if self._package is not None else ()
 
     def _init_result(
         self, reply: Reply, clock: tuple[int, int | None], phase: str, limit_s: float, cpu_ms: float
@@ -492,6 +502,7 @@ class Environment:
             phase=phase,
             read_only=self._read_only,
             payload=payload,
+            package_changed=self._package_changed(),
         )
 
     def _invoke_result(

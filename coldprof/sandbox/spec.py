@@ -107,6 +107,8 @@ class InitResult:
     retry: bool = False  # init passed the init limit: it runs again inside the first invocation
     read_only: str = ""  # how the package was kept read-only: "mount-namespace" | "audit-hook"
     payload: bytes = b""  # the init error as the runtime posted it (empty requestId)
+    package_changed: tuple[str, ...] = ()  # paths the function changed in its package all the
+    # same (audit-hook only: a subprocess, os.mkfifo, os.mknod, C code; at most 20)
 
     @property
     def init_duration_ms(self) -> float:
@@ -143,3 +145,5 @@ class InvokeResult:
     content_type: str = "application/json"  # "application/unknown" for a bytes response
     reinit: InitResult | None = None  # init run again inside this invocation (after a timeout)
     timed_out: bool = False  # stopped at the function's timeout (Duration is the timeout)
+    package_changed: tuple[str, ...] = ()  # paths the function changed in its package all the
+    # same during this invocation (audit-hook only; at most 20)
