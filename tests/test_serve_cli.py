@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from test_serve import ECHO, echo, invoke, lambda_client, raw_request, running_server
 
 from coldprof.cli.serve import serve
+from coldprof.sandbox.readonly import read_only_mode
 from coldprof.sandbox.storage import RAM_FOLDER
 
 SERVE = "from coldprof.cli.serve import serve; serve()"
@@ -151,6 +152,8 @@ def test_requests_are_reported_on_stderr(tmp_path):
         invoke(lambda_client(url), "hello")
         process.send_signal(signal.SIGTERM)
     assert any(line.startswith("coldprof serve: hello: cold start, init ") for line in lines)
+    mode = read_only_mode("auto", sys.executable)  # what the environment said it used
+    assert any(f" ms, package read-only by {mode}, duration " in line for line in lines)
 
 
 @pytest.mark.parametrize(

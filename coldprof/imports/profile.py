@@ -265,7 +265,8 @@ def build_result(
         notes=profile_notes(runs, module, trees),
         runtime_init_ms=runtime_init,
         runtime_client=function.runtime_client,
-        read_only=next((r.read_only for r in all_runs), ""),
+        read_only=next((r.read_only for r in all_runs if r.read_only), ""),
+        emulation=next((r.emulation for r in all_runs if r.emulation is not None), None),
     )
 
 

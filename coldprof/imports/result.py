@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coldprof.results import Note, legacy_notes, with_field
+from coldprof.sandbox.spec import Emulation
 from coldprof.stats import Stats
 
 SCHEMA_VERSION = 2
@@ -82,6 +83,7 @@ class ImportsResult:
     # runtime_init_ms + init_ms is what Lambda reports as Init Duration
     runtime_client: str = "coldprof"  # "coldprof" (light runtime) or "awslambdaric"
     read_only: str = ""  # how the package was kept read-only: mount-namespace | audit-hook
+    emulation: Emulation | None = None  # how the first environment that started lived here
     top: int = 30  # the table shows this many modules (the largest cumulative times)...
     min_ms: float = 0.0  # ...of at least this many ms; JSON always holds every module
     kind: str = "imports"

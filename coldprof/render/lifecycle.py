@@ -53,6 +53,20 @@ def _capped(emulation: Emulation, memory_mb: int) -> str:
     )
 
 
+READ_ONLY_WAYS = {
+    "mount-namespace": "by a read-only mount namespace (every write fails, as on Lambda)",
+    "audit-hook": (
+        "by an audit hook only (no mount namespace here): writes through a subprocess, "
+        "os.mkfifo, os.mknod or C code are not stopped, only reported"
+    ),
+}
+
+
+def read_only_way(mode: str) -> str:
+    """How the package was kept read-only."""
+    return READ_ONLY_WAYS.get(mode, mode)
+
+
 def emulation_rows(
     emulation: Emulation, memory_mb: int, held: float | None, peak_mb: float | None
 ) -> list[list[str]]:
@@ -68,6 +82,8 @@ def emulation_rows(
     storage = "size-limited tmpfs" if emulation.ephemeral_storage == "tmpfs" else "watched"
     peak = "" if peak_mb is None else f", peak {peak_mb:,.1f} MB"
     rows.append(["/tmp", f"{emulation.ephemeral_storage_mb:,} MB, {storage}{peak}"])
+    if emulation.read_only:
+        rows.append(["package read-only", read_only_way(emulation.read_only)])
     if emulation.cold_cache_bytes is not None:
         rows.append(["code read cold", f"{emulation.cold_cache_bytes:,} bytes dropped from cache"])
     if not emulation.threads_seen:
@@ -89,6 +105,8 @@ def emulation_lines(
         f"environment: frozen between invocations by {emulation.freeze}, processes ended by "
         f"{emulation.processes}, /tmp {emulation.ephemeral_storage_mb:,} MB {storage}{peak}"
     )
+    if emulation.read_only:
+        lines.append(f"package read-only {read_only_way(emulation.read_only)}")
     if not emulation.threads_seen:
         lines.append(f"work left running: {UNSEEN}")
     return lines

@@ -449,6 +449,7 @@ class Environment:
             ephemeral_storage_mb=self._storage.size_mb,
             cold_cache_bytes=self._cold_cache_bytes,
             threads_seen=self.spec.runtime_client != "awslambdaric",
+            read_only=self._read_only,
         )
 
     def _life(self, cpu_ms: float) -> dict[str, Any]:

@@ -65,6 +65,7 @@ class Emulation:
     cold_cache_bytes: int | None  # bytes dropped from the page cache (None: cold_cache off)
     threads_seen: bool = True  # threads and asyncio tasks left running are seen (processes
     # always are); False with awslambdaric, which runs unmodified
+    read_only: str = ""  # how the package was kept read-only: "mount-namespace" | "audit-hook"
 
 
 @dataclass(frozen=True)
