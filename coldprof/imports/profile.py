@@ -13,6 +13,7 @@ at global scope) stays in that module's self time; `-X importtime` cannot split 
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 import tempfile
 from collections import Counter
@@ -37,7 +38,7 @@ from coldprof.imports.result import DistributionRow, ErrorRecord, ImportsResult,
 from coldprof.imports.tree import Key, Node, build_forest, find_module, median_tree, walk
 from coldprof.results import Note
 from coldprof.sandbox import Environment, EnvironmentSpec, ErrorInfo, InitResult, bare_start_ms
-from coldprof.stats import summarize
+from coldprof.stats import Stats, summarize
 
 Observer = Callable[[int, int], None]  # (runs done, runs in all)
 
@@ -184,6 +185,11 @@ def distribution_rows(
     return sorted(rows, key=lambda row: row.self_ms, reverse=True)
 
 
+def combined_spread(a: Stats | None, b: Stats | None) -> float | None:
+    """The noise of the difference of two medians: their spreads (stdev) combined."""
+    return None if a is None or b is None else math.hypot(a.stdev, b.stdev)
+
+
 def difference(a: float | None, b: float | None) -> float | None:
     """a - b, or None when either is unknown."""
     return None if a is None or b is None else a - b
@@ -256,6 +262,7 @@ def build_result(
         import_ms=imports,
         bare_start_ms=summarize(list(bare_ms)),
         init_minus_import_ms=difference(init_median, imports.median if imports else None),
+        init_minus_import_noise_ms=combined_spread(init, imports),
         warm_init_ms=warm_init,
         bytecode_saving_ms=difference(init_median, warm_init.median if warm_init else None),
         max_rss_mb=max((r.max_rss_mb for r in all_runs), default=None),

@@ -84,6 +84,8 @@ class ImportsResult:
     runtime_client: str = "coldprof"  # "coldprof" (light runtime) or "awslambdaric"
     read_only: str = ""  # how the package was kept read-only: mount-namespace | audit-hook
     emulation: Emulation | None = None  # how the first environment that started lived here
+    init_minus_import_noise_ms: float | None = None  # the noise of init_minus_import_ms: the
+    # spreads (stdev) of init_ms and import_ms combined; a difference within it is not measured
     top: int = 30  # the table shows this many modules (the largest cumulative times)...
     min_ms: float = 0.0  # ...of at least this many ms; JSON always holds every module
     kind: str = "imports"
