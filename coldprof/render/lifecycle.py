@@ -3,6 +3,7 @@ the work its handlers left running (a finding, with its advice)."""
 
 from __future__ import annotations
 
+from coldprof.bench.invocation import Invocation
 from coldprof.bench.result import LeftRunningCount
 from coldprof.results import display_path
 from coldprof.sandbox import Emulation, LeftRunning
@@ -91,14 +92,33 @@ def emulation_rows(
     return rows
 
 
+def _held_to(emulation: Emulation, memory_mb: int) -> str:
+    """The CPU share the environment was held to, by its memory size, and how."""
+    if emulation.vcpus is None:
+        return _cpu(emulation, memory_mb)
+    share = f"{vcpus(emulation.vcpus)}, the share of {memory_mb:,} MB (memory / 1,769 MB)"
+    if emulation.vcpus >= emulation.machine_cpus:
+        return f"{share}, not held: this machine has {emulation.machine_cpus} CPUs"
+    method = CPU_METHODS.get(emulation.cpu_method, emulation.cpu_method)
+    return f"held to {share}, by {method}"
+
+
+def _used(used: float | None) -> str:
+    """What the invocation used of it."""
+    if used is None:
+        return ""
+    return f"; the invocation used {vcpus(used)} on average (its CPU time / its wall time)"
+
+
 def emulation_lines(
-    emulation: Emulation, memory_mb: int, held: float | None, peak_mb: float | None
+    emulation: Emulation, memory_mb: int, used: float | None, peak_mb: float | None
 ) -> list[str]:
-    """The same, one compact line per subject, for a log."""
-    held_text = "" if held is None or emulation.vcpus is None else f" (held {vcpus(held)})"
+    """The same, one compact line per subject, for a log; `used`: the CPUs one invocation used
+    on average."""
     storage = "tmpfs" if emulation.ephemeral_storage == "tmpfs" else "watched"
     peak = "" if peak_mb is None else f", peak {peak_mb:,.1f} MB"
-    lines = [f"CPU: {_cpu(emulation, memory_mb)}{held_text}; init: {_init(emulation)}"]
+    used_text = _used(used) if emulation.vcpus is not None else ""
+    lines = [f"CPU: {_held_to(emulation, memory_mb)}{used_text}; init: {_init(emulation)}"]
     if emulation.capped:
         lines.append(f"CPU capped: {_capped(emulation, memory_mb)}")
     lines.append(
@@ -147,3 +167,22 @@ def package_changed_line(paths: tuple[str, ...]) -> str:
         "here, which does not see a subprocess, os.mkfifo, os.mknod or C code writing; on "
         "Lambda those writes fail with EROFS)"
     )
+
+
+def invocation_lines(outcome: Invocation) -> list[str]:
+    """After one invocation's log: how its environment lived, what changed in its package past
+    the audit hook, and the work it left running with the advice."""
+    init, result = outcome.init, outcome.result
+    lines = []
+    if init is not None and init.emulation is not None:
+        used = result.used_vcpus if result is not None else None
+        peak_mb = (result or init).ephemeral_peak_mb
+        lines += emulation_lines(init.emulation, outcome.memory_mb, used, peak_mb)
+    changed = (*(init.package_changed if init else ()), *(result.package_changed if result else ()))
+    if changed:
+        lines.append(package_changed_line(changed))
+    left = result.left_running if result else ()
+    if left:
+        lines += [f"left running: {left_running_line(item)}" for item in left]
+        lines.append(f"advice: {ADVICE}")
+    return lines

@@ -148,3 +148,9 @@ class InvokeResult:
     timed_out: bool = False  # stopped at the function's timeout (Duration is the timeout)
     package_changed: tuple[str, ...] = ()  # paths the function changed in its package all the
     # same during this invocation (audit-hook only; at most 20)
+
+    @property
+    def used_vcpus(self) -> float | None:
+        """The CPUs the environment used on average: its CPU time over the round trip's wall time
+        (None: no wall time measured)."""
+        return self.cpu_ms / self.round_trip_ms if self.round_trip_ms > 0 else None
