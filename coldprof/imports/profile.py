@@ -66,10 +66,11 @@ def handler_module(handler: str) -> str:
 
 def start_once(spec: EnvironmentSpec) -> InitResult:
     """One cold start in a fresh child; the child is gone afterwards. An init that passes
-    Lambda's 10 s limit is run again, as Lambda runs it inside the first invocation."""
+    Lambda's 10 s limit is run again, as Lambda runs it inside the first invocation (a failed
+    one is not: its second run would fail the same way and profile nothing more)."""
     with Environment(spec) as environment:
         result = environment.start()
-        return environment.retry_init() if result.retry else result
+        return environment.retry_init() if result.status == "timeout" else result
 
 
 def measure(

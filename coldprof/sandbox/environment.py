@@ -74,7 +74,7 @@ class Environment:
         self._storage: EphemeralStorage | None = None
         self._tmp_dir: str | None = None
         self._ready = False
-        self._retry_init = False  # init passed its limit: run it again in the first invocation
+        self._retry_init = False  # init failed or passed its limit: run again in the 1st invoke
         self._read_only = ""
         self._token = ""  # what the runtime's next reply line must carry
         self._package: PackageWatch | None = None  # where only the audit hook guards it
@@ -105,7 +105,8 @@ class Environment:
 
     def start(self) -> InitResult:
         """Start the runtime and import the handler under Lambda's init limit; user-code failures
-        are in the result. An init that passes the limit is run again by the next invoke()."""
+        are in the result. An init that passes the limit or fails is run again by the next
+        invoke(), as Lambda runs a failed on-demand init again inside the first invocation."""
         if self._child is not None:
             raise RuntimeError("Environment.start() may be called once")
         spec = self.spec
@@ -116,7 +117,7 @@ class Environment:
         if read_only_mode(spec.read_only, spec.interpreter.executable) == AUDIT_HOOK:
             self._package = PackageWatch([spec.task_root, *spec.layers])
         result = self._init(spec.init_timeout_s, "init", None)
-        if result.status == "timeout":
+        if not result.ok:
             self._retry_init = True
             self.ended = False
             result = dataclasses.replace(result, retry=True)
@@ -274,10 +275,10 @@ class Environment:
             self._cpu.end()
 
     def retry_init(self) -> InitResult:
-        """Run init again after it passed its limit, as Lambda does inside the first invocation
-        (Phase: invoke), under the function's timeout; the handler is not invoked."""
+        """Run init again after it failed or passed its limit, as Lambda does inside the first
+        invocation (Phase: invoke), under the function's timeout; the handler is not invoked."""
         if not self._retry_init:
-            raise RuntimeError("Environment.retry_init() follows an init that passed its limit")
+            raise RuntimeError("Environment.retry_init() follows an init that failed")
         self._retry_init = False
         self._close_child()
         return self._init(self.spec.timeout_s, "invoke", time.perf_counter_ns())
@@ -285,8 +286,8 @@ class Environment:
     def _invoke_with_init(
         self, event: Any, request_id: str, context: Mapping[str, Any]
     ) -> InvokeResult:
-        """The first invocation after an init that passed its limit: Lambda runs init again
-        inside it, under the function's timeout, then the handler in the time left."""
+        """The first invocation after an init that failed or passed its limit: Lambda runs init
+        again inside it, under the function's timeout, then the handler in the time left."""
         sent_ns = time.perf_counter_ns()
         deadline_ns = sent_ns + _ns(self.spec.timeout_s)
         reinit = self.retry_init()

@@ -105,7 +105,8 @@ class InitResult:
     ephemeral_peak_mb: float = 0.0  # the most /tmp held so far (MiB, sampled)
     runtime_init_ms: float = 0.0  # parent clock: just before spawn -> the runtime ready
     phase: str = "init"  # "init", or "invoke" when Lambda runs init again inside an invocation
-    retry: bool = False  # init passed the init limit: it runs again inside the first invocation
+    retry: bool = False  # init failed or passed the init limit: it runs again inside the first
+    # invocation (Phase: invoke), as Lambda runs a failed on-demand init again
     read_only: str = ""  # how the package was kept read-only: "mount-namespace" | "audit-hook"
     payload: bytes = b""  # the init error as the runtime posted it (empty requestId)
     package_changed: tuple[str, ...] = ()  # paths the function changed in its package all the
