@@ -321,7 +321,10 @@ def test_a_folder_output_from_a_zip_target_with_checked_hash_bytecode(tmp_path):
         (["-o", "{target}/inside.zip"], "slim never writes over or inside what it reads"),
         (["-o", "{full}"], "exists and is not an empty folder"),
         ([], "name the output: -o OUT.zip or -o OUT/ (or pass --check)"),
-        (["--check", "--drop", "unused-files"], "--drop unused-files is not available yet"),
+        (
+            ["--check", "--drop", "unused-files", "--runtime-client", "awslambdaric"],
+            "--drop unused-files watches which files the handler loads",
+        ),
         (["--check", "--drop", "runtime-sdk"], "--drop runtime-sdk needs --runtime-sdk FOLDER"),
         (["--check", "--drop", "tests,nothing"], "--drop: unknown step 'nothing'"),
     ],

@@ -191,6 +191,12 @@ WORDS: dict[str, Callable[[Values], str]] = {
         f"{v['entries']:,} of the target's entries not copied (first: {v['first']}, "
         f"{v['reason']}): `coldprof analyze` lists them all"
     ),
+    "unused-files-risk": lambda v: (
+        f"unused-files removed {count(v['files'], 'files')} that init and the one --event never "
+        "loaded: another kind of event, or native code reading a file through its own open() "
+        "(an SSL CA bundle), may need them; the response check covers this event only, so test "
+        "the slimmed package with every kind of event before you ship it"
+    ),
     "noisy": lambda v: (
         f"the spread (± {ms(v['spread_ms'])}) is wider than the margin "
         f"({ms(v['margin_ms'])}): the verdict may change from run to run; raise runs or the budget"
