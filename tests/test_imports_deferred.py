@@ -1,0 +1,209 @@
+"""imports --event on real handlers in real child interpreters: what the invocations import,
+what init loads that they never use, the files they never load, and lazy imports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_imports_parser import real_python
+
+from coldprof.cli import main
+from coldprof.function import FunctionConfig
+from coldprof.imports.lazy import defers_imports
+from coldprof.imports.profile import profile_imports
+from coldprof.render import render
+from coldprof.results import load
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFERRED = ROOT / "fixtures" / "imports" / "deferred"
+INIT_THREAD = ROOT / "fixtures" / "imports" / "init_thread"
+FIRST, SECOND = ("first", {}), ("second", {"kind": "second"})
+DEPENDENCY_APP = '''"""jmespath at init (used by events with a query); idna in the handler."""
+
+import jmespath
+
+
+def handler(event, context):
+    import idna
+
+    found = jmespath.search(event["query"], {"a": 1}) if "query" in event else None
+    return {"found": found, "host": idna.encode("bücher.example").decode()}
+'''
+
+
+def profile(target: Path, *events, **settings):
+    """profile_imports() of app.handler in target, one round, with these events."""
+    function = FunctionConfig(target=target, handler="app.handler", **settings)
+    return profile_imports(function, repeat=1, events=events)
+
+
+@pytest.fixture(scope="module")
+def both_kinds():
+    return profile(DEFERRED, FIRST, SECOND)
+
+
+@pytest.fixture(scope="module")
+def first_kind():
+    return profile(DEFERRED, FIRST)
+
+
+def candidates(result) -> dict:
+    return {row.name: row for row in result.unused_at_init.modules}
+
+
+def test_a_module_imported_inside_the_handler_is_deferred_to_the_first_invocation(both_kinds):
+    deferred = {(row.invocation, row.depth, row.name): row for row in both_kinds.deferred}
+    late = deferred[(1, 0, "late_module")]
+    assert late.self_ms >= 40 and late.category == "function code"
+    assert deferred[(1, 0, "difflib")].distribution == "(standard library)"
+    assert "late_module" not in {module.name for module in both_kinds.modules}  # not at init
+    first, second = both_kinds.invocations
+    assert (first.event, second.event) == ("first", "second")
+    assert first.import_ms.median >= late.cumulative_ms >= 40
+    assert second.modules == 0 and second.import_ms.median == 0  # the second imports nothing
+    assert first.error is None and first.runs == 1
+    rollup = {row.name: row for row in both_kinds.deferred_distributions}
+    assert rollup["(function code)"].self_ms >= 40
+    assert sum(row.share for row in rollup.values()) == pytest.approx(1, abs=0.01)
+
+
+def test_init_modules_no_event_used_are_candidates_ranked_by_cumulative_ms(both_kinds):
+    unused = both_kinds.unused_at_init
+    assert list(candidates(both_kinds)) == ["unused_at_init", "pth_loaded"]
+    row = candidates(both_kinds)["unused_at_init"]
+    assert row.cumulative_ms >= 30 and row.imported_by == "app" and row.modules == 1
+    assert row.advice == "import-where-used"  # python3.11: no `lazy import`
+    assert unused.events == 2 and unused.method == "setprofile"
+    assert set(unused.unused) == {"unused_at_init", "pth_loaded"}
+    # used: its code ran (used_at_init), its data was read (settings), its submodule ran (helpers)
+    assert unused.used_modules == unused.init_modules - 2
+
+
+def test_a_module_used_only_by_a_second_kind_of_event_gives_two_answers(first_kind, both_kinds):
+    assert "only_second" in candidates(first_kind)
+    assert "only_second" not in candidates(both_kinds)
+
+
+def test_a_pth_loaded_module_is_measured_as_init_and_its_files_as_loaded(both_kinds):
+    pth = candidates(both_kinds)["pth_loaded"]
+    assert pth.imported_by == "" and pth.cumulative_ms >= 10
+    unloaded = {row.path for row in both_kinds.unloaded_files}
+    assert "pth_loaded.py" not in unloaded and "zz_hook.pth" not in unloaded
+
+
+def test_files_never_loaded_are_exactly_the_untouched_data(both_kinds):
+    assert [(row.path, row.bytes) for row in both_kinds.unloaded_files] == [
+        ("data/unused.json", len('{"never": "read"}\n'))
+    ]
+    seen = both_kinds.files_seen
+    assert seen.files - seen.loaded_files == 1 and seen.bytes - seen.loaded_bytes == 18
+    (rollup,) = both_kinds.unloaded_distributions
+    assert rollup.name == "(function code)" and rollup.share == pytest.approx(18 / seen.bytes)
+
+
+def test_every_view_words_the_invocations(both_kinds):
+    table = render(both_kinds, "table")
+    assert "imports deferred to the first invocation" in table
+    assert "unused_at_init (unused)" in table  # marked in the init tree
+    assert "lazy-import candidates" in table and "not a proof" in table
+    assert "Files never loaded" in table and "data/unused.json" in table
+    markdown = render(both_kinds, "markdown")
+    assert "| late_module" in markdown or "late_module" in markdown
+
+
+@pytest.fixture(scope="module")
+def with_dependencies(pip_target, tmp_path_factory):
+    """A function with real pip-installed dependencies: jmespath at init, idna in the handler."""
+    folder = tmp_path_factory.mktemp("dependencies")
+    shutil.copytree(pip_target("jmespath", "idna"), folder, dirs_exist_ok=True)
+    (folder / "app.py").write_text(DEPENDENCY_APP, encoding="utf-8")
+    return folder
+
+
+def test_a_real_dependency_no_event_used_is_advised_dropped(with_dependencies):
+    result = profile(with_dependencies, FIRST)
+    (distribution,) = [d for d in result.unused_at_init.distributions if d.name == "jmespath"]
+    assert distribution.category == "dependency" and distribution.unzipped_bytes > 0
+    row = candidates(result)["jmespath"]
+    assert row.advice == "drop" and row.modules > 1 and row.unused_ms > 0
+    deferred = {row.name: row for row in result.deferred}
+    assert deferred["idna"].distribution == "idna" and deferred["idna"].category == "dependency"
+    idna_files = [row for row in result.unloaded_files if row.distribution == "idna"]
+    assert any(row.path == "idna/codec.py" for row in idna_files)  # never imported by encode()
+
+
+def test_a_real_dependency_an_event_uses_is_no_candidate(with_dependencies):
+    result = profile(with_dependencies, ("query", {"query": "a"}))
+    assert "jmespath" not in candidates(result)
+    assert not [d for d in result.unused_at_init.distributions if d.name == "jmespath"]
+
+
+def test_threads_started_at_init_and_still_running_are_named():
+    result = profile(INIT_THREAD, FIRST)
+    (thread,) = result.left_running
+    assert (thread.kind, thread.name, thread.seen_after) == ("thread", "refresher", 1)
+    assert "app.py" in thread.where
+    assert "refresher" in render(result, "table")
+
+
+def test_no_invoke_profiles_init_only():
+    result = profile(DEFERRED)
+    assert result.events == () and result.deferred == () and result.invocations == ()
+    assert result.unused_at_init is None and result.files_seen is None
+    assert [m.name for m in result.modules if m.depth == 1][-1] == "used_at_init"
+
+
+def test_an_invocation_that_fails_is_reported_and_init_still_measured():
+    result = profile(ROOT / "fixtures" / "handlers" / "raises_in_handler", FIRST)
+    (invocation,) = result.invocations
+    assert invocation.error is not None and result.error is None and result.init_ms.n == 1
+
+
+def test_the_command_line_takes_several_events_and_refuses_no_invoke_with_them(tmp_path):
+    runner = CliRunner()
+    output = tmp_path / "imports.json"
+    args = ["imports", str(DEFERRED), "--handler", "app.handler", "--repeat", "1"]
+    done = runner.invoke(main, [*args, "--event", "{}", "--event", '{"kind": "second"}',
+                                "--format", "json", "-o", str(output)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    result = load(output)
+    assert result.events == ("{}", '{"kind": "second"}')
+    assert json.loads(output.read_text())["unused_at_init"]["modules"][0]["name"] == (
+        "unused_at_init"
+    )
+    refused = runner.invoke(main, [*args, "--no-invoke", "--event", "{}"])
+    assert refused.exit_code == 2 and "--no-invoke and --event" in refused.output
+
+
+def test_awslambdaric_says_what_it_cannot_measure():
+    result = profile(DEFERRED, FIRST, runtime_client="awslambdaric")
+    assert {row.name for row in result.deferred} >= {"late_module", "difflib"}
+    assert result.unavailable == ("unused_at_init", "unloaded_files", "left_running")
+    assert result.unused_at_init is None and result.files_seen is None
+    assert "Not available with --runtime-client awslambdaric" in render(result, "table")
+
+
+def test_an_interpreter_that_accepts_lazy_imports_but_imports_eagerly_is_said_so():
+    assert not defers_imports(real_python("3.11"), "all")
+    assert not defers_imports(real_python("3.11"), "normal")
+    result = profile(DEFERRED, FIRST, lazy_imports="all")
+    assert result.lazy_imports.mode == "all" and result.lazy_imports.deferred is False
+    assert "unused_at_init" in {m.name for m in result.modules}  # imported at init all the same
+    assert "imported eagerly: nothing was deferred" in render(result, "table")
+
+
+def test_python_315_defers_and_reports_what_each_lazy_import_cost(tmp_path):
+    python = real_python("3.15")
+    if python is None:
+        pytest.skip("python3.15 is not installed")
+    assert defers_imports(python, "all") and defers_imports(python, "normal")
+    shutil.copytree(DEFERRED, tmp_path / "function")
+    result = profile(tmp_path / "function", FIRST, python=python, lazy_imports="all")
+    lazy = {row.name: row for row in result.lazy_imports.imports}
+    assert lazy["used_at_init"].resolved_in == 1 and lazy["used_at_init"].cumulative_ms >= 20
+    assert lazy["unused_at_init"].resolved_in is None  # never resolved: its 30 ms never paid
+    assert "unused_at_init" not in {m.name for m in result.modules}
