@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from coldprof.errors import UsageError
-from coldprof.sandbox.interpreter import InterpreterInfo, library_dir
+from coldprof.sandbox.interpreter import InterpreterInfo, compiled_watch, library_dir
 from coldprof.sandbox.runtime_start import runtime_modules
 from coldprof.sandbox.spec import LAZY_IMPORTS, RUNTIME_CLIENTS, EnvironmentSpec
 
@@ -95,7 +95,7 @@ def child_config(
         "read_only": spec.read_only,
         "read_only_roots": read_only_roots(spec),
         "import_clock": spec.import_clock,
-        "watch_usage": spec.watch_usage,
+        "watch_code": compiled_watch(spec.interpreter.executable) if spec.watch_usage else b"",
         "package_roots": package_roots(spec),
     }
 
