@@ -207,3 +207,12 @@ def test_python_315_defers_and_reports_what_each_lazy_import_cost(tmp_path):
     assert lazy["used_at_init"].resolved_in == 1 and lazy["used_at_init"].cumulative_ms >= 20
     assert lazy["unused_at_init"].resolved_in is None  # never resolved: its 30 ms never paid
     assert "unused_at_init" not in {m.name for m in result.modules}
+
+
+def test_an_invocation_that_ends_its_environment_leaves_the_usage_incomplete_and_says_so():
+    result = profile(ROOT / "fixtures" / "runtime" / "crash_in_handler", FIRST)
+    (invocation,) = result.invocations
+    assert invocation.error.type == "Runtime.ExitError"
+    (note,) = [note for note in result.notes if note.code == "usage-incomplete"]
+    assert note.values["reported"] == 0 and note.values["events"] == 1
+    assert result.unused_at_init is None  # nothing reported: nothing claimed unused

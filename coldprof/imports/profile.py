@@ -112,6 +112,19 @@ def difference(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a - b
 
 
+def usage_notes(runs: Runs, events: Sequence[Event]) -> list[Note]:
+    """The usage run did not report on every event (an invocation ended its environment): what
+    the events left out used is missing, so more may show as unused than is."""
+    if runs.usage is None:
+        return []
+    reported = sum(1 for result in runs.usage if result.usage is not None)
+    if reported == len(events):
+        return []
+    failed = next((r.error for r in runs.usage if r.usage is None and r.error), None)
+    error = f"{failed.type}: {failed.message}" if failed else ""
+    return [Note("usage-incomplete", {"reported": reported, "events": len(events), "error": error})]
+
+
 def profile_notes(runs: Runs, module: str, trees: Trees) -> tuple[Note, ...]:
     """What the reader should know about how far the profile could be read."""
     notes = []
@@ -240,7 +253,7 @@ def build_result(measured: Measured, attributor: Attributor) -> ImportsResult:
         repeat=measured.repeat,
         bare_start_ms=summarize(list(measured.bare_ms)),
         error=error_record(runs.error),
-        notes=profile_notes(runs, module, trees),
+        notes=(*profile_notes(runs, module, trees), *usage_notes(runs, measured.events)),
         runtime_client=function.runtime_client,
         unavailable=unavailable,
         **init_fields(measured, attributor, trees),

@@ -19,10 +19,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from coldprof.data import lambda_facts
 from coldprof.function import FunctionConfig, environment_spec, prepare
 from coldprof.sandbox import Environment, EnvironmentSpec, ErrorInfo, InitResult, InvokeResult
 
 Observer = Callable[[int, int], None]  # (runs done, runs in all)
+USAGE_TIMEOUT_FACTOR = 10
+MAX_TIMEOUT_S = float(lambda_facts()["limits"]["timeout_max_s"])
 Event = tuple[str, Any]  # (its name as given, the event)
 
 # (importtime, warm bytecode cache) of the four runs in each round
@@ -71,6 +74,16 @@ def watches_usage(spec: EnvironmentSpec, events: Sequence[Event]) -> bool:
     return bool(events) and spec.runtime_client == "coldprof"
 
 
+def usage_spec(spec: EnvironmentSpec) -> EnvironmentSpec:
+    """A usage run's environment: watched, and, since it is never timed, on the machine's whole
+    CPU and with ten times the function's timeout (Lambda's most at most), so that its hooks'
+    slowness does not end an invocation the function would finish."""
+    timeout_s = min(MAX_TIMEOUT_S, spec.timeout_s * USAGE_TIMEOUT_FACTOR)
+    return replace(
+        spec, watch_usage=True, cpu_share="off", timeout_s=max(timeout_s, spec.timeout_s)
+    )
+
+
 def measure(
     function: FunctionConfig,
     cache_dir: Path,
@@ -90,7 +103,7 @@ def measure(
     if not warm_up.ok:
         runs["init"].append(warm_up)
         return Runs(runs, warm_up.error, invoked)
-    usage = run_once(replace(spec, watch_usage=True), events)[1] if usage_runs else None
+    usage = run_once(usage_spec(spec), events)[1] if usage_runs else None
     report(1 + usage_runs, total)
     rounds = itertools.chain.from_iterable([VARIANTS.items()] * repeat)
     for done, (variant, (importtime, warm)) in enumerate(rounds, start=2 + usage_runs):
@@ -122,4 +135,4 @@ def usage_run(
     """Only the usage run (for `slim --drop unused-files`): its init, the events' invocations."""
     with ExitStack() as stack:
         spec = environment_spec(prepare(stack, function))
-        return run_once(replace(spec, watch_usage=True), events)
+        return run_once(usage_spec(spec), events)

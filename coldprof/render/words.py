@@ -152,6 +152,12 @@ WORDS: dict[str, Callable[[Values], str]] = {
         "again inside the first invocation, under the function's timeout; these figures are "
         "that second run's"
     ),
+    "usage-incomplete": lambda v: (
+        f"the run watching what the events use reported on {v['reported']} of "
+        f"{count(v['events'], 'events')}"
+        + (f" ({display_path(v['error'])})" if v.get("error") else "")
+        + ": what the others use is not known, so more may show as unused or never loaded"
+    ),
     # check budget details and warnings
     "function-zip": lambda v: (
         "function package "
