@@ -103,8 +103,10 @@ def measure(
     if not warm_up.ok:
         runs["init"].append(warm_up)
         return Runs(runs, warm_up.error, invoked)
-    usage = run_once(usage_spec(spec), events)[1] if usage_runs else None
-    report(1 + usage_runs, total)
+    usage = None
+    if usage_runs:
+        usage = run_once(usage_spec(spec), events)[1]
+        report(2, total)
     rounds = itertools.chain.from_iterable([VARIANTS.items()] * repeat)
     for done, (variant, (importtime, warm)) in enumerate(rounds, start=2 + usage_runs):
         cache = cache_dir if warm else None
