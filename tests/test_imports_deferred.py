@@ -216,3 +216,66 @@ def test_an_invocation_that_ends_its_environment_leaves_the_usage_incomplete_and
     (note,) = [note for note in result.notes if note.code == "usage-incomplete"]
     assert note.values["reported"] == 0 and note.values["events"] == 1
     assert result.unused_at_init is None  # nothing reported: nothing claimed unused
+
+
+def test_on_python_312_sys_monitoring_watches_and_gives_the_same_answers(tmp_path):
+    python = real_python("3.12") or real_python("3.13")
+    if python is None:
+        pytest.skip("neither python3.12 nor python3.13 is installed")
+    shutil.copytree(DEFERRED, tmp_path / "function")
+    result = profile(tmp_path / "function", FIRST, SECOND, python=python)
+    assert result.unused_at_init.method == "sys.monitoring"
+    assert list(candidates(result)) == ["unused_at_init", "pth_loaded"]
+    assert "only_second" in candidates(profile(tmp_path / "function", FIRST, python=python))
+
+
+HOLDS_EVERY_TOOL_ID = '''"""Takes every sys.monitoring tool id at init; no event uses never_used."""
+
+import sys
+
+import never_used
+
+for tool in range(6):
+    if sys.monitoring.get_tool(tool) is None:
+        sys.monitoring.use_tool_id(tool, "the function's own")
+
+
+def handler(event, context):
+    return sorted(event)
+'''
+
+BREAKS_THE_WATCH = '''"""Its handler breaks gc.get_referents, which the usage watch reads."""
+
+import gc
+
+
+def broken(*objects):
+    raise RuntimeError("no referents today")
+
+
+def handler(event, context):
+    gc.get_referents = broken
+    return "ok"
+'''
+
+
+def test_a_function_holding_every_monitoring_tool_id_is_watched_by_a_profiling_hook(tmp_path):
+    python = real_python("3.12") or real_python("3.13")
+    if python is None:
+        pytest.skip("neither python3.12 nor python3.13 is installed")
+    (tmp_path / "app.py").write_text(HOLDS_EVERY_TOOL_ID, encoding="utf-8")
+    (tmp_path / "never_used.py").write_text("VALUE = 1\n", encoding="utf-8")
+    result = profile(tmp_path, FIRST, python=python)
+    assert result.invocations[0].error is None
+    assert result.unused_at_init.method == "setprofile"
+    assert list(candidates(result)) == ["never_used"]
+
+
+def test_a_handler_that_breaks_what_the_watch_reads_leaves_the_usage_incomplete(tmp_path):
+    (tmp_path / "app.py").write_text(BREAKS_THE_WATCH, encoding="utf-8")
+    result = profile(tmp_path, FIRST, SECOND)
+    assert [invocation.error for invocation in result.invocations] == [None, None]
+    (note,) = [note for note in result.notes if note.code == "usage-incomplete"]
+    assert note.values == {"reported": 0, "events": 2, "error": ""}
+    assert result.unused_at_init is None and result.files_seen is None
+    assert "reported on 0 of 2 events" in render(result, "table")

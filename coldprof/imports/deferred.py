@@ -9,7 +9,7 @@ run, whose cumulative time is their sum (what the invocation spent importing).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from coldprof.imports.attribution import Attributor
 from coldprof.imports.parser import parse_rows
@@ -66,7 +66,8 @@ def invocation_summary(invoked: Invoked, number: int, event: str) -> InvocationI
     )
 
 
-def _non_cached(nodes: Sequence[Node]):
+def _non_cached(nodes: Sequence[Node]) -> Iterator[Node]:
+    """Every node in these trees but the cached rows."""
     for node in nodes:
         if not node.cached:
             yield node

@@ -152,6 +152,7 @@ class Measured:
     runs: Runs
     events: tuple[Event, ...]
     contexts: list[Context]
+    sizes: Mapping[tuple[str, str | None], tuple[int, int]]  # package_sizes(contexts)
     bare_ms: Sequence[float]
 
 
@@ -165,7 +166,7 @@ def init_fields(measured: Measured, attributor: Attributor, trees: Trees) -> dic
     tree, warm = trees.handler, trees.warm_handler
     modules = module_rows(tree, warm, attributor) if tree is not None else []
     init_median = init.median if init else None
-    sizes = package_sizes(measured.contexts)
+    sizes = measured.sizes
     all_runs = [r for results in runs.by_variant.values() for r in results]
     return {
         "init_ms": init,
@@ -191,7 +192,7 @@ def invocation_fields(measured: Measured, attributor: Attributor) -> dict:
     summaries = [invocation_summary(invoked, n, label) for n, (label, _) in enumerate(events, 1)]
     numbers = range(1, len(events) + 1)
     rows = [row for n in numbers for row in deferred_rows(invoked, warm, attributor, n)]
-    sizes = package_sizes(measured.contexts)
+    sizes = measured.sizes
     first = next((results[0] for results in invoked if results), None)
     return {
         "events": tuple(label for label, _ in events),
@@ -213,9 +214,8 @@ def usage_fields(measured: Measured, attributor: Attributor, trees: Trees) -> di
     seen = watched(usage)
     fields: dict = {}
     if seen is not None and trees.handler is not None:
-        sizes = package_sizes(measured.contexts)
         fields["unused_at_init"] = unused_at_init(
-            trees.handler, trees.pth, seen, attributor, sizes, measured.version
+            trees.handler, trees.pth, seen, attributor, measured.sizes, measured.version
         )
     if seen is not None:
         files, rollup, totals = unloaded_files(measured.contexts[0], loaded_files(usage))
@@ -282,7 +282,16 @@ def profile_imports(
     runs = run_all(function, repeat, observer, tuple(events))
     bare_ms = bare_start_ms(info.executable, repeat) if runs.error is None else []
     names = interpreter_module_names(info.executable)
+    sizes = package_sizes(contexts)
     measured = Measured(
-        function, repeat, info.executable, info.version, runs, tuple(events), contexts, bare_ms
+        function,
+        repeat,
+        info.executable,
+        info.version,
+        runs,
+        tuple(events),
+        contexts,
+        sizes,
+        bare_ms,
     )
     return build_result(measured, build_attributor(contexts, names))

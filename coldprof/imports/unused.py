@@ -89,12 +89,13 @@ def _module(
     node: Node,
     importer: str,
     seen: Watched,
+    used: frozenset[str],
     attributor: Attributor,
     unused_distributions: set[str],
     version: tuple[int, int],
 ) -> UnusedModule:
-    used = with_packages(seen.used)
-    below = [n for n in _subtree(node)]
+    """One candidate: its times, what comes with it, what limits it, and the advice."""
+    below = list(_subtree(node))
     origin = attributor.origin(node.name)
     others = set(seen.referrers.get(node.name, ())) - {importer}
     return UnusedModule(
@@ -159,7 +160,7 @@ def unused_at_init(
     distributions = _distributions(nodes, used, attributor, sizes)
     unused_names = {row.name for row in distributions}
     modules = [
-        _module(node, importer, seen, attributor, unused_names, version)
+        _module(node, importer, seen, used, attributor, unused_names, version)
         for node, importer in _candidates(roots, used)
     ]
     return UnusedAtInit(

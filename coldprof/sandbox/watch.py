@@ -25,8 +25,8 @@ def watch_files(roots):
             return
         try:
             path = os.path.realpath(os.fsdecode(args[0]))
-        except (TypeError, ValueError):
-            return
+        except Exception:
+            return  # never an error in the function's own open()
         if path.startswith(prefixes):
             opened.add(path)
 
@@ -59,16 +59,21 @@ def watch_invocations(watch, handler, limit=20000):
             active[0] = False
 
     def report(reply):
-        used_ever.update(used & init_modules)
-        files = loaded_files(watch, sent)[:limit]
-        sent.update(files)
-        usage = {"method": method, "used": sorted(used & init_modules)[:limit]}
-        usage["files"] = [relative(watch["roots"], path) for path in files]
-        usage["refs"] = referrers(gc, init_modules - used_ever, used_ever)
-        usage["lazy"] = lazy_bindings(gc, limit)
-        if lazy_init:
-            usage["lazy_init"] = lazy_init.pop()
-        reply["usage"] = usage
+        """The reply's "usage"; none when the function broke what it reads (the parent then
+        says the usage is incomplete), never an exception out of the runtime."""
+        try:
+            used_ever.update(used & init_modules)
+            files = loaded_files(watch, sent)[:limit]
+            sent.update(files)
+            usage = {"method": method, "used": sorted(used & init_modules)[:limit]}
+            usage["files"] = [relative(watch["roots"], path) for path in files]
+            usage["refs"] = referrers(gc, init_modules - used_ever, used_ever)
+            usage["lazy"] = lazy_bindings(gc, limit)
+            if lazy_init:
+                usage["lazy_init"] = lazy_init.pop()
+            reply["usage"] = usage
+        except Exception:
+            reply.pop("usage", None)
         used.clear()
         if method == "sys.monitoring":
             sys.monitoring.restart_events()
@@ -100,8 +105,7 @@ def watch_code(used, active):
     """Record the module of each Python function, and of each C function, that runs while the
     function runs: sys.monitoring where there is one (3.12+), else a profiling hook."""
     monitoring = getattr(sys, "monitoring", None)
-    if monitoring is not None:
-        monitor_code(monitoring, used, active)
+    if monitoring is not None and monitor_code(monitoring, used, active):
         return "sys.monitoring"
     import threading
 
@@ -118,11 +122,14 @@ def watch_code(used, active):
 
 def monitor_code(monitoring, used, active):
     """sys.monitoring: a Python function's start is recorded once per place (DISABLE), a call
-    of anything else at every call (one place may call several)."""
+    of anything else at every call (one place may call several). False when every tool id is
+    taken (the function's own tools)."""
     import types
 
     python_code = (types.FunctionType, types.MethodType)
-    tool = next(tool for tool in range(6) if monitoring.get_tool(tool) is None)
+    tool = next((tool for tool in range(6) if monitoring.get_tool(tool) is None), None)
+    if tool is None:
+        return False
     monitoring.use_tool_id(tool, "coldprof")
 
     def started(code, offset):
@@ -144,6 +151,7 @@ def monitor_code(monitoring, used, active):
     monitoring.register_callback(tool, events.PY_RESUME, started)
     monitoring.register_callback(tool, events.CALL, called)
     monitoring.set_events(tool, events.PY_START | events.PY_RESUME | events.CALL)
+    return True
 
 
 def c_module(callable_):
@@ -196,7 +204,10 @@ def relative(roots, path):
 
 def namespace(gc, module):
     """A module's own dict, read without resolving its lazy imports (module.__dict__ would)."""
-    name = type(sys).__getattribute__(module, "__name__")
+    try:
+        name = type(sys).__getattribute__(module, "__name__")
+    except AttributeError:
+        return {}
     for referent in gc.get_referents(module):
         if type(referent) is dict and referent.get("__name__") == name:
             return referent
