@@ -12,16 +12,21 @@ from click.testing import CliRunner
 from test_imports_parser import real_python
 
 from coldprof.cli import main
-from coldprof.function import FunctionConfig
+from coldprof.function import FunctionConfig, with_settings
+from coldprof.imports.attribution import DEPENDENCY
 from coldprof.imports.lazy import defers_imports
 from coldprof.imports.profile import profile_imports
+from coldprof.imports.unused import advice
 from coldprof.render import render
+from coldprof.render.report.charts import import_icicle
+from coldprof.render.report.entries import Entry
 from coldprof.results import load
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFERRED = ROOT / "fixtures" / "imports" / "deferred"
 INIT_THREAD = ROOT / "fixtures" / "imports" / "init_thread"
 FIRST, SECOND = ("first", {}), ("second", {"kind": "second"})
+SLEEPS_20_MS = "import time\n\ntime.sleep(0.020)\nNAME = 'late'\n"
 DEPENDENCY_APP = '''"""jmespath at init (used by events with a query); idna in the handler."""
 
 import jmespath
@@ -279,3 +284,67 @@ def test_a_handler_that_breaks_what_the_watch_reads_leaves_the_usage_incomplete(
     assert note.values == {"reported": 0, "events": 2, "error": ""}
     assert result.unused_at_init is None and result.files_seen is None
     assert "reported on 0 of 2 events" in render(result, "table")
+
+
+LATER_IMPORT = '''"""Events of kind "second" import a module the first invocation did not."""
+
+
+def handler(event, context):
+    if event.get("kind") == "second":
+        import second_late
+
+        return second_late.NAME
+    return "first"
+'''
+
+
+def test_a_later_invocation_that_imports_is_recorded_as_its_own(tmp_path):
+    (tmp_path / "app.py").write_text(LATER_IMPORT, encoding="utf-8")
+    (tmp_path / "second_late.py").write_text(SLEEPS_20_MS, encoding="utf-8")
+    result = profile(tmp_path, FIRST, SECOND)
+    assert [(row.invocation, row.name) for row in result.deferred] == [(2, "second_late")]
+    assert result.deferred[0].self_ms >= 20
+    first, second = result.invocations
+    assert first.modules == 0 and second.modules == 1 and second.import_ms.median >= 20
+    assert "imports deferred to later invocations (sum of medians)" in render(result, "table")
+
+
+def test_without_an_event_the_command_invokes_once_with_an_empty_event(tmp_path):
+    output = tmp_path / "imports.json"
+    args = ["imports", str(DEFERRED), "--handler", "app.handler", "--repeat", "1"]
+    done = CliRunner().invoke(main, [*args, "--format", "json", "-o", str(output)])
+    assert done.exit_code == 0, done.output
+    result = load(output)
+    assert result.events == ("{}",) and len(result.invocations) == 1
+    assert "late_module" in {row.name for row in result.deferred}
+    done = CliRunner().invoke(main, [*args, "--no-invoke", "--format", "json", "-o", str(output)])
+    assert done.exit_code == 0 and load(output).invocations == ()
+
+
+def test_the_report_draws_the_init_tree_with_unused_marked_and_the_deferred_tree_beside(
+    both_kinds,
+):
+    figure = import_icicle(Entry("imports.json", "imports", both_kinds))
+    init, deferred = [trace for trace in figure.data if trace.type == "icicle"]
+    assert "unused_at_init (unused)" in init.labels and "used_at_init" in init.labels
+    assert "late_module" in deferred.labels and "invocation 1" in deferred.labels
+    assert not any(label.endswith("(unused)") for label in deferred.labels)
+    assert [a.text for a in figure.layout.annotations] == ["at init", "deferred to the invocations"]
+
+
+def test_advice_drops_an_unused_dependency_and_lazy_imports_only_from_python_315():
+    assert advice(DEPENDENCY, True, (3, 11)) == "drop"
+    assert advice(DEPENDENCY, False, (3, 15)) == "lazy-import"
+    assert advice("function code", True, (3, 15)) == "lazy-import"
+    assert advice("function code", False, (3, 14)) == "import-where-used"
+
+
+def test_the_python315_runtime_is_known_wherever_a_runtime_is_named(tmp_path):
+    function = with_settings(FunctionConfig(target=DEFERRED), {"runtime": "python3.15"})
+    assert function.runtime == "python3.15"
+    done = CliRunner().invoke(main, ["imports", str(DEFERRED), "--handler", "app.handler",
+                                     "--runtime", "python3.15", "--repeat", "1"])  # fmt: skip
+    if real_python("3.15") is None:
+        assert done.exit_code == 2 and "no working Python 3.15" in done.output
+    else:
+        assert done.exit_code == 0, done.output

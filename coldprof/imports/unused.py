@@ -78,7 +78,7 @@ def _candidates(
         stack.extend(reversed(children))
 
 
-def _advice(origin_category: str, distribution_unused: bool, version: tuple[int, int]) -> str:
+def advice(origin_category: str, distribution_unused: bool, version: tuple[int, int]) -> str:
     """Drop a dependency nothing used; else lazy import on 3.15; else import it where used."""
     if origin_category in DROPPABLE and distribution_unused:
         return "drop"
@@ -109,7 +109,7 @@ def _module(
         imported_by=importer,
         also_imported_by=tuple(sorted(others)),
         used_below=tuple(sorted({n.name for n in below[1:] if n.name in used})),
-        advice=_advice(origin.category, origin.distribution in unused_distributions, version),
+        advice=advice(origin.category, origin.distribution in unused_distributions, version),
     )
 
 
