@@ -18,7 +18,6 @@ calls it) and `unused_mod` (sleeps 100 ms; nothing touches it); the handler impo
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 import tempfile
 from contextlib import ExitStack
@@ -27,7 +26,7 @@ from pathlib import Path
 from coldprof.bench import BenchOptions, bench
 from coldprof.function import FunctionConfig, environment_spec, prepare
 from coldprof.imports.profile import profile_imports
-from coldprof.imports.runs import run_once
+from coldprof.imports.runs import run_once, usage_spec
 from coldprof.stats import median_interval
 
 SLEEP_MS = {"used_mod": 100, "unused_mod": 100, "late_mod": 200}
@@ -100,9 +99,17 @@ def usage_run_cost(function: FunctionConfig, repeat: int) -> tuple[list, list]:
         spec = environment_spec(prepare(stack, function))
         for _ in range(repeat):
             plain.append(run_once(spec, ())[0].init_ms)
-            usage = dataclasses.replace(spec, watch_usage=True)
-            watched.append(run_once(usage, (("{}", {}),))[0].init_ms)
+            watched.append(run_once(usage_spec(spec), (("{}", {}),))[0].init_ms)
     return plain, watched
+
+
+def noise_verdict(a: list[float], b: list[float]) -> str:
+    """Whether two sets of round medians differ by more than their own spread."""
+    overlap = max(a) >= min(b) and max(b) >= min(a)
+    spread = max(max(a) - min(a), max(b) - min(b))
+    difference = statistics.median(a) - statistics.median(b)
+    verdict = "within the noise: ranges overlap" if overlap else "beyond the noise: apart"
+    return f"difference {difference:+.1f} ms, rounds' spread up to {spread:.1f} ms: {verdict}"
 
 
 def separate_runs(function: FunctionConfig, repeat: int, rounds: int) -> None:
@@ -114,6 +121,7 @@ def separate_runs(function: FunctionConfig, repeat: int, rounds: int) -> None:
     print(
         f"   median of medians {a:.1f} against {b:.1f} ms: ratio {a / b:.3f} (goal: within noise)"
     )
+    print(f"   {noise_verdict(with_events, without)}")
     plain, watched = usage_run_cost(function, repeat)
     low, high = median_interval(plain)
     print(
