@@ -9,18 +9,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_imports_parser import real_python
+from test_imports_parser import real_python, row_text
 
 from coldprof.cli import main
 from coldprof.function import FunctionConfig, with_settings
 from coldprof.imports.attribution import DEPENDENCY
-from coldprof.imports.lazy import defers_imports
+from coldprof.imports.lazy import defers_imports, lazy_report
 from coldprof.imports.profile import profile_imports
 from coldprof.imports.unused import advice
 from coldprof.render import render
 from coldprof.render.report.charts import import_icicle
 from coldprof.render.report.entries import Entry
 from coldprof.results import load
+from coldprof.sandbox import InvokeResult
+from coldprof.sandbox.usage import parse_usage
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFERRED = ROOT / "fixtures" / "imports" / "deferred"
@@ -348,3 +350,47 @@ def test_the_python315_runtime_is_known_wherever_a_runtime_is_named(tmp_path):
         assert done.exit_code == 2 and "no working Python 3.15" in done.output
     else:
         assert done.exit_code == 0, done.output
+
+
+IMPORTED_ANYWAY = {
+    "app.py": "import helper\nimport heavy\n\n\ndef handler(event, context):\n"
+    "    return helper.work()\n",
+    "helper.py": "import heavy\n\n\ndef work():\n    return 'done'\n",
+    "heavy.py": SLEEPS_20_MS,
+}
+
+
+def test_a_candidate_a_used_module_also_imports_says_it_is_imported_anyway(tmp_path):
+    for name, text in IMPORTED_ANYWAY.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = profile(tmp_path, FIRST)
+    row = candidates(result)["heavy"]
+    assert row.imported_by == "helper" and row.also_imported_by == ("app",)
+    table = render(result, "table")
+    assert "imported anyway by app" in table
+    for caveat in ("not a proof", "side effects", "imports it too", "Advisory", "own open()"):
+        assert caveat in " ".join(table.split()), caveat
+
+
+def invocation_with(usage: dict, importtime_lines: tuple[str, ...] = ()) -> InvokeResult:
+    """An invocation of a usage run as the child reports it (its reply's "usage" object)."""
+    return InvokeResult(ok=True, duration_ms=1.0, round_trip_ms=1.0, response=None, error=None,
+                        log="", max_rss_mb=1.0, environment_ended=False,
+                        importtime_lines=importtime_lines, usage=parse_usage(usage))  # fmt: skip
+
+
+def test_lazy_imports_resolved_in_an_invocation_or_never_on_315_shaped_reports():
+    """Python 3.15 is not installed here: the child's reports and -X importtime rows, as 3.15
+    writes them, of an init that left json and csv lazy; the first invocation resolved json."""
+    usage = {"method": "sys.monitoring", "used": ["app"], "files": [], "refs": {}}
+    lazy_json, lazy_csv = ["app", "json", "json"], ["app", "csv", "csv"]
+    first = invocation_with(
+        {**usage, "lazy": [lazy_csv], "lazy_init": [lazy_json, lazy_csv]},
+        (row_text(400, 400, 1, "json.decoder"), row_text(800, 1200, 0, "json")),
+    )
+    second = invocation_with({**usage, "lazy": [lazy_csv]})
+    report = lazy_report("all", True, [first, second], [(first, second), (first, second)])
+    found = {row.name: row for row in report.imports}
+    assert (found["json"].resolved_in, found["json"].cumulative_ms) == (1, 1.2)
+    assert (found["csv"].resolved_in, found["csv"].cumulative_ms) == (None, None)
+    assert found["json"].declared_in == "app" and found["json"].binding == "json"
