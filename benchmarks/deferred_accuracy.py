@@ -12,7 +12,7 @@ calls it) and `unused_mod` (sleeps 100 ms; nothing touches it); the handler impo
    usage run and invocations) against `imports --no-invoke` (neither), rounds interleaved; and
    what a usage run's own init costs, which the timed runs would show if it were one of them.
 
-    .venv/bin/python benchmarks/deferred_accuracy.py [--repeat 10] [--rounds 3]
+    .venv/bin/python benchmarks/deferred_accuracy.py [--repeat 10] [--rounds 3] [--python PATH]
 """
 
 from __future__ import annotations
@@ -134,10 +134,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--python", help="the interpreter (3.12+: the usage run's sys.monitoring)")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="coldprof-deferred-") as folder:
         write_fixture(Path(folder))
-        function = FunctionConfig(target=Path(folder), handler="app.handler")
+        settings = {"python": options.python} if options.python else {}
+        function = FunctionConfig(target=Path(folder), handler="app.handler", **settings)
         candidates_and_deferred(function, options.repeat)
         bench_split(function, options.repeat)
         separate_runs(function, options.repeat, options.rounds)
