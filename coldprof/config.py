@@ -27,6 +27,7 @@ from coldprof.function.settings import Setting, read_value, unknown_key
 MAX_CONFIG_BYTES = 1024 * 1024
 DEFAULT_RUNS = 5
 MAX_RUNS = 100
+MAX_SIZE_DIGITS = 20  # whole bytes, as NUMBER_AND_UNIT takes at most 20 digits before a unit
 SIZE_UNITS = {
     "b": 1,
     "kb": 10**3,
@@ -108,7 +109,7 @@ def _number_and_unit(value: str) -> tuple[Decimal, str] | None:
 
 def parse_size(value: object) -> int:
     """Bytes from 52428800, "52428800", "50 MiB" or "50 MB" (ValueError saying what is expected)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**MAX_SIZE_DIGITS:
         return value
     parsed = _number_and_unit(value) if isinstance(value, str) else None
     multiplier = {"": 1, **SIZE_UNITS}.get(parsed[1]) if parsed else None

@@ -217,6 +217,8 @@ def test_bad_size_names_the_key_line_and_what_is_expected(tmp_path):
         ('require_valid_bytecode = "yes"', "require_valid_bytecode: expected true or false"),
         ('max_growth = "5"', 'max_growth: expected a growth: a percentage like "5%" or a size'),
         ('max_growth = "5%"', "max_growth needs a baseline file: set baseline too"),
+        ("zipped = 1" + "0" * 400, "zipped: expected a size: whole bytes (52428800)"),
+        ("max_distribution = 1" + "0" * 400, "max_distribution: expected a size"),
     ],
 )
 def test_malformed_budget_values(tmp_path, budget_line, expected):
@@ -236,6 +238,9 @@ def test_malformed_budget_values(tmp_path, budget_line, expected):
         ('budget = "tight"', "budget: expected a table"),
         ("memory = 64", "memory: expected a memory size in MB, a whole number from 128 to 10240"),
         ("memory = 128.5", "memory: expected a memory size in MB, a whole number"),
+        ("memory = 1" + "0" * 400, "memory: expected a memory size in MB, a whole number"),
+        ("ephemeral_storage = 1" + "0" * 400, "ephemeral_storage: expected a size of /tmp"),
+        ("timeout = 1" + "0" * 400, "timeout: expected a timeout in seconds"),
         ('timeout = "soon"', "timeout: expected a timeout in seconds, above 0 and at most 900"),
         ("timeout = 0", "timeout: expected a timeout in seconds"),
         ('region = "Mars"', "region: expected an AWS region like us-east-1"),
