@@ -58,7 +58,7 @@ class Skipped:
     blocks_extraction: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Package:
     """A function package or a layer, as a list of files plus a way to read them."""
 
