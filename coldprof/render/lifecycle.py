@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from coldprof.bench.invocation import Invocation
 from coldprof.bench.result import LeftRunningCount
+from coldprof.render import units
 from coldprof.results import display_path
 from coldprof.sandbox import Emulation, LeftRunning
 
@@ -149,7 +150,7 @@ def left_running_line(item: LeftRunning) -> str:
     what = _what(item.kind, item.name, item.where)
     if item.finished_during is not None:
         fate = (
-            f"it was frozen for {item.frozen_ms:,.0f} ms and finished during invocation "
+            f"it was frozen for {units.ms(item.frozen_ms)} and finished during invocation "
             f"{item.finished_during}"
         )
     else:
