@@ -9,6 +9,7 @@ Sizes: a whole number of bytes (52428800 or "52428800") or a number and a unit: 
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -172,6 +173,11 @@ def _parse_toml(path: Path, text: str) -> dict[str, Any]:
         raise UsageError(f"{path} is not valid TOML: {error}") from None
     except RecursionError:
         raise UsageError(f"{path} is not valid TOML: nested too deeply") from None
+    except ValueError:  # tomllib's int() past sys.get_int_max_str_digits()
+        digits = f"{sys.get_int_max_str_digits():,}"
+        raise UsageError(
+            f"{path} is not valid TOML: an integer of more than {digits} digits"
+        ) from None
 
 
 def key_lines(text: str) -> dict[str, int]:

@@ -282,6 +282,13 @@ def test_files_that_are_not_a_config(tmp_path):
         load_config(huge)
 
 
+def test_an_integer_past_pythons_digit_limit_is_a_usage_error(tmp_path):
+    message = load_error(tmp_path, '[tool.coldprof]\ntarget = "b"\nmemory = 1' + "0" * 5000 + "\n")
+    assert message == (
+        f"{tmp_path / 'pyproject.toml'} is not valid TOML: an integer of more than 4,300 digits"
+    )
+
+
 def test_a_fifo_as_config_is_never_opened(tmp_path):
     fifo = tmp_path / "pyproject.toml"
     os.mkfifo(fifo)
