@@ -10,6 +10,7 @@ import importlib.metadata
 import importlib.util
 import io
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -396,3 +397,30 @@ def test_what_the_target_holds_that_slim_does_not_copy_is_a_note(tmp_path):
     assert "outside" not in members(out)
     assert "1 run a side: too few to compare" in run(str(target), "--handler", "app.handler",
                                                      "--check", "--repeat", "1")[1]  # fmt: skip
+
+
+def _slim_under_umask(umask: int, target: Path, out: Path) -> None:
+    old = os.umask(umask)
+    try:
+        slim_json(str(target), "--handler", "app.handler", "-o", str(out), "--repeat", "1")
+    finally:
+        os.umask(old)
+
+
+def test_modes_are_lambda_s_whatever_the_umask(tmp_path):
+    zips, folders = [], []
+    for umask in (0o022, 0o077):
+        zips.append(tmp_path / f"out{umask:o}.zip")
+        folders.append(tmp_path / f"out{umask:o}")
+        _slim_under_umask(umask, FIXTURES / "function", zips[-1])
+        _slim_under_umask(umask, FIXTURES / "function", folders[-1])
+    assert zips[0].read_bytes() == zips[1].read_bytes()
+    with zipfile.ZipFile(zips[1]) as opened:
+        modes = {info.filename: info.external_attr >> 16 & 0o777 for info in opened.infolist()}
+    pycs = [name for name in modes if name.endswith(".pyc")]
+    assert pycs and {modes[name] for name in pycs} == {0o644}
+    assert {mode for name, mode in modes.items() if not name.endswith("/")} == {0o644}
+    for folder in folders:
+        files = [p for p in folder.rglob("*") if p.is_file()]
+        assert {p.stat().st_mode & 0o777 for p in files} == {0o644}, folder
+        assert {p.stat().st_mode & 0o777 for p in folder.rglob("*") if p.is_dir()} == {0o755}

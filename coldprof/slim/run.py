@@ -109,7 +109,7 @@ def _build_and_prove(
     """Build the slimmed package under work/, zip it, and measure both sides."""
     root, archive = work / "package", work / "package.zip"
     built = build(target, plan, root, stage)
-    write_zip(root, archive, stage("zipping"))
+    write_zip(root, archive, built.executables, stage("zipping"))
     before_spec = environment_spec(target.original)
     after_spec = environment_spec(dataclasses.replace(target.original, target=root))
     response = proof.check_response(before_spec, after_spec, options.event)
