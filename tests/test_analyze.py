@@ -119,7 +119,8 @@ def test_runtime_sdk_finding_names_the_bytes_it_saves():
     assert set(sdk) == {"jmespath", "six"}
     assert sdk["six"]["bytes"] == rows["six"]["unzipped_bytes"]
     assert sdk["six"]["severity"] != "error"
-    assert "newer" in sdk["six"]["risk"] or "newer" in sdk["six"]["message"]
+    assert sdk["six"]["code"] == "unneeded" and sdk["six"]["values"]["name"] == "six"
+    assert "message" not in sdk["six"] and "advice" not in sdk["six"]  # no sentences stored
 
 
 def test_analyze_never_writes_into_the_target(sdk_target, tmp_path):
@@ -139,7 +140,7 @@ def test_output_file_gets_json_while_the_screen_gets_the_table(tmp_path):
     assert "MiB" in result.output and "MB)" in result.output
     document = json.loads(out.read_text())
     assert document["kind"] == "analyze"
-    assert document["schema_version"] == 2
+    assert document["schema_version"] == 3
 
 
 def test_markdown_has_tables():
@@ -245,11 +246,46 @@ NEW_FIELDS = {
 }
 
 
-def test_a_version_1_document_still_loads_and_renders(tmp_path):
+def as_version_2(document: dict) -> dict:
+    """A current document as version 2 wrote it: sentences in findings and skipped entries."""
+    from coldprof.analyze.result import Finding
+    from coldprof.decode import decode
+    from coldprof.render import finding_words
+    from coldprof.render.words import skipped_reason
+
+    for finding in document["findings"]:
+        record = decode(Finding, finding)
+        finding["message"] = finding_words.found(record)
+        finding["advice"] = finding_words.advice(record)
+        finding["risk"] = finding_words.risk(record)
+        del finding["code"], finding["values"]
+    for row in document["skipped"]:
+        row["reason"] = skipped_reason(row.pop("code"), row.pop("values"))
+    return {**document, "schema_version": 2}
+
+
+def test_a_version_2_document_loads_with_its_sentences_as_they_were(tmp_path):
     from coldprof.render import render
     from coldprof.results import load
 
     document = analyze_json(str(DEMO))
+    current = render(load(_written(tmp_path / "now.json", document)), "table")
+    old = load(_written(tmp_path / "old.json", as_version_2(document)))
+    assert old.schema_version == 3
+    assert {f.code for f in old.findings} == {"text"}
+    assert render(old, "table") == current  # the same words, stored instead of worded
+
+
+def _written(path: Path, document: dict) -> Path:
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_a_version_1_document_still_loads_and_renders(tmp_path):
+    from coldprof.render import render
+    from coldprof.results import load
+
+    document = as_version_2(analyze_json(str(DEMO)))
     document["schema_version"] = 1
     document.pop("handler")
     for name in NEW_FIELDS["totals"]:
@@ -258,12 +294,10 @@ def test_a_version_1_document_still_loads_and_renders(tmp_path):
         finding["message"] += "; " + finding["advice"]  # version 1 kept its advice there
         for name in NEW_FIELDS["finding"]:
             finding.pop(name)
-    path = tmp_path / "old.json"
-    path.write_text(json.dumps(document))
-    result = load(path)
-    assert result.schema_version == 2
+    result = load(_written(tmp_path / "old.json", document))
+    assert result.schema_version == 3
     assert result.totals.removable_bytes is None and result.totals.zipped_estimates == ()
-    assert all(f.advice == "" and f.package is None for f in result.findings)
+    assert all(f.values["advice"] == "" and f.package is None for f in result.findings)
     table = render(result, "table")
     assert "findings free" not in table and "Advice and risk" not in table
     assert "compileall" in table  # the advice, inside the version-1 message

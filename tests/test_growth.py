@@ -24,6 +24,7 @@ from coldprof.analyze.runtime import runtime_named
 from coldprof.cli import main
 from coldprof.package.model import MAX_UNZIPPED_BYTES
 from coldprof.render.report.tree import Colours
+from coldprof.render.words import skipped_reason
 from coldprof.sandbox.capture import (
     MAX_IMPORTTIME_BYTES,
     MAX_LINE_BYTES,
@@ -124,8 +125,7 @@ def hostile_findings(distributions: int, findings: int) -> tuple[list[tuple[str,
             distribution="dist0",
             paths=(f"dist0/tests{n}",),
             bytes=n,
-            message="",
-            risk="",
+            code="folders",
         )
         for n in range(findings)
     ]
@@ -153,8 +153,7 @@ def test_indexed_distribution_colour_is_the_most_severe_finding_covering_it():
                 distribution=rng.choice(["a", "b", None]),
                 paths=(),
                 bytes=rng.randint(0, 100),
-                message="",
-                risk="",
+                code="any",
             )
             for n in range(rng.randint(0, 8))
         ]
@@ -224,4 +223,7 @@ def test_a_folder_file_above_the_bound_is_never_read_and_over_every_limit(tmp_pa
     assert document["totals"]["zipped_bytes"] > size
     (skipped,) = document["skipped"]
     assert skipped["path"] == "model.bin"
-    assert "not read or deflated; counted at its full size" in skipped["reason"]
+    assert (skipped["code"], skipped["values"]["bytes"]) == ("over-bound", size)
+    assert "not read or deflated; counted at its full size" in skipped_reason(
+        skipped["code"], skipped["values"]
+    )

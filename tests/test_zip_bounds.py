@@ -18,6 +18,7 @@ from coldprof.cli import main
 from coldprof.errors import TargetError
 from coldprof.package import open_package
 from coldprof.package.member import INFLATE_MARGIN_BYTES, MIN_READ_BYTES
+from coldprof.render.words import skipped_reason
 from coldprof.sandbox import materialize
 from helpers import APP_SOURCE, peak_rss_mb, tree_snapshot, zip_folder, zip_with_member
 
@@ -46,6 +47,8 @@ def bombs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "harmless": harmless,
         "bzip2": zip_with_member(folder / "bzip2.zip", "lib/_fast.so", bzipped, 12, 100),
         "deflate": zip_with_member(folder / "deflate.zip", "lib/_fast.so", deflated, 8, 100),
+        # a member no rule reads: only checking every member finds it
+        "data": zip_with_member(folder / "data.zip", "data/table.bin", deflated, 8, 100),
     }
 
 
@@ -63,7 +66,10 @@ def test_a_bzip2_member_is_skipped_and_never_inflated(bombs):
     assert [f.path for f in package.files] == ["app.py"]
     (skipped,) = package.skipped
     assert skipped.path == "lib/_fast.so"
-    assert "compressed with bzip2 (method 12): not read" in skipped.reason
+    assert (skipped.code, skipped.values) == ("method", {"method": 12, "method_name": "bzip2"})
+    assert "compressed with bzip2 (method 12): not read" in skipped_reason(
+        skipped.code, skipped.values
+    )
     assert skipped.blocks_extraction
     status, bomb_mb, _ = peak_rss_mb("analyze", str(bombs["bzip2"]), "--format", "json")
     _, harmless_mb, _ = peak_rss_mb("analyze", str(bombs["harmless"]), "--format", "json")
@@ -80,6 +86,32 @@ def test_a_deflate_member_inflating_past_its_declared_size_refuses_the_archive(b
         "declared 100 bytes: the archive is corrupt or a zip bomb; refusing it"
     ]
     assert peak_mb < harmless_mb + MEMORY_HEADROOM_MB
+
+
+def test_analyze_checks_every_member_so_a_lying_one_is_never_a_plausible_total(bombs, tmp_path):
+    status, peak_mb, stderr = peak_rss_mb("analyze", str(bombs["data"]))
+    _, harmless_mb, _ = peak_rss_mb("analyze", str(bombs["harmless"]))
+    assert status == 1
+    assert stderr.strip().splitlines() == [
+        f"coldprof: error: {bombs['data']}: member 'data/table.bin' holds more than its "
+        "declared 100 bytes: the archive is corrupt or a zip bomb; refusing it"
+    ]
+    assert peak_mb < harmless_mb + MEMORY_HEADROOM_MB
+    config = tmp_path / "pyproject.toml"
+    config.write_text(
+        f'[tool.coldprof]\ntarget = "{bombs["data"]}"\n\n[tool.coldprof.budget]\n'
+        'unzipped = "1 MiB"\n',
+        encoding="utf-8",
+    )
+    line = one_line_error(CliRunner().invoke(main, ["check", "--config", str(config)]))
+    assert "holds more than its declared 100 bytes" in line
+
+
+def test_analyze_refuses_a_member_whose_crc_does_not_match(tmp_path):
+    archive = wrong_crc(tmp_path)
+    line = one_line_error(CliRunner().invoke(main, ["analyze", str(archive)]))
+    assert "lib.py: CRC-32 mismatch: the member is corrupt" in line
+    assert "Lambda could not unzip it either" in line
 
 
 def test_the_reader_stops_at_the_declared_size_plus_its_margin(bombs):
@@ -109,9 +141,11 @@ def test_members_compressed_other_than_stored_or_deflate_are_skipped(tmp_path, m
         CliRunner().invoke(main, ["analyze", str(archive), "--format", "json"]).output
     )
     (skipped,) = document["skipped"]
-    assert skipped["path"] == "data.bin"
-    assert f"compressed with {name} (method {method}): not read" in skipped["reason"]
+    assert (skipped["path"], skipped["code"]) == ("data.bin", "method")
+    assert skipped["values"]["method"] == method
     assert document["totals"]["files"] == 1
+    table = CliRunner().invoke(main, ["analyze", str(archive)], env={"COLUMNS": "200"}).output
+    assert f"compressed with {name} (method {method}): not read" in table
 
 
 def real_encrypted_zip(folder: Path) -> Path:

@@ -21,6 +21,7 @@ from coldprof.function import parse
 from coldprof.package import FUNCTION, Package, layer_import_roots, open_package
 from coldprof.package.cache import SizeCache, cache_folder, open_cache
 from coldprof.package.folder import Observer
+from coldprof.package.zipped import verify_members
 
 DEFAULT_TOP = 10
 RUNTIME_SDK = "runtime SDK"  # the package name of --runtime-sdk's folder
@@ -63,10 +64,13 @@ def _packages(
     observer: Observer | None,
     cache: SizeCache | None,
 ) -> list[Package]:
+    """The function and its layers, read; every zip member checked once (package/zipped.py)."""
     packages = [open_package(Path(target), FUNCTION, ("",), observer, cache)]
     roots = layer_import_roots(runtime.version)
     for number, layer in enumerate(layers, start=1):
         packages.append(open_package(Path(layer), f"layer {number}", roots, observer, cache))
+    for package in packages:
+        verify_members(package)
     return packages
 
 

@@ -52,9 +52,13 @@ def _extract(package: Package, folder: Path) -> None:
     Raises TargetError, one line, when a member cannot be read: encrypted, compressed other
     than stored or deflate, corrupt, truncated, or holding more than it declares.
     """
+    from coldprof.render.words import skipped_reason  # the words import the sandbox's users
+
     for skipped in package.skipped:
         if skipped.blocks_extraction:
-            reason = f"cannot extract {skipped.path}: {skipped.reason}"
+            reason = (
+                f"cannot extract {skipped.path}: {skipped_reason(skipped.code, skipped.values)}"
+            )
             raise TargetError(f"{package.location}: {reason}")
     for entry in package.files:
         destination = folder / entry.path

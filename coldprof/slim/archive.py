@@ -64,12 +64,18 @@ def copy_file(package: Package, path: str, destination: Path, executable: bool) 
 
 
 def copy_files(
-    package: Package, paths: Sequence[str], root: Path, executables: Set[str], tick: Tick
+    package: Package,
+    paths: Sequence[str],
+    root: Path,
+    executables: Set[str],
+    tick: Tick,
+    destinations: Sequence[str] | None = None,
 ) -> None:
-    """Copy the files kept into root (TargetError naming a file that cannot be read)."""
-    for done, path in enumerate(paths, start=1):
+    """Copy the files kept into root, each at its own path or at the destination given
+    (TargetError naming a file that cannot be read)."""
+    for done, (path, to) in enumerate(zip(paths, destinations or paths, strict=True), start=1):
         try:
-            copy_file(package, path, root / path, path in executables)
+            copy_file(package, path, root / to, path in executables)
         except OSError as error:
             reason = error.strerror or str(error)
             raise TargetError(f"{package.location}: cannot copy {path}: {reason}") from None

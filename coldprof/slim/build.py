@@ -30,6 +30,8 @@ class Target:
     function: FunctionConfig  # as the user gave it, its interpreter found
     original: FunctionConfig  # ready to run: the target as a folder (a zip extracted)
     bytecode: str  # "unchecked-hash", "checked-hash" or "none"
+    links: dict[str, str] = field(default_factory=dict)  # link path -> the file it holds
+    secrets: tuple[str, ...] = ()  # secret-file paths copied because the user kept them
 
     @property
     def interpreter(self) -> InterpreterInfo:
@@ -48,6 +50,7 @@ class Built:
     records: int = 0
     notes: list[Note] = field(default_factory=list)
     executables: frozenset[str] = frozenset()  # paths executable in the target: 0755
+    links: list[str] = field(default_factory=list)  # link paths copied as the files they hold
 
 
 def build(target: Target, plan: Plan, root: Path, stage: Stage) -> Built:
@@ -58,6 +61,7 @@ def build(target: Target, plan: Plan, root: Path, stage: Stage) -> Built:
     executables = frozenset(executable_paths(package))
     copy_files(package, kept, root, executables, stage("copying"))
     built = Built(executables=executables)
+    built.links = _copy_links(target, plan, root, executables)
     if plan.strip:
         _strip(target, plan, root, built)
     owned_new = _compile(target, plan, root, built, stage) if plan.compile else {}
@@ -66,6 +70,20 @@ def build(target: Target, plan: Plan, root: Path, stage: Stage) -> Built:
     built.records = rewrite_records(root, target.context.distributions, present, new, owned_new)
     settle(root, executables)
     return built
+
+
+def _copy_links(target: Target, plan: Plan, root: Path, executables: frozenset[str]) -> list:
+    """Copy each link inside the package as the file it holds, unless a step removed that file
+    or the folder the link is in."""
+    removed = plan.removed_paths()
+    acted = {path for findings in plan.acted.values() for f in findings for path in f.paths}
+    package, copied = target.context.packages[0], []
+    for link, source in sorted(target.links.items()):
+        if source in removed or any(link == p or link.startswith(f"{p}/") for p in acted):
+            continue
+        copy_files(package, [source], root, executables, lambda done, total: None, [link])
+        copied.append(link)
+    return copied
 
 
 def _compile(target: Target, plan: Plan, root: Path, built: Built, stage: Stage) -> dict:
