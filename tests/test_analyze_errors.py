@@ -291,6 +291,15 @@ def test_python315_is_a_preview_and_python314_a_runtime():
     assert runtime_named("python3.15").version == (3, 15)
 
 
+def test_python314_has_the_dates_aws_lists():
+    """lambda-python.html: deprecated Jun 30 2029, create blocked Jul 31, update Aug 31."""
+    assert standing("python3.14", datetime.date(2029, 6, 29)) == []
+    (finding,) = standing("python3.14", datetime.date(2029, 6, 30))
+    assert "python3.14 was deprecated on 2029-06-30" in finding_words.found(finding)
+    assert "creating functions blocked from 2029-07-31" in finding_words.found(finding)
+    assert "updating blocked from 2029-08-31" in finding_words.found(finding)
+
+
 def test_analyze_exits_0_with_errors_and_check_is_the_gate(requests_without_idna, tmp_path):
     run = CliRunner().invoke(main, ["analyze", str(requests_without_idna), "--format", "json"])
     assert run.exit_code == 0
