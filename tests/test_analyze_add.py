@@ -16,7 +16,7 @@ from test_markdown_gfm import expected_tables, markup, parsed_tables
 from coldprof.analyze.add import pip_failure, with_additions
 from coldprof.analyze.result import Limit
 from coldprof.cli import main
-from coldprof.render import render
+from coldprof.render import layout, render
 from coldprof.render.added import added_sections
 from coldprof.results import loads
 
@@ -144,3 +144,10 @@ def test_pip_s_words_for_no_index_access_are_read_as_such():
         "--add six: cannot reach the package index (no network, or a proxy refused); pip could "
         "not resolve it for python3.12 x86_64"
     )
+
+
+@pytest.mark.parametrize("width", [72, 80])
+def test_the_added_tables_fit_the_terminal_as_analyze_s_do(added, width):
+    text = layout.terminal(None, added_sections(added.added), width=width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert "Distributions it adds" in text and "requests-toolbelt" in text

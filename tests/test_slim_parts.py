@@ -15,7 +15,8 @@ from coldprof.analyze.rules import run_rules
 from coldprof.analyze.runtime import local_runtime
 from coldprof.bench.result import Comparison
 from coldprof.errors import UsageError
-from coldprof.render.slim import failure_line, headline
+from coldprof.render import layout
+from coldprof.render.slim import failure_line, headline, sections
 from coldprof.render.units import relative_change, size_pair
 from coldprof.slim.record import record_hash, rewritten
 from coldprof.slim.result import Side
@@ -152,3 +153,11 @@ def test_the_runtime_sdk_step_keeps_what_a_bundled_distribution_needs(tmp_path):
     removed = _plan(tmp_path, ("runtime-sdk",)).removed["runtime-sdk"]
     assert "jmespath/__init__.py" in removed  # nothing needs it: the runtime's copy serves
     assert not any(path.startswith(("dateutil/", "python_dateutil-")) for path in removed)
+
+
+@pytest.mark.parametrize("width", [72, 80])
+def test_slim_s_tables_fit_the_terminal_as_analyze_s_do(real_results, width):
+    result = dataclasses.replace(real_results["slim"], target="build/" + "nested/" * 12)
+    text = layout.terminal(None, sections(result), width=width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert "init median" in text and "== Bytecode" in text

@@ -10,6 +10,26 @@ from coldprof.render.units import count, exact_bytes, signed_ms, size
 from coldprof.results import display_path
 
 SHOWN_PLATFORMS = 1
+# Text columns wrap at these widths, and shrink further to fit the terminal (as analyze's).
+WRAP_COLUMNS = {
+    "measure": 30,
+    "value": 60,
+    "distribution": 24,
+    "version": 12,
+    "unzipped": 19,
+    "zipped": 19,
+    "note": 24,
+    "limit": 34,
+    "with the additions": 19,
+    "limit bytes": 16,
+    "headroom": 19,
+    "result": 11,
+}
+
+
+def _table(title: str, headers: list[str], rows: list[list]) -> Section:
+    """A section whose text columns wrap on a terminal, to fit its width."""
+    return layout.table(title, headers, rows, [WRAP_COLUMNS.get(h) for h in headers])
 
 
 def _platforms(added: Added) -> str:
@@ -46,7 +66,7 @@ def _summary(added: Added) -> Section:
     if added.init is not None:
         rows += _init_rows(added.init)
     title = f"Adding {' '.join(added.requirements)}"
-    return layout.table(title, ["measure", "value"], rows, [None, 60])
+    return _table(title, ["measure", "value"], rows)
 
 
 def _note(row: AddedDistribution) -> str:
@@ -60,7 +80,7 @@ def _distributions(added: Added) -> Section:
         [r.name, r.version, r.files, size(r.unzipped_bytes), size(r.zipped_bytes), _note(r)]
         for r in added.distributions
     ]
-    return layout.table("Distributions it adds", headers, rows)
+    return _table("Distributions it adds", headers, rows)
 
 
 def _limits(added: Added) -> Section:
@@ -75,7 +95,7 @@ def _limits(added: Added) -> Section:
         ]
         for limit in added.limits
     ]
-    return layout.table("Lambda limits with the additions", headers, rows)
+    return _table("Lambda limits with the additions", headers, rows)
 
 
 def added_sections(added: Added | None) -> list[Section]:

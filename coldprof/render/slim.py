@@ -26,7 +26,18 @@ SHOWN_PATHS = 3
 SHOWN_DIGEST = 12
 MIN_RUNS = 3  # fewer runs a side give no interval worth printing
 MESSAGE_CHARS = 160
-WRAP_COLUMNS = {"paths": 40, "analyze rules": 24, "check": 40}
+# Text columns wrap at these widths, and shrink further to fit the terminal (as analyze's).
+WRAP_COLUMNS = {
+    "paths": 40,
+    "analyze rules": 24,
+    "check": 40,
+    "file": 40,
+    "measure": 26,
+    "before": 24,
+    "after": 24,
+    "change": 16,
+    "value": 48,
+}
 CHECKS = {
     "imports": "stripped; the extension imports in a child of {runtime}",
     "elf": "stripped; a loadable ELF for {arch} (not import-checked here)",
@@ -34,6 +45,11 @@ CHECKS = {
     "not-loadable": "original kept: not a loadable ELF for {arch} once stripped",
     "import-failed": "original kept: the extension no longer imports once stripped",
 }
+
+
+def _table(title: str, headers: list[str], rows: list[list]) -> Section:
+    """A section whose text columns wrap on a terminal, to fit its width."""
+    return layout.table(title, headers, rows, [WRAP_COLUMNS.get(h) for h in headers])
 
 
 def _init_change(init: Comparison | None) -> str:
@@ -144,7 +160,7 @@ def _before_after(result: SlimResult) -> Section:
         ],
         *_init_rows(before, after),
     ]
-    return layout.table("Before and after", ["measure", "before", "after", "change"], rows)
+    return _table("Before and after", ["measure", "before", "after", "change"], rows)
 
 
 def _paths(row: StepRow) -> str:
@@ -159,8 +175,7 @@ def _steps(result: SlimResult) -> Section:
         [row.step, ", ".join(row.rules) or "-", row.files, size(row.unzipped_bytes), _paths(row)]
         for row in result.steps
     ]
-    widths = [WRAP_COLUMNS.get(h) for h in headers]
-    return layout.table("Steps (--drop)", headers, rows, widths)
+    return _table("Steps (--drop)", headers, rows)
 
 
 def _bytecode(result: SlimResult) -> Section:
@@ -173,7 +188,7 @@ def _bytecode(result: SlimResult) -> Section:
         ["valid hash-based .pyc kept as they were", count(b.kept, "modules")],
         ["modules that do not compile", f"{len(b.failed):,}" + (f": {failed}" if failed else "")],
     ]
-    return layout.table("Bytecode", ["measure", "value"], rows)
+    return _table("Bytecode", ["measure", "value"], rows)
 
 
 def _stripped(result: SlimResult) -> Section:
@@ -188,7 +203,7 @@ def _stripped(result: SlimResult) -> Section:
         ]
         for s in result.stripped
     ]
-    return layout.table("Debug symbols stripped", headers, rows, [None, None, None, 40])
+    return _table("Debug symbols stripped", headers, rows)
 
 
 def _outcome(result: SlimResult) -> Section:
