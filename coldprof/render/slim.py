@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from coldprof.bench.result import Comparison
 from coldprof.imports.result import ErrorRecord
 from coldprof.render import layout
 from coldprof.render.layout import Section
@@ -20,7 +19,7 @@ from coldprof.render.units import (
 )
 from coldprof.render.words import word
 from coldprof.results import display_path
-from coldprof.slim.result import Side, SlimResult, StepRow
+from coldprof.slim.result import Gain, Side, SlimResult, StepRow
 
 SHOWN_PATHS = 3
 SHOWN_DIGEST = 12
@@ -52,19 +51,23 @@ def _table(title: str, headers: list[str], rows: list[list]) -> Section:
     return layout.table(title, headers, rows, [WRAP_COLUMNS.get(h) for h in headers])
 
 
-def _init_change(init: Comparison | None) -> str:
-    """'2.0× faster, 95% CI 1.9–2.1', 'no measurable change, ...', or '1.1× slower, ...'."""
-    if init is None:
+def _gain(gain: Gain | None) -> str:
+    """'2.00× faster, 95% CI 1.90–2.10', '1.25× slower, ...' or 'no change beyond the noise'."""
+    if gain is None:
         return "not compared"
-    interval = f"95% CI {init.ci_low:.2f}–{init.ci_high:.2f}"
-    if init.verdict != "faster":
-        return f"no measurable change, {interval}"
-    direction = "faster" if init.faster == "after" else "slower"
-    return f"{init.times:.2f}× {direction}, {interval}"
+    if not gain.beyond_noise:
+        return (
+            f"no change beyond the noise: median ratio {gain.times:.2f}×, "
+            f"95% CI {gain.ci_low:.2f}–{gain.ci_high:.2f}"
+        )
+    if gain.times >= 1:
+        return f"{gain.times:.2f}× faster, 95% CI {gain.ci_low:.2f}–{gain.ci_high:.2f}"
+    return f"{1 / gain.times:.2f}× slower, 95% CI {1 / gain.ci_high:.2f}–{1 / gain.ci_low:.2f}"
 
 
 def headline(result: SlimResult) -> str:
-    """'zipped 48.2 → 31.0 MiB (−36%), init 820 → 410 ms (2.0× faster, 95% CI 1.9–2.1)'."""
+    """'zipped 48.2 → 31.0 MiB (−36%), init 820 → 410 ms (2.00× faster, 95% CI 1.90–2.10)':
+    the gain is the ratio of the medians, with its bootstrap interval."""
     before, after = result.before, result.after
     zipped = size_pair(before.zipped_bytes, after.zipped_bytes)
     text = f"zipped {zipped} ({relative_change(before.zipped_bytes, after.zipped_bytes)})"
@@ -74,7 +77,7 @@ def headline(result: SlimResult) -> str:
     runs = min(before.init_ms.n, after.init_ms.n)
     if runs < MIN_RUNS:
         return f"{text}, init {medians} ({count(runs, 'runs')} a side: too few to compare)"
-    return f"{text}, init {medians} ({_init_change(result.init)})"
+    return f"{text}, init {medians} ({_gain(result.init_gain)})"
 
 
 def _error(error: ErrorRecord) -> str:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from coldprof.results import Note, display_path
 from coldprof.slim.build import STRIPPED, Built, Target
-from coldprof.slim.proof import init_comparison
+from coldprof.slim.proof import init_comparison, init_gain
 from coldprof.slim.result import (
     Bytecode,
     ResponseCheck,
@@ -118,6 +118,7 @@ def slim_result(
         before=before,
         after=after,
         init=init_comparison(*init_samples),
+        init_gain=init_gain(*init_samples),
         response=response,
         notes=tuple(built.notes + skipped_notes(target)),
         ok=response.equal and before.init_ms is not None and after.init_ms is not None,
