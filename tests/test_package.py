@@ -153,7 +153,7 @@ def test_member_inflating_past_its_declared_size_is_never_read_past_it(tmp_path)
     package = open_package(archive)
     assert package.files[0].unzipped_bytes == 100
     assert package.read("big.so", 10) == b"\0" * 10
-    with pytest.raises(TargetError, match="holds more than its declared 100 bytes"):
+    with pytest.raises(TargetError, match="holds more than its declared 100 B"):
         package.read("big.so")
 
 

@@ -83,7 +83,7 @@ def test_a_deflate_member_inflating_past_its_declared_size_refuses_the_archive(b
     assert status == 1
     assert stderr.strip().splitlines() == [
         f"coldprof: error: {bombs['deflate']}: member 'lib/_fast.so' holds more than its "
-        "declared 100 bytes: the archive is corrupt or a zip bomb; refusing it"
+        "declared 100 B: the archive is corrupt or a zip bomb; refusing it"
     ]
     assert peak_mb < harmless_mb + MEMORY_HEADROOM_MB
 
@@ -94,7 +94,7 @@ def test_analyze_checks_every_member_so_a_lying_one_is_never_a_plausible_total(b
     assert status == 1
     assert stderr.strip().splitlines() == [
         f"coldprof: error: {bombs['data']}: member 'data/table.bin' holds more than its "
-        "declared 100 bytes: the archive is corrupt or a zip bomb; refusing it"
+        "declared 100 B: the archive is corrupt or a zip bomb; refusing it"
     ]
     assert peak_mb < harmless_mb + MEMORY_HEADROOM_MB
     config = tmp_path / "pyproject.toml"
@@ -104,7 +104,7 @@ def test_analyze_checks_every_member_so_a_lying_one_is_never_a_plausible_total(b
         encoding="utf-8",
     )
     line = one_line_error(CliRunner().invoke(main, ["check", "--config", str(config)]))
-    assert "holds more than its declared 100 bytes" in line
+    assert "holds more than its declared 100 B" in line
 
 
 def test_analyze_refuses_a_member_whose_crc_does_not_match(tmp_path):
@@ -117,7 +117,7 @@ def test_analyze_refuses_a_member_whose_crc_does_not_match(tmp_path):
 def test_the_reader_stops_at_the_declared_size_plus_its_margin(bombs):
     package = open_package(bombs["deflate"])
     with package.open("lib/_fast.so") as stream:
-        with pytest.raises(TargetError, match="holds more than its declared 100 bytes"):
+        with pytest.raises(TargetError, match="holds more than its declared 100 B"):
             stream.read(1000)
         assert stream.produced == 100  # nothing past the declared size was handed out
         assert stream.consumed <= 2 * MIN_READ_BYTES  # of 130 KB of compressed data
@@ -215,7 +215,7 @@ ATTACKS = {
     "data cut short": (cut_short, "lib.py: the member's data ends early"),
     "past the end": (past_the_end, "runs past the end of the archive: the zip is truncated"),
     "cut in half": (cut_in_half, "is not a readable zip archive"),
-    "inflates past its size": (lying_deflate, "holds more than its declared 100 bytes"),
+    "inflates past its size": (lying_deflate, "holds more than its declared 100 B"),
 }
 
 

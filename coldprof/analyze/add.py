@@ -28,6 +28,7 @@ from coldprof.errors import TargetError, UsageError
 from coldprof.function import FunctionConfig
 from coldprof.package import open_package
 from coldprof.package.model import Package
+from coldprof.render.units import seconds
 from coldprof.sandbox.process import run_to_end
 
 PIP_TIMEOUT_S = 900.0
@@ -114,7 +115,7 @@ def install(requirements: Sequence[str], context: Context, scratch: Path) -> Pat
     done = run_to_end(command, os.environ, PIP_TIMEOUT_S)
     asked = " ".join(requirements)
     if done.returncode is None:
-        raise TargetError(f"--add {asked}: pip did not finish within {PIP_TIMEOUT_S:.0f} s")
+        raise TargetError(f"--add {asked}: pip did not finish within {seconds(PIP_TIMEOUT_S)}")
     if done.returncode != 0:
         target = f"{context.runtime.name} {context.arch}"
         raise TargetError(pip_failure(done.stderr, asked, target))

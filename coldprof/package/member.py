@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass
 
 from coldprof.errors import TargetError
+from coldprof.render.units import exact_bytes
 
 STORED = 0
 DEFLATED = 8
@@ -154,7 +155,7 @@ class MemberReader(io.RawIOBase):
         if self._overruns():
             raise TargetError(
                 f"{self.location}: member {self.span.name!r} holds more than its declared "
-                f"{self.span.declared_bytes:,} bytes: the archive is corrupt or a zip bomb; "
+                f"{exact_bytes(self.span.declared_bytes)}: the archive is corrupt or a zip bomb; "
                 "refusing it"
             )
         if self.crc != self.span.crc32:

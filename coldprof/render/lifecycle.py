@@ -4,6 +4,7 @@ the work its handlers left running (a finding, with its advice)."""
 from __future__ import annotations
 
 from coldprof.bench.result import LeftRunningCount
+from coldprof.render import units
 from coldprof.results import display_path
 from coldprof.sandbox import Emulation, LeftRunning
 
@@ -32,7 +33,7 @@ def _cpu(emulation: Emulation, memory_mb: int) -> str:
     """The CPU share and how it was held."""
     if emulation.vcpus is None:
         return "not limited (--cpu-share off: this machine's CPUs, not Lambda's share)"
-    share = f"{vcpus(emulation.vcpus)} for {memory_mb:,} MB"
+    share = f"{vcpus(emulation.vcpus)} for {units.memory_mb(memory_mb)}"
     if emulation.vcpus >= emulation.machine_cpus:
         return f"{share}, not limited: this machine has {emulation.machine_cpus} CPUs"
     method = CPU_METHODS.get(emulation.cpu_method, emulation.cpu_method)
@@ -48,7 +49,7 @@ def _init(emulation: Emulation) -> str:
 
 def _capped(emulation: Emulation, memory_mb: int) -> str:
     return (
-        f"{memory_mb:,} MB grants {vcpus(emulation.vcpus)} on Lambda; this machine has "
+        f"{units.memory_mb(memory_mb)} grants {vcpus(emulation.vcpus)} on Lambda; this machine has "
         f"{emulation.machine_cpus}: multi-threaded code runs slower here"
     )
 
@@ -66,10 +67,11 @@ def emulation_rows(
     rows.append(["frozen between invocations", f"by {emulation.freeze}"])
     rows.append(["every process ended with its environment", f"by {emulation.processes}"])
     storage = "size-limited tmpfs" if emulation.ephemeral_storage == "tmpfs" else "watched"
-    peak = "" if peak_mb is None else f", peak {peak_mb:,.1f} MB"
-    rows.append(["/tmp", f"{emulation.ephemeral_storage_mb:,} MB, {storage}{peak}"])
+    peak = "" if peak_mb is None else f", peak {units.memory_mb(peak_mb, 1)}"
+    rows.append(["/tmp", f"{units.memory_mb(emulation.ephemeral_storage_mb)}, {storage}{peak}"])
     if emulation.cold_cache_bytes is not None:
-        rows.append(["code read cold", f"{emulation.cold_cache_bytes:,} bytes dropped from cache"])
+        dropped = units.exact_bytes(emulation.cold_cache_bytes)
+        rows.append(["code read cold", f"{dropped} dropped from cache"])
     if not emulation.threads_seen:
         rows.append(["work left running", UNSEEN])
     return rows
@@ -81,13 +83,14 @@ def emulation_lines(
     """The same, one compact line per subject, for a log."""
     held_text = "" if held is None or emulation.vcpus is None else f" (held {vcpus(held)})"
     storage = "tmpfs" if emulation.ephemeral_storage == "tmpfs" else "watched"
-    peak = "" if peak_mb is None else f", peak {peak_mb:,.1f} MB"
+    peak = "" if peak_mb is None else f", peak {units.memory_mb(peak_mb, 1)}"
+    tmp = units.memory_mb(emulation.ephemeral_storage_mb)
     lines = [f"CPU: {_cpu(emulation, memory_mb)}{held_text}; init: {_init(emulation)}"]
     if emulation.capped:
         lines.append(f"CPU capped: {_capped(emulation, memory_mb)}")
     lines.append(
         f"environment: frozen between invocations by {emulation.freeze}, processes ended by "
-        f"{emulation.processes}, /tmp {emulation.ephemeral_storage_mb:,} MB {storage}{peak}"
+        f"{emulation.processes}, /tmp {tmp} {storage}{peak}"
     )
     if not emulation.threads_seen:
         lines.append(f"work left running: {UNSEEN}")
@@ -103,7 +106,7 @@ def left_running_line(item: LeftRunning) -> str:
     what = _what(item.kind, item.name, item.where)
     if item.finished_during is not None:
         fate = (
-            f"it was frozen for {item.frozen_ms:,.0f} ms and finished during invocation "
+            f"it was frozen for {units.ms(item.frozen_ms)} and finished during invocation "
             f"{item.finished_during}"
         )
     else:

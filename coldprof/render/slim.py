@@ -8,7 +8,7 @@ from coldprof.render.layout import Section
 from coldprof.render.units import (
     count,
     ms,
-    number_ms,
+    ms_pair,
     range_ms,
     relative_change,
     signed_ms,
@@ -73,7 +73,7 @@ def headline(result: SlimResult) -> str:
     text = f"zipped {zipped} ({relative_change(before.zipped_bytes, after.zipped_bytes)})"
     if before.init_ms is None or after.init_ms is None:
         return f"{text}, init not measured (the handler failed)"
-    medians = f"{number_ms(before.init_ms.median)} → {number_ms(after.init_ms.median)} ms"
+    medians = ms_pair(before.init_ms.median, after.init_ms.median)
     runs = min(before.init_ms.n, after.init_ms.n)
     if runs < MIN_RUNS:
         return f"{text}, init {medians} ({count(runs, 'runs')} a side: too few to compare)"

@@ -15,8 +15,10 @@ from coldprof.bench.result import Comparison
 from coldprof.render.units import (
     count,
     exact_bytes,
+    memory_mb,
     ms,
     percent,
+    seconds,
     signed_ms,
     signed_percent,
     size,
@@ -63,15 +65,15 @@ def _restored(v: Values) -> str:
     n = v["variables"]
     listed = f"{n} environment variable(s)" if n else "no environment variables"
     return (
-        f"the configuration of {v['function']} was restored: MemorySize {v['memory_mb']} MB, "
-        f"{listed} as before{_versions(v)}"
+        f"the configuration of {v['function']} was restored: MemorySize "
+        f"{memory_mb(v['memory_mb'])}, {listed} as before{_versions(v)}"
     )
 
 
 def _not_restored(v: Values) -> str:
     return (
         f"the configuration of {v['function']} was NOT restored ({v['reason']}): set MemorySize "
-        f"back to {v['memory_mb']} MB and remove the environment variable "
+        f"back to {memory_mb(v['memory_mb'])} and remove the environment variable "
         f"{v['marker_variable']} yourself{_versions(v)}"
     )
 
@@ -148,7 +150,7 @@ WORDS: dict[str, Callable[[Values], str]] = {
         f"in {count(v['runs'], 'runs')}: the import tree comes from the others"
     ),
     "init-run-again": lambda v: (
-        f"init passed Lambda's {v['limit_s']:g} s init limit: Lambda stops it and runs it "
+        f"init passed Lambda's {seconds(v['limit_s'])} init limit: Lambda stops it and runs it "
         "again inside the first invocation, under the function's timeout; these figures are "
         "that second run's"
     ),
@@ -219,7 +221,8 @@ SKIPPED: dict[str, Callable[[Values], str]] = {
     "unreadable": lambda v: f"unreadable: {v['error']}",
     "changed": lambda v: "changed into a non-regular file during the walk",
     "over-bound": lambda v: (
-        f"{v['bytes']:,} bytes, above coldprof's bound of {v['bound_bytes']:,}: not read or "
+        f"{exact_bytes(v['bytes'])}, above coldprof's bound of {exact_bytes(v['bound_bytes'])}: "
+        "not read or "
         "deflated; counted at its full size, zipped and unzipped, so over every Lambda limit"
     ),
     "absolute-path": lambda v: "absolute path in archive: skipped",
