@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -153,7 +154,8 @@ def test_markdown_has_tables():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--runtime", "python2.7"], "unknown runtime"),
+        (["--runtime", "python2.7"], "expected one of Lambda's Python runtimes"),
+        (["--arch", "sparc"], "Invalid value for '--arch'"),
         (["--top", "0"], "Invalid value"),
         (["--output", "x.unknown"], "cannot tell the format"),
     ],
@@ -327,3 +329,39 @@ def test_a_wide_terminal_keeps_every_column(pip_target):
     assert "left out to fit" not in result.output
     assert "removal frees (unzipped)" in result.output
     assert max(len(line) for line in result.output.splitlines()) <= 200
+
+
+PROJECT = """
+[tool.coldprof]
+target = "build"
+layers = ["layer"]
+runtime = "python3.12"
+arch = "arm64"
+handler = "app.handler"
+"""
+
+
+def test_analyze_takes_the_function_of_tool_coldprof(tmp_path, monkeypatch):
+    shutil.copytree(DEMO, tmp_path / "build")
+    (tmp_path / "layer" / "python").mkdir(parents=True)
+    (tmp_path / "layer" / "python" / "shared.py").write_text("X = 1\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(PROJECT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    document = analyze_json()
+    assert (document["runtime"], document["arch"]) == ("python3.12", "arm64")
+    assert document["handler"] == "app.handler"
+    assert document["target"].endswith("build") and len(document["layers"]) == 1
+    overridden = analyze_json("--runtime", "python3.13", "--arch", "x86_64")
+    assert (overridden["runtime"], overridden["arch"]) == ("python3.13", "x86_64")
+    (tmp_path / "conf").mkdir()
+    elsewhere = tmp_path / "conf" / "pyproject.toml"  # paths are relative to its folder
+    elsewhere.write_text(PROJECT.replace('"build"', '"../build"').replace('"layer"', '"../layer"'))
+    monkeypatch.chdir(tmp_path.parent)
+    assert analyze_json("--config", str(elsewhere))["arch"] == "arm64"
+
+
+def test_analyze_without_target_or_project_says_what_to_give(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["analyze"])
+    assert result.exit_code == 2
+    assert "give TARGET (a package folder or .zip), or run where a pyproject.toml" in result.output
