@@ -7,8 +7,10 @@ import bz2
 import json
 import shutil
 import subprocess
+import tempfile
 import zipfile
 import zlib
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -16,10 +18,11 @@ from click.testing import CliRunner
 
 from coldprof.cli import main
 from coldprof.errors import TargetError
+from coldprof.function import FunctionConfig
 from coldprof.package import open_package
 from coldprof.package.member import INFLATE_MARGIN_BYTES, MIN_READ_BYTES
 from coldprof.render.words import skipped_reason
-from coldprof.sandbox import materialize
+from coldprof.sandbox import materialize, materialize_all
 from helpers import APP_SOURCE, peak_rss_mb, tree_snapshot, zip_folder, zip_with_member
 
 BOMB_BYTES = 128 * 1024 * 1024  # what the hostile members inflate to
@@ -304,3 +307,56 @@ def test_a_real_package_extracts_byte_for_byte(tmp_path, sdk_target, tool):
             if path.is_file()
         }
     assert extracted == expected
+
+
+UNZIPPED_LIMIT_BYTES = json.loads(
+    (Path(__file__).parent.parent / "coldprof" / "data" / "lambda.json").read_text()
+)["limits"]["unzipped_with_layers_bytes"]
+
+
+def zip_of_zeros(path: Path, unzipped_bytes: int) -> Path:
+    """A small zip (deflated zeros) whose one data member unzips to `unzipped_bytes`."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("app.py", APP_SOURCE)
+        with out.open("data.bin", "w", force_zip64=True) as member:
+            left = unzipped_bytes - len(APP_SOURCE)
+            while left > 0:
+                member.write(bytes(min(left, 8 * 1024 * 1024)))
+                left -= 8 * 1024 * 1024
+    return path
+
+
+@pytest.fixture(scope="module")
+def over_limit(tmp_path_factory) -> Path:
+    """A function zip one byte past Lambda's unzipped limit (262,144,000 B)."""
+    folder = tmp_path_factory.mktemp("over-limit")
+    return zip_of_zeros(folder / "big.zip", UNZIPPED_LIMIT_BYTES + 1)
+
+
+def test_a_zip_past_lambda_s_unzipped_limit_is_not_extracted(over_limit, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(TargetError) as raised, materialize(over_limit):
+        pass
+    assert raised.value.message == (
+        f"{over_limit}: unzips to 262,144,001 B, more than Lambda's limit of 262,144,000 B for "
+        "a function and its layers unzipped: Lambda would refuse it, so coldprof does not "
+        "extract it (coldprof analyze reads it without extracting)"
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing was written
+
+
+def test_a_function_and_layer_past_the_limit_together_are_not_extracted(tmp_path):
+    half = UNZIPPED_LIMIT_BYTES // 2 + 1
+    function, layer = zip_of_zeros(tmp_path / "f.zip", half), zip_of_zeros(tmp_path / "l.zip", half)
+    config = FunctionConfig(target=function, handler="app.handler", layers=(layer,))
+    before = set(Path(tempfile.gettempdir()).glob("coldprof-task-*"))
+    with pytest.raises(TargetError, match="unzips to 262,144,002 B, more than"), ExitStack() as s:
+        materialize_all(s, config.target, config.layers)
+    assert set(Path(tempfile.gettempdir()).glob("coldprof-task-*")) == before
+
+
+@pytest.mark.parametrize("command", ["invoke", "slim"])
+def test_commands_that_extract_say_it_in_one_line(over_limit, command):
+    args = [command, str(over_limit), "--handler", "app.handler"]
+    line = one_line_error(CliRunner().invoke(main, [*args, *(["--check"] * (command == "slim"))]))
+    assert line.startswith("coldprof: error: ") and "more than Lambda's limit" in line
