@@ -136,6 +136,20 @@ class AddedDistribution:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AddedConflict:
+    """Where an addition meets what the package already holds: reported, never merged."""
+
+    # "file-present": a file the addition brings is in the function package already (it would
+    # be replaced); "other-version": the package holds the distribution at a version the
+    # requirement excludes (left out: a version change is not an addition)
+    code: str
+    distribution: str
+    path: str | None = None  # file-present: the package path
+    held_version: str | None = None  # other-version: the version the package holds
+    requirement: str | None = None  # other-version: the requirement as given
+
+
+@dataclass(frozen=True, kw_only=True)
 class AddedInit:
     """What importing the added top-level modules adds to the handler's init."""
 
@@ -164,6 +178,7 @@ class Added:
     already_present: tuple[str, ...]  # resolved distributions the package (or a layer) holds
     limits: tuple[Limit, ...]  # Lambda's size limits with the additions
     init: AddedInit | None  # with --handler
+    conflicts: tuple[AddedConflict, ...] = ()  # files already present, versions held otherwise
 
 
 @dataclass(frozen=True, kw_only=True)

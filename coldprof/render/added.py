@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coldprof.analyze.result import Added, AddedDistribution, AddedInit
+from coldprof.analyze.result import Added, AddedConflict, AddedDistribution, AddedInit
 from coldprof.render import layout
 from coldprof.render.imports import spread
 from coldprof.render.layout import Section
@@ -10,6 +10,7 @@ from coldprof.render.units import count, exact_bytes, signed_ms, size
 from coldprof.results import display_path
 
 SHOWN_PLATFORMS = 1
+SHOWN_CONFLICTS = 5
 # Text columns wrap at these widths, and shrink further to fit the terminal (as analyze's).
 WRAP_COLUMNS = {
     "measure": 30,
@@ -54,6 +55,36 @@ def _init_rows(init: AddedInit) -> list[list[str]]:
     return rows
 
 
+def conflict_words(conflict: AddedConflict) -> str:
+    """One conflict in words."""
+    if conflict.code == "other-version":
+        return (
+            f"{conflict.requirement}: the package holds {conflict.distribution} "
+            f"{conflict.held_version}; a version change is not an addition, so it was left out"
+        )
+    owner = conflict.distribution or "a file no distribution owns"
+    return f"{conflict.path} ({owner}) is in the package already: adding would replace it"
+
+
+def _runtime_provided(added: Added) -> list[list[str]]:
+    """The row naming what the Lambda runtime ships already, when any addition is such."""
+    rows = [d for d in added.distributions if d.runtime_provided]
+    if not rows:
+        return []
+    names = ", ".join(f"{d.name} {d.version}" for d in rows)
+    bundled = size(sum(d.unzipped_bytes for d in rows))
+    text = f"{names}: {bundled} of the added bytes; leave them out to use the runtime's copy"
+    return [["the Lambda runtime provides", text]]
+
+
+def _conflicts(added: Added) -> list[list[str]]:
+    shown = [conflict_words(c) for c in added.conflicts[:SHOWN_CONFLICTS]]
+    more = len(added.conflicts) - SHOWN_CONFLICTS
+    if more > 0:
+        shown.append(f"… and {count(more, 'more')}")
+    return [["conflicts", "; ".join(shown)]] if shown else []
+
+
 def _summary(added: Added) -> Section:
     rows = [
         ["resolved by pip for", _platforms(added)],
@@ -62,6 +93,8 @@ def _summary(added: Added) -> Section:
         ["added unzipped", f"{size(added.unzipped_bytes)} = {exact_bytes(added.unzipped_bytes)}"],
         ["added zipped (deflate-6 estimate)", size(added.zipped_bytes)],
         ["already in the package (left out)", ", ".join(added.already_present) or "-"],
+        *_runtime_provided(added),
+        *_conflicts(added),
     ]
     if added.init is not None:
         rows += _init_rows(added.init)
