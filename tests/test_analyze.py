@@ -365,3 +365,33 @@ def test_analyze_without_target_or_project_says_what_to_give(tmp_path, monkeypat
     result = CliRunner().invoke(main, ["analyze"])
     assert result.exit_code == 2
     assert "give TARGET (a package folder or .zip), or run where a pyproject.toml" in result.output
+
+
+V2_DOCUMENT = Path(__file__).resolve().parent.parent / "fixtures" / "results" / "analyze-v2.json"
+
+
+def test_a_document_written_by_schema_2_s_coldprof_loads_renders_and_round_trips():
+    """fixtures/results/analyze-v2.json: written by the coldprof before schema 3 (a function
+    with a FIFO, a layer zip with `..` and absolute entries, python3.9, a handler)."""
+    from coldprof.render import render
+    from coldprof.render.report import render_report
+    from coldprof.results import load, loads, to_json
+
+    written = json.loads(V2_DOCUMENT.read_text(encoding="utf-8"))
+    assert written["schema_version"] == 2
+    result = load(V2_DOCUMENT)
+    assert result.schema_version == 3
+    assert [f.values["text"] for f in result.findings] == [
+        f["message"] for f in written["findings"]
+    ]
+    assert [f.values["advice"] for f in result.findings] == [
+        f["advice"] for f in written["findings"]
+    ]
+    assert [s.values["text"] for s in result.skipped] == [s["reason"] for s in written["skipped"]]
+    table, markdown = render(result, "table"), render(result, "markdown")
+    for finding in written["findings"]:
+        assert finding["rule"] in table and finding["rule"] in markdown
+    assert "FIFO (named pipe): never opened" in table
+    assert "path with '..' escapes the package: skipped" in table
+    assert "python3.9" in render_report([("old.json", result)], "markdown")
+    assert loads(to_json(result), "analyze") == result
