@@ -30,7 +30,7 @@ WRAP_COLUMNS = {
 
 def _table(title: str, headers: list[str], rows: list[list]) -> Section:
     """A section whose text columns wrap on a terminal, to fit its width."""
-    return layout.table(title, headers, rows, [WRAP_COLUMNS.get(h) for h in headers])
+    return layout.wrapped_table(title, headers, rows, WRAP_COLUMNS)
 
 
 def _platforms(added: Added) -> str:

@@ -43,7 +43,7 @@ def _table(
     title: str, headers: list[str], rows: list[list], optional: tuple[str, ...] = ()
 ) -> Section:
     """A section whose long text columns wrap on a terminal (`optional` ones may go)."""
-    return layout.table(title, headers, rows, [WRAP_COLUMNS.get(h) for h in headers], optional)
+    return layout.wrapped_table(title, headers, rows, WRAP_COLUMNS, optional)
 
 
 def _limits(result: AnalyzeResult) -> Section:

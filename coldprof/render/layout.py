@@ -73,6 +73,18 @@ def table(
     )
 
 
+def wrapped_table(
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    caps: dict[str, int],
+    optional: Sequence[str] = (),
+) -> Section:
+    """A table whose text columns wrap at their cap (`caps`: header -> width) on a terminal,
+    and shrink further to fit its width."""
+    return table(title, headers, rows, [caps.get(h) for h in headers], optional)
+
+
 def _alignment(rows: Sequence[Sequence[Any]]) -> list[str]:
     """Numbers right-aligned, anything else left."""
     columns = zip(*rows, strict=True)

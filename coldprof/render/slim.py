@@ -48,7 +48,7 @@ CHECKS = {
 
 def _table(title: str, headers: list[str], rows: list[list]) -> Section:
     """A section whose text columns wrap on a terminal, to fit its width."""
-    return layout.table(title, headers, rows, [WRAP_COLUMNS.get(h) for h in headers])
+    return layout.wrapped_table(title, headers, rows, WRAP_COLUMNS)
 
 
 def _gain(gain: Gain | None) -> str:
