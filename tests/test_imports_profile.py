@@ -120,6 +120,10 @@ def test_progress_goes_to_the_observer():
         target=ROOT / "fixtures" / "imports" / "trivial", handler="app.handler"
     )
     profile_imports(function, repeat=2, observer=lambda *a: calls.append(a))
+    # the warm-up, the usage run (one event by default: {}), then 2 rounds of 4 variants
+    assert calls == [(done, 10) for done in range(1, 11)]
+    calls.clear()
+    profile_imports(function, repeat=2, observer=lambda *a: calls.append(a), events=())
     assert calls == [(done, 9) for done in range(1, 10)]
 
 

@@ -44,6 +44,17 @@ GARBAGE = {
     ),
     "response size as text": '{"ok": false, "duration_ns": 1, "response_bytes": "big"}',
     "left running malformed": '{"ok": true, "duration_ns": 1, "body": "1", "left": [{"id": 1}]}',
+    "import time as text": '{"ok": true, "duration_ns": 1, "body": "1", "import_ns": "1"}',
+    "import time negative": '{"ok": true, "duration_ns": 1, "body": "1", "import_ns": -5}',
+    "usage not an object": '{"ok": true, "duration_ns": 1, "body": "1", "usage": [1]}',
+    "usage of another method": (
+        '{"ok": true, "duration_ns": 1, "body": "1", "usage": {"method": "guess", "used": [], '
+        '"files": [], "refs": {}, "lazy": []}}'
+    ),
+    "usage files malformed": (
+        '{"ok": true, "duration_ns": 1, "body": "1", "usage": {"method": "setprofile", '
+        '"used": [], "files": [["0", "app.py"]], "refs": {}, "lazy": []}}'
+    ),
     "a list": "[1, 2, 3]",
     "ok not a bool": '{"ok": "yes", "duration_ns": 1, "body": "1"}',
 }

@@ -140,6 +140,7 @@ def build_sample(
         stopped_init_ms=stopped_ms,
         billed_ms=billed_duration_ms(first.duration_ms + (stopped_ms or 0.0), billed_init_ms),
         warm_billed_ms=tuple(billed_duration_ms(r.duration_ms) for r in warm),
+        first_invoke_import_ms=first.import_ms if first.ok else None,
     )
     return sample, errors
 

@@ -47,6 +47,15 @@ def _values(samples: tuple[Sample, ...], name: str) -> list[float]:
     return values
 
 
+def _first_invoke_other_ms(samples: tuple[Sample, ...]) -> list[float]:
+    """The first invocation's time outside its deferred imports, for each sample that has both."""
+    return [
+        s.first_invoke_ms - s.first_invoke_import_ms
+        for s in samples
+        if s.first_invoke_ms is not None and s.first_invoke_import_ms is not None
+    ]
+
+
 def _cost(
     samples: tuple[Sample, ...], function: FunctionConfig, options: BenchOptions
 ) -> CostEstimate:
@@ -77,6 +86,8 @@ def assemble(
         first_invoke_ms=summarize(_values(samples, "first_invoke_ms")),
         total_ms=summarize(_values(samples, "total_ms")),
         runtime_init_ms=summarize(_values(samples, "runtime_init_ms")),
+        first_invoke_import_ms=summarize(_values(samples, "first_invoke_import_ms")),
+        first_invoke_other_ms=summarize(_first_invoke_other_ms(samples)),
     )
     warm = WarmStats(
         invoke_ms=summarize(_values(samples, "invoke_ms")),
@@ -124,7 +135,7 @@ def bench_one(
     """Measure one function (resolved: its interpreter found)."""
     plan = Plan(options.cold, options.warm, options.warmup)
     with ExitStack() as stack:
-        spec = environment_spec(prepare(stack, function))
+        spec = dataclasses.replace(environment_spec(prepare(stack, function)), import_clock=True)
         measured = measure(spec, options.event, plan, label, observer)
     read_only = read_only_mode(spec.read_only, spec.interpreter.executable)
     return assemble(label, function, options, function.interpreter(), measured, read_only)

@@ -21,6 +21,10 @@ UNSEEN = (
     "threads and asyncio tasks not seen, only processes: AWS's runtime client "
     "(--runtime-client awslambdaric) runs unmodified"
 )
+IMPORTS_UNSEEN = (
+    "not timed apart from the rest: AWS's runtime client (--runtime-client awslambdaric) runs "
+    "unmodified"
+)
 
 
 def vcpus(value: float) -> str:
@@ -74,6 +78,8 @@ def emulation_rows(
         rows.append(["code read cold", f"{dropped} dropped from cache"])
     if not emulation.threads_seen:
         rows.append(["work left running", UNSEEN])
+    if not emulation.imports_seen:
+        rows.append(["imports deferred to the first invocation", IMPORTS_UNSEEN])
     return rows
 
 
@@ -94,6 +100,8 @@ def emulation_lines(
     )
     if not emulation.threads_seen:
         lines.append(f"work left running: {UNSEEN}")
+    if not emulation.imports_seen:
+        lines.append(f"imports deferred to the first invocation: {IMPORTS_UNSEEN}")
     return lines
 
 

@@ -154,6 +154,12 @@ WORDS: dict[str, Callable[[Values], str]] = {
         "again inside the first invocation, under the function's timeout; these figures are "
         "that second run's"
     ),
+    "usage-incomplete": lambda v: (
+        f"the run watching what the events use reported on {v['reported']} of "
+        f"{count(v['events'], 'events')}"
+        + (f" ({display_path(v['error'])})" if v.get("error") else "")
+        + ": what the others use is not known, so more may show as unused or never loaded"
+    ),
     # check budget details and warnings
     "function-zip": lambda v: (
         "function package "
@@ -196,6 +202,12 @@ WORDS: dict[str, Callable[[Values], str]] = {
     "secrets-kept": lambda v: (
         f"kept what looks like secrets, as --keep-secrets asked: {', '.join(v['paths'])}; anyone "
         "who can read the package (lambda:GetFunction) can read them"
+    ),
+    "unused-files-risk": lambda v: (
+        f"unused-files removed {count(v['files'], 'files')} that init and the one --event never "
+        "loaded: another kind of event, or native code reading a file through its own open() "
+        "(an SSL CA bundle), may need them; the response check covers this event only, so test "
+        "the slimmed package with every kind of event before you ship it"
     ),
     "noisy": lambda v: (
         f"the spread (± {ms(v['spread_ms'])}) is wider than the margin "

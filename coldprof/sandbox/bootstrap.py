@@ -27,6 +27,13 @@ Protocol, one JSON line each way:
                    the limit)
 A binary (bytes) body is sent as "body_latin1" so that no module is imported for it. "left": the
 threads and asyncio tasks still running when the handler returned (still_running()).
+
+Two measurements add to a reply, and only when the parent asks (never in runs that time init):
+  "import_ns" (config import_clock): the time the invocation spent importing modules not yet
+      loaded (install_import_clock());
+  "usage" (config watch_code, usage runs apart): what of the function's init the invocation
+      used, and the package files loaded so far (coldprof/sandbox/watch.py, whose code only
+      those runs receive).
 """
 
 import posix
@@ -34,6 +41,7 @@ import sys
 import time
 
 THIS_FILE = sys._getframe().f_code.co_filename  # ends with /bootstrap.py, as awslambdaric's
+OWN_FOLDER = THIS_FILE.rpartition("/")[0] + "/"  # coldprof/sandbox/: no user code lives there
 UTF8_RUNTIMES = ("python3.12", "python3.13", "python3.14", "python3.15")
 ERROR_LOG_IDENT = "\u00a0"
 LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
@@ -107,14 +115,15 @@ def make_error(message, error_type, trace, request_id=None):
 
 
 def user_frames(tb):
-    """The traceback's frames from the first one outside this bootstrap, formatted."""
+    """The traceback's frames from the first one outside this bootstrap, formatted (a frame of
+    coldprof's own further in, such as the import clock's or the watch's, is left out too)."""
     import traceback
 
     # plain tuples, as awslambdaric formats them: no column markers (^^^) under the lines
     frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
     for index, frame in enumerate(frames):
         if "/bootstrap.py" not in frame[0]:
-            frames = frames[index:]
+            frames = [f for f in frames[index:] if not f[0].startswith(OWN_FOLDER)]
             break
     return traceback.format_list(frames)
 
@@ -554,17 +563,58 @@ def still_running(limit=50):
     return found[:limit]
 
 
-def serve(handler, marshaller, config):
-    """Answer invocation requests until the parent closes the pipe."""
+def serve(handler, marshaller, config, extras=()):
+    """Answer invocation requests until the parent closes the pipe; each of `extras` adds its
+    measurement to the reply."""
     import json
 
     with open(config["request_fd"], "rb") as requests:
         for line in requests:
             reply = invoke(handler, json.loads(line), marshaller, config["max_response_bytes"])
             reply["left"] = still_running()
+            for extra in extras:
+                extra(reply)
             write_all(config["reply_fd"], (json.dumps(reply) + "\n").encode())
             if "response_bytes" in reply:
                 sys.exit(1)
+
+
+def install_import_clock():
+    """Time each import that loads a module in the main thread: importlib's _find_and_load, which
+    the import system looks up and calls for every module not yet in sys.modules (what
+    -X importtime times, a lazy import's resolution included); a nested one is in its importer's
+    time. Installed after init: the reply's "import_ns" is what the invocation spent importing."""
+    import _thread
+
+    importlib_bootstrap = sys.modules["_frozen_importlib"]
+    original = importlib_bootstrap._find_and_load
+    main, clock, state = _thread.get_ident(), time.perf_counter_ns, [False, 0]
+
+    def _find_and_load(name, import_):
+        if state[0] or _thread.get_ident() != main:
+            return original(name, import_)
+        state[0], start_ns = True, clock()
+        try:
+            return original(name, import_)
+        finally:
+            state[0], state[1] = False, state[1] + clock() - start_ns
+
+    def report(reply):
+        reply["import_ns"], state[1] = state[1], 0
+
+    importlib_bootstrap._find_and_load = _find_and_load
+    return report
+
+
+def start_watch(code, roots):
+    """A usage run only (never timed): the watch's code (coldprof/sandbox/watch.py), sent in
+    CONFIG for such runs alone, run in a namespace of its own; it starts watching the files the
+    function opens. None in every other run."""
+    if not code:
+        return None
+    namespace = {"__name__": "coldprof_watch"}
+    exec(sys.modules["marshal"].loads(code), namespace)
+    return namespace["watch_files"](roots)
 
 
 def run_light(config):
@@ -574,9 +624,16 @@ def run_light(config):
     report_runtime_ready(config["reply_fd"], config["read_only_used"])
     if config["read_only_used"] == "audit-hook":
         read_only_hook(config["read_only_roots"])
+    watch = start_watch(config["watch_code"], config["package_roots"])
     set_paths(config)
     handler = init(config, marshaller)
-    serve(handler, marshaller, config)
+    extras = []
+    if watch is not None:
+        handler, report = watch["watch_invocations"](watch, handler)
+        extras.append(report)
+    if config["import_clock"]:
+        extras.append(install_import_clock())
+    serve(handler, marshaller, config, extras)
 
 
 def run_awslambdaric(config):

@@ -48,6 +48,7 @@ MARSHAL_VERSION = 4  # readable by every CPython coldprof runs (3.9+)
 JSON_ESCAPE_FACTOR = 6  # a byte of a body may take up to six in the reply line (\u00XX)
 ERROR_SLACK_BYTES = 1024 * 1024  # room for an error's message and stack trace in a reply
 LEFT_SLACK_BYTES = 64 * 1024  # room for the threads and tasks left running
+USAGE_SLACK_BYTES = 8 * 1024 * 1024  # room for a usage run's report (sandbox/usage.py bounds)
 EXIT_GRACE_S = 2.0  # how long a runtime refused a response is given to exit by itself
 MARKER = "AWS_LAMBDA_LOG_STREAM_NAME"  # unique to each environment: finds its orphans
 
@@ -72,7 +73,10 @@ class Environment:
         self._stderr = ImportTimeSplitter(self._log)
         self._max_response_bytes = lambda_facts()["limits"]["response_max_bytes"]
         self._max_reply_bytes = (
-            self._max_response_bytes * JSON_ESCAPE_FACTOR + ERROR_SLACK_BYTES + LEFT_SLACK_BYTES
+            self._max_response_bytes * JSON_ESCAPE_FACTOR
+            + ERROR_SLACK_BYTES
+            + LEFT_SLACK_BYTES
+            + (USAGE_SLACK_BYTES if spec.watch_usage else 0)
         )
         self._arn = f"arn:aws:lambda:{spec.region}:{ACCOUNT_ID}:function:{spec.function_name}"
         self._tracker = LeftRunningTracker()
@@ -411,6 +415,7 @@ class Environment:
             ephemeral_storage_mb=self._storage.size_mb,
             cold_cache_bytes=self._cold_cache_bytes,
             threads_seen=self.spec.runtime_client != "awslambdaric",
+            imports_seen=self.spec.runtime_client != "awslambdaric",
         )
 
     def _life(self, cpu_ms: float) -> dict[str, Any]:
@@ -479,6 +484,8 @@ class Environment:
             importtime_lines=tuple(self._stderr.take_rows()[0]),
             payload=reply.payload,
             content_type=reply.content_type,
+            import_ms=None if reply.import_ns is None else reply.import_ns / 1e6,
+            usage=reply.usage,
             **self._life(cpu_ms),
         )
 
