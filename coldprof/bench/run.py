@@ -17,7 +17,6 @@ from coldprof.bench.result import BenchResult, ColdStats, Comparison, Sample, Wa
 from coldprof.errors import UsageError
 from coldprof.function import FunctionConfig, environment_spec, prepare
 from coldprof.sandbox import InterpreterInfo
-from coldprof.sandbox.readonly import read_only_mode
 from coldprof.stats import summarize
 
 COMPARED_PHASES = {"cold start": "total_ms", "warm invocation": "invoke_ms"}
@@ -77,7 +76,6 @@ def assemble(
     options: BenchOptions,
     python: InterpreterInfo,
     measured: Measured,
-    read_only: str = "",
 ) -> BenchResult:
     """The result record of one run from what it measured."""
     samples = measured.samples
@@ -125,7 +123,7 @@ def assemble(
         ephemeral_peak_mb=ephemeral_peak_mb(samples),
         left_running=count_left_running(samples),
         runtime_client=function.runtime_client,
-        read_only=read_only,
+        read_only=measured.emulation.read_only if measured.emulation is not None else "",
     )
 
 
@@ -137,8 +135,7 @@ def bench_one(
     with ExitStack() as stack:
         spec = dataclasses.replace(environment_spec(prepare(stack, function)), import_clock=True)
         measured = measure(spec, options.event, plan, label, observer)
-    read_only = read_only_mode(spec.read_only, spec.interpreter.executable)
-    return assemble(label, function, options, function.interpreter(), measured, read_only)
+    return assemble(label, function, options, function.interpreter(), measured)
 
 
 def run_labels(runs: list[tuple[Path, str]]) -> list[str]:

@@ -14,6 +14,7 @@ at global scope) stays in that module's self time; `-X importtime` cannot split 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,7 +43,7 @@ from coldprof.imports.unloaded import loaded_files, unloaded_files
 from coldprof.imports.unused import unused_at_init, watched
 from coldprof.results import Note
 from coldprof.sandbox import InitResult, bare_start_ms
-from coldprof.stats import summarize
+from coldprof.stats import Stats, summarize
 
 __all__ = ["error_record", "handler_module", "profile_imports", "start_once"]
 DEFAULT_EVENTS: tuple[Event, ...] = (("{}", {}),)  # without --event: one invocation with {}
@@ -105,6 +106,11 @@ def init_trees(ok: Mapping[str, list[InitResult]], module: str, attributor: Attr
         found=found,
         missing=len(roots) - len(found),
     )
+
+
+def combined_spread(a: Stats | None, b: Stats | None) -> float | None:
+    """The noise of the difference of two medians: their spreads (stdev) combined."""
+    return None if a is None or b is None else math.hypot(a.stdev, b.stdev)
 
 
 def difference(a: float | None, b: float | None) -> float | None:
@@ -172,6 +178,7 @@ def init_fields(measured: Measured, attributor: Attributor, trees: Trees) -> dic
         "init_ms": init,
         "import_ms": imports,
         "init_minus_import_ms": difference(init_median, imports.median if imports else None),
+        "init_minus_import_noise_ms": combined_spread(init, imports),
         "warm_init_ms": warm_init,
         "bytecode_saving_ms": difference(init_median, warm_init.median if warm_init else None),
         "max_rss_mb": max((r.max_rss_mb for r in all_runs), default=None),
@@ -180,7 +187,8 @@ def init_fields(measured: Measured, attributor: Attributor, trees: Trees) -> dic
         ),
         "modules": tuple(modules),
         "runtime_init_ms": summarize([r.runtime_init_ms for r in ok["init"]]),
-        "read_only": next((r.read_only for r in all_runs), ""),
+        "read_only": next((r.read_only for r in all_runs if r.read_only), ""),
+        "emulation": next((r.emulation for r in all_runs if r.emulation is not None), None),
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from coldprof.results import Note, legacy_notes, with_field
 from coldprof.sandbox.left_running import LeftRunning
+from coldprof.sandbox.spec import Emulation
 from coldprof.stats import Stats
 
 SCHEMA_VERSION = 2
@@ -199,6 +200,9 @@ class ImportsResult:
     # runtime_init_ms + init_ms is what Lambda reports as Init Duration
     runtime_client: str = "coldprof"  # "coldprof" (light runtime) or "awslambdaric"
     read_only: str = ""  # how the package was kept read-only: mount-namespace | audit-hook
+    emulation: Emulation | None = None  # how the first environment that started lived here
+    init_minus_import_noise_ms: float | None = None  # the noise of init_minus_import_ms: the
+    # spreads (stdev) of init_ms and import_ms combined; a difference within it is not measured
     top: int = 30  # the table shows this many modules (the largest cumulative times)...
     min_ms: float = 0.0  # ...of at least this many ms; JSON always holds every module
     events: tuple[str, ...] = ()  # the events invoked after init, in order (none: --no-invoke)

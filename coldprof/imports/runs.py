@@ -50,7 +50,8 @@ class Runs:
 
 def start_once(spec: EnvironmentSpec) -> InitResult:
     """One cold start in a fresh child; the child is gone afterwards. An init that passes
-    Lambda's 10 s limit is run again, as Lambda runs it inside the first invocation."""
+    Lambda's 10 s limit is run again, as Lambda runs it inside the first invocation (a failed
+    one is not: its second run would fail the same way and profile nothing more)."""
     return run_once(spec, ())[0]
 
 
@@ -60,7 +61,7 @@ def run_once(
     """One cold start, then the events in order in the same environment (until one ends it)."""
     with Environment(spec) as environment:
         result = environment.start()
-        init = environment.retry_init() if result.retry else result
+        init = environment.retry_init() if result.status == "timeout" else result
         invoked: list[InvokeResult] = []
         for _, event in events if init.ok else ():
             invoked.append(environment.invoke(event))

@@ -42,6 +42,22 @@ def saving(saving_ms: float | None) -> str:
     return f"none measurable ({ms(saving_ms)})"
 
 
+def _outside_imports(result: ImportsResult) -> str:
+    """The init outside the handler's import: the figure, or why it is not one (within the
+    noise; below zero, as -X importtime's own cost inflates the profiled import total)."""
+    value, noise = result.init_minus_import_ms, result.init_minus_import_noise_ms
+    if value is None:
+        return "-"
+    if noise is not None and abs(value) <= noise:
+        return f"within the noise ({ms(value)}, spread ± {ms(noise)})"
+    if value < 0:
+        return (
+            f"none measurable ({ms(value)}: -X importtime's own cost makes the profiled "
+            "import total longer than the unprofiled init)"
+        )
+    return ms(value)
+
+
 def _summary(result: ImportsResult) -> Section:
     """The init summary: measured times side by side, and what they imply."""
     rows = [
@@ -52,7 +68,7 @@ def _summary(result: ImportsResult) -> Section:
         ["function init (runtime ready to handler ready)", spread(result.init_ms)],
         ["profiled import total (-X importtime)", spread(result.import_ms)],
         ["bare interpreter start (python -I -S -B -c pass)", spread(result.bare_start_ms)],
-        ["function init minus imports (.pth files, runtime glue)", ms(result.init_minus_import_ms)],
+        ["function init minus imports (.pth files, runtime glue)", _outside_imports(result)],
         ["init with a warm bytecode cache", spread(result.warm_init_ms)],
         ["valid .pyc files for this runtime would save", saving(result.bytecode_saving_ms)],
         ["peak memory after init (resident; Lambda's MB are MiB)", memory_mb(result.max_rss_mb)],

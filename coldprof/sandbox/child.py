@@ -75,9 +75,10 @@ def read_only_roots(spec: EnvironmentSpec) -> list[str]:
 
 
 def child_config(
-    spec: EnvironmentSpec, fds: tuple[int, int], max_response_bytes: int
+    spec: EnvironmentSpec, fds: tuple[int, int], max_response_bytes: int, tmp_dir: str
 ) -> dict[str, Any]:
-    """What the child's runtime is told (marshalled down the request pipe)."""
+    """What the child's runtime is told (marshalled down the request pipe); `tmp_dir`: the
+    environment's /tmp folder, bound on the literal /tmp in a read-only mount namespace."""
     version = spec.interpreter.version
     return {
         "request_fd": fds[0],
@@ -97,6 +98,7 @@ def child_config(
         "import_clock": spec.import_clock,
         "watch_code": compiled_watch(spec.interpreter.executable) if spec.watch_usage else b"",
         "package_roots": package_roots(spec),
+        "tmp_dir": tmp_dir,
     }
 
 

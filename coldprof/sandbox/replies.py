@@ -92,8 +92,18 @@ def runtime_started(decoded: dict | None) -> RuntimeStarted | None:
     return RuntimeStarted(at_ns, read_only)
 
 
-def init_reply(decoded: dict | None) -> bool | InitError | None:
-    """True for ready, the init error, or None when the line is not the runtime's."""
+def _signed(decoded: dict | None, token: str) -> dict | None:
+    """The line without its token, or None when it does not carry the one expected (a line the
+    handler wrote into the pipe itself)."""
+    if decoded is None or decoded.get("token") != token:
+        return None
+    return {key: value for key, value in decoded.items() if key != "token"}
+
+
+def init_reply(decoded: dict | None, token: str) -> bool | InitError | None:
+    """True for ready, the init error, or None when the line is not the runtime's (`token`:
+    the init's)."""
+    decoded = _signed(decoded, token)
     if decoded is None:
         return None
     if decoded.get("ready") is True and len(decoded) == 1:
@@ -105,8 +115,10 @@ def init_reply(decoded: dict | None) -> bool | InitError | None:
     return None if error is None else InitError(body.encode("utf-8", "surrogatepass"), error)
 
 
-def invoke_reply(decoded: dict | None) -> InvokeReply | None:
-    """The reply to an invocation, or None when the line is not the runtime's."""
+def invoke_reply(decoded: dict | None, token: str) -> InvokeReply | None:
+    """The reply to an invocation, or None when the line is not the runtime's (`token`: the
+    request's)."""
+    decoded = _signed(decoded, token)
     if decoded is None or not isinstance(decoded.get("ok"), bool):
         return None
     duration_ns = decoded.get("duration_ns")

@@ -73,6 +73,7 @@ class Emulation:
     # always are); False with awslambdaric, which runs unmodified
     imports_seen: bool = True  # an invocation's imports can be timed in the child (import_ms)
     # and what it uses watched (usage); False with awslambdaric, which runs unmodified
+    read_only: str = ""  # how the package was kept read-only: "mount-namespace" | "audit-hook"
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,12 @@ class InitResult:
     ephemeral_peak_mb: float = 0.0  # the most /tmp held so far (MiB, sampled)
     runtime_init_ms: float = 0.0  # parent clock: just before spawn -> the runtime ready
     phase: str = "init"  # "init", or "invoke" when Lambda runs init again inside an invocation
-    retry: bool = False  # init passed the init limit: it runs again inside the first invocation
+    retry: bool = False  # init failed or passed the init limit: it runs again inside the first
+    # invocation (Phase: invoke), as Lambda runs a failed on-demand init again
     read_only: str = ""  # how the package was kept read-only: "mount-namespace" | "audit-hook"
     payload: bytes = b""  # the init error as the runtime posted it (empty requestId)
+    package_changed: tuple[str, ...] = ()  # paths the function changed in its package all the
+    # same (audit-hook only: a subprocess, os.mkfifo, os.mknod, C code; at most 20)
 
     @property
     def init_duration_ms(self) -> float:
@@ -154,3 +158,11 @@ class InvokeResult:
     import_ms: float | None = None  # time the handler spent importing modules not yet loaded
     # (spec.import_clock; None: not measured)
     usage: Usage | None = None  # what it used of init, and the files loaded (spec.watch_usage)
+    package_changed: tuple[str, ...] = ()  # paths the function changed in its package all the
+    # same during this invocation (audit-hook only; at most 20)
+
+    @property
+    def used_vcpus(self) -> float | None:
+        """The CPUs the environment used on average: its CPU time over the round trip's wall time
+        (None: no wall time measured)."""
+        return self.cpu_ms / self.round_trip_ms if self.round_trip_ms > 0 else None
