@@ -114,8 +114,8 @@ def _finding() -> dict:
         "distribution": "dist0",
         "paths": ["dist0/tests"],
         "bytes": 1,
-        "message": "tests shipped",
-        "risk": "none",
+        "code": "folders",
+        "values": {"folders": 1},
     }
 
 

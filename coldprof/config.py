@@ -9,6 +9,7 @@ Sizes: a whole number of bytes (52428800 or "52428800") or a number and a unit: 
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from coldprof.render.units import exact_bytes
 MAX_CONFIG_BYTES = 1024 * 1024
 DEFAULT_RUNS = 5
 MAX_RUNS = 100
+MAX_SIZE_DIGITS = 20  # whole bytes, as NUMBER_AND_UNIT takes at most 20 digits before a unit
 SIZE_UNITS = {
     "b": 1,
     "kb": 10**3,
@@ -109,7 +111,7 @@ def _number_and_unit(value: str) -> tuple[Decimal, str] | None:
 
 def parse_size(value: object) -> int:
     """Bytes from 52428800, "52428800", "50 MiB" or "50 MB" (ValueError saying what is expected)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**MAX_SIZE_DIGITS:
         return value
     parsed = _number_and_unit(value) if isinstance(value, str) else None
     multiplier = {"": 1, **SIZE_UNITS}.get(parsed[1]) if parsed else None
@@ -174,6 +176,11 @@ def _parse_toml(path: Path, text: str) -> dict[str, Any]:
         raise UsageError(f"{path} is not valid TOML: {error}") from None
     except RecursionError:
         raise UsageError(f"{path} is not valid TOML: nested too deeply") from None
+    except ValueError:  # tomllib's int() past sys.get_int_max_str_digits()
+        digits = f"{sys.get_int_max_str_digits():,}"
+        raise UsageError(
+            f"{path} is not valid TOML: an integer of more than {digits} digits"
+        ) from None
 
 
 def key_lines(text: str) -> dict[str, int]:

@@ -21,8 +21,9 @@ from coldprof.bench.driver import Measured
 from coldprof.bench.result import BenchResult, Sample, SampleError
 from coldprof.bench.run import BenchOptions, assemble, run_labels
 from coldprof.function import FunctionConfig
-from coldprof.render import formats_for, render
-from coldprof.sandbox import InterpreterInfo
+from coldprof.render import formats_for, render, units
+from coldprof.render.lifecycle import left_running_line
+from coldprof.sandbox import InterpreterInfo, LeftRunning
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "bench" / "golden"
 PYTHON = InterpreterInfo("/usr/bin/python3.12", (3, 12))
@@ -189,3 +190,17 @@ def test_json_keeps_every_raw_sample_and_the_schema_fields():
     assert document["cost"]["per_million_usd"] > 0.2
     assert document["compared"][0]["label"] == "build/new"
     assert document["comparisons"][0]["faster"] == "build/new"
+
+
+def test_what_was_left_running_words_its_frozen_time_with_the_one_ms_formatter():
+    item = LeftRunning(
+        kind="thread",
+        name="notify",
+        where="app.py:3 in handler",
+        seen_after=1,
+        frozen_ms=2.345,
+        finished_during=2,
+    )
+    line = left_running_line(item)
+    assert f"it was frozen for {units.ms(2.345)} and finished during invocation 2" in line
+    assert units.ms(2.345) == "2.35 ms"

@@ -1,5 +1,6 @@
-"""benchmarks/cpu_share.py says when its ratios cannot be trusted: the 1,769 MB run must hold its
-one vCPU, else a busy machine, not the share, made the figures."""
+"""The benchmarks stay valid: benchmarks/cpu_share.py says when its ratios cannot be trusted
+(the 1,769 MB run must hold its one vCPU, else a busy machine, not the share, made the figures),
+and benchmarks/input_growth.py builds inputs this coldprof reads."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from coldprof.results import load
 from coldprof.sandbox import InvokeResult
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "cpu_share.py"
@@ -60,3 +62,14 @@ def test_ratios_of_a_run_that_held_its_vcpu_stand(cpu_share, capsys):
     cpu_share.report_shares("cgroup", found(full_cpu_ms=83.2))  # held 0.99 vCPU
     printed = capsys.readouterr().out
     assert "INVALID" not in printed and "128 MB / 1769 MB:" in printed
+
+
+def test_the_growth_benchmarks_report_input_loads_as_an_analyze_result(tmp_path):
+    """benchmarks/input_growth.py's report case builds a document this coldprof reads."""
+    path = SCRIPT.parent / "input_growth.py"
+    spec = importlib.util.spec_from_file_location("input_growth_benchmark", path)
+    growth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(growth)
+    document = growth.report_input(tmp_path, 3, 2)
+    result = load(document)
+    assert (len(result.distributions), len(result.findings)) == (3, 2)

@@ -217,6 +217,8 @@ def test_bad_size_names_the_key_line_and_what_is_expected(tmp_path):
         ('require_valid_bytecode = "yes"', "require_valid_bytecode: expected true or false"),
         ('max_growth = "5"', 'max_growth: expected a growth: a percentage like "5%" or a size'),
         ('max_growth = "5%"', "max_growth needs a baseline file: set baseline too"),
+        ("zipped = 1" + "0" * 400, "zipped: expected a size: whole bytes (52428800)"),
+        ("max_distribution = 1" + "0" * 400, "max_distribution: expected a size"),
     ],
 )
 def test_malformed_budget_values(tmp_path, budget_line, expected):
@@ -236,6 +238,9 @@ def test_malformed_budget_values(tmp_path, budget_line, expected):
         ('budget = "tight"', "budget: expected a table"),
         ("memory = 64", "memory: expected a memory size in MB, a whole number from 128 to 10240"),
         ("memory = 128.5", "memory: expected a memory size in MB, a whole number"),
+        ("memory = 1" + "0" * 400, "memory: expected a memory size in MB, a whole number"),
+        ("ephemeral_storage = 1" + "0" * 400, "ephemeral_storage: expected a size of /tmp"),
+        ("timeout = 1" + "0" * 400, "timeout: expected a timeout in seconds"),
         ('timeout = "soon"', "timeout: expected a timeout in seconds, above 0 and at most 900"),
         ("timeout = 0", "timeout: expected a timeout in seconds"),
         ('region = "Mars"', "region: expected an AWS region like us-east-1"),
@@ -275,6 +280,13 @@ def test_files_that_are_not_a_config(tmp_path):
     huge.write_bytes(b"#" * (1024 * 1024 + 1))
     with pytest.raises(UsageError, match="larger than 1,048,576 B"):
         load_config(huge)
+
+
+def test_an_integer_past_pythons_digit_limit_is_a_usage_error(tmp_path):
+    message = load_error(tmp_path, '[tool.coldprof]\ntarget = "b"\nmemory = 1' + "0" * 5000 + "\n")
+    assert message == (
+        f"{tmp_path / 'pyproject.toml'} is not valid TOML: an integer of more than 4,300 digits"
+    )
 
 
 def test_a_fifo_as_config_is_never_opened(tmp_path):

@@ -54,6 +54,7 @@ def hostile(real_results) -> dict[str, object]:
     failure = dataclasses.replace(imports.error, message=HOSTILE, stack_trace=("```", HOSTILE))
     check = real_results["check"]
     budget = dataclasses.replace(check.budgets[0], detail=Note("init-failed", {"error": HOSTILE}))
+    slim = real_results["slim"]
     return {
         "analyze": dataclasses.replace(
             analyze,
@@ -67,10 +68,17 @@ def hostile(real_results) -> dict[str, object]:
         ),
         "imports": dataclasses.replace(imports, handler=HOSTILE, error=failure),
         "check": dataclasses.replace(check, target=HOSTILE, budgets=(budget, *check.budgets[1:])),
+        "slim": dataclasses.replace(
+            slim,
+            target=HOSTILE,
+            handler=HOSTILE,
+            output=HOSTILE,
+            steps=tuple(dataclasses.replace(s, paths=(HOSTILE, *s.paths)) for s in slim.steps),
+        ),
     }
 
 
-@pytest.mark.parametrize("kind", ["analyze", "bench", "imports", "check"])
+@pytest.mark.parametrize("kind", ["analyze", "bench", "imports", "check", "slim"])
 def test_markdown_shows_hostile_names_as_text(hostile, kind):
     result = hostile[kind]
     markdown = render(result, "markdown")

@@ -33,7 +33,7 @@ JSON_METRICS = {
 MAX_LINE_CHARS = 4096
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReportLine:
     """The figures of one REPORT line."""
 

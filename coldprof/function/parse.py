@@ -177,8 +177,10 @@ def _number(value: Any, pattern: re.Pattern) -> float | None:
     """The number in an int, a float or a string matching `pattern`; None otherwise."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return value if pattern is NUMBER or float(value).is_integer() else None
+    if isinstance(value, int):
+        return value  # whole, and compared as an int: a 400-digit one never becomes a float
+    if isinstance(value, float):
+        return value if pattern is NUMBER or value.is_integer() else None
     if isinstance(value, str) and pattern.fullmatch(value):
         return float(value)
     return None

@@ -147,7 +147,7 @@ def profile_notes(runs: Runs, module: str, trees: Trees) -> tuple[Note, ...]:
     return tuple(notes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Measured:
     """What the runs measured, and what was asked: the profile's inputs."""
 
@@ -292,14 +292,14 @@ def profile_imports(
     names = interpreter_module_names(info.executable)
     sizes = package_sizes(contexts)
     measured = Measured(
-        function,
-        repeat,
-        info.executable,
-        info.version,
-        runs,
-        tuple(events),
-        contexts,
-        sizes,
-        bare_ms,
+        function=function,
+        repeat=repeat,
+        python=info.executable,
+        version=info.version,
+        runs=runs,
+        events=tuple(events),
+        contexts=contexts,
+        sizes=sizes,
+        bare_ms=bare_ms,
     )
     return build_result(measured, build_attributor(contexts, names))

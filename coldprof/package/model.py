@@ -83,7 +83,7 @@ class Skipped:
     blocks_extraction: bool = False
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class Package:
     """A function package or a layer, as a list of files plus a way to read them (compared and
     hashed by identity: rules cache what they work out per package)."""

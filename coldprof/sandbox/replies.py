@@ -39,7 +39,7 @@ class InitError:
     error: ErrorInfo
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class InvokeReply:
     """A well-formed reply to an invocation."""
 
@@ -138,7 +138,15 @@ def invoke_reply(decoded: dict | None, token: str) -> InvokeReply | None:
     error = None if decoded["ok"] else error_info(response)
     if not decoded["ok"] and error is None:
         return None
-    reply = InvokeReply(decoded["ok"], duration_ns, payload, content_type, response, error, running)
+    reply = InvokeReply(
+        ok=decoded["ok"],
+        duration_ns=duration_ns,
+        payload=payload,
+        content_type=content_type,
+        response=response,
+        error=error,
+        running=running,
+    )
     return dataclasses.replace(reply, import_ns=measured[0], usage=measured[1])
 
 
@@ -165,7 +173,16 @@ def _too_large(decoded: dict, duration_ns: int, running: tuple) -> InvokeReply |
     size = decoded["response_bytes"]
     if decoded["ok"] or type(size) is not int or size < 0:
         return None
-    return InvokeReply(False, duration_ns, b"", JSON_TYPE, None, None, running, size)
+    return InvokeReply(
+        ok=False,
+        duration_ns=duration_ns,
+        payload=b"",
+        content_type=JSON_TYPE,
+        response=None,
+        error=None,
+        running=running,
+        response_bytes=size,
+    )
 
 
 def _body(decoded: dict) -> tuple[bytes, str] | None:

@@ -93,7 +93,7 @@ class ErrorInfo:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class InitResult:
     """The init phase of one environment: the runtime's start, then the function's init.
 
@@ -133,7 +133,7 @@ class InitResult:
         return "timeout" if self.error and self.error.type == TIMED_OUT else "error"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class InvokeResult:
     """One invocation: the handler's own duration, the round trip, the response or error."""
 

@@ -39,7 +39,7 @@ class Target:
         return self.function.interpreter()
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Built:
     """What building did besides removing files."""
 
