@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -39,9 +40,18 @@ def pipdeptree_computed(folder: Path) -> dict[str, dict]:
     return {entry["package"]["key"]: entry["package"]["computed"] for entry in entries}
 
 
-def dist(key: str, *requires: str) -> Distribution:
+def dist(key: str, *requires: str, version: str = "1", package: str = "function") -> Distribution:
     return Distribution(
-        key, key, "1", "function", f"{key}-1.dist-info", (), (), requires, (), "RECORD"
+        name=key,
+        key=key,
+        version=version,
+        package=package,
+        dist_info=f"{key}-{version}.dist-info",
+        files=(),
+        top_level=(),
+        requires=requires,
+        wheel_tags=(),
+        ownership="RECORD",
     )
 
 
@@ -134,8 +144,8 @@ def test_cycles_terminate_and_free_the_whole_cycle():
 
 
 def test_a_key_found_in_the_function_and_a_layer_is_one_node():
-    layer_copy = Distribution(
-        "b", "b", "2", "layer 1", "python/b-2.dist-info", (), (), ("e",), (), "RECORD"
+    layer_copy = dataclasses.replace(
+        dist("b", "e", version="2", package="layer 1"), dist_info="python/b-2.dist-info"
     )
     distributions = [dist("a", "b"), dist("b"), layer_copy, dist("e")]
     assert required_by(distributions) == {"b": ("a",), "e": ("b",)}

@@ -98,11 +98,11 @@ def scan(
     distributions = with_requested_extras(found, marker_environment(runtime, arch))
     owners = owner_map(packages, distributions)
     return Context(
-        tuple(packages),
-        tuple(distributions),
-        owners,
-        runtime,
-        arch,
+        packages=tuple(packages),
+        distributions=tuple(distributions),
+        owners=owners,
+        runtime=runtime,
+        arch=arch,
         handler=handler,
         runtime_sdk=_runtime_sdk(runtime_sdk, runtime, arch),
         today=today or datetime.date.today(),

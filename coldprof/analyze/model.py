@@ -20,7 +20,7 @@ class Runtime:
     glibc: tuple[int, int]  # (2, 26)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Distribution:
     """One installed distribution (a *.dist-info folder) in a package."""
 
@@ -38,7 +38,7 @@ class Distribution:
     requirements: tuple[str, ...] = ()  # its Requires-Dist lines as written (markers, extras)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Context:
     """Everything a finding rule may read: the packages, who owns which file, the target."""
 

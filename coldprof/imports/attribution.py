@@ -217,7 +217,13 @@ def sdk_context(folder: Path, runtime: Runtime) -> Context:
     package = open_package(folder, SDK_PACKAGE, ("",))
     distributions = find_distributions(package, runtime, "x86_64")
     owners = owner_map([package], distributions)
-    return Context((package,), tuple(distributions), owners, runtime, "x86_64")
+    return Context(
+        packages=(package,),
+        distributions=tuple(distributions),
+        owners=owners,
+        runtime=runtime,
+        arch="x86_64",
+    )
 
 
 def package_contexts(
