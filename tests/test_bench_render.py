@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from coldprof.bench.compare import compare
+from coldprof.bench.cost import billed_duration_ms
 from coldprof.bench.driver import Measured
 from coldprof.bench.result import BenchResult, Sample, SampleError
 from coldprof.bench.run import BenchOptions, assemble, run_labels
@@ -32,17 +33,27 @@ def function(target: str) -> FunctionConfig:
     return FunctionConfig(target=Path(target), handler="app.handler", memory_mb=256)
 
 
-def sample(index: int, init_ms: float, first_ms: float, warm_ms: tuple[float, ...]) -> Sample:
+def sample(
+    index: int,
+    init_ms: float,
+    first_ms: float,
+    warm_ms: tuple[float, ...],
+    failed_warm_ms: tuple[float, ...] = (),
+) -> Sample:
+    """A sample as the driver records it; every invocation billed, the failed ones too."""
     return Sample(
         index=index,
         init_ms=init_ms,
         first_invoke_ms=first_ms,
-        total_ms=init_ms + first_ms,
+        total_ms=40.0 + init_ms + first_ms,
         first_round_trip_ms=first_ms + 0.25,
         invoke_ms=warm_ms,
         round_trip_ms=tuple(ms + 0.125 for ms in warm_ms),
         max_memory_used_mb=41.5 + index,
         ok=len(warm_ms) == 2,
+        runtime_init_ms=40.0,
+        billed_ms=billed_duration_ms(first_ms, 40.0 + init_ms),
+        warm_billed_ms=tuple(billed_duration_ms(ms) for ms in warm_ms + failed_warm_ms),
     )
 
 
@@ -70,8 +81,8 @@ def measured_a() -> Measured:
     samples = (
         sample(0, 310.0, 2.5, (1.25, 1.5)),
         sample(1, 320.0, 2.0, (1.0, 1.5)),
-        sample(2, 300.0, 3.0, (1.75,)),
-        sample(3, 330.0, 2.5, (1.25,)),
+        sample(2, 300.0, 3.0, (1.75,), failed_warm_ms=(0.5,)),
+        sample(3, 330.0, 2.5, (1.25,), failed_warm_ms=(3000.0,)),
     )
     return Measured(samples, (boom, timeout), interrupted=False)
 
@@ -111,6 +122,7 @@ def failed_init() -> BenchResult:
         round_trip_ms=(),
         max_memory_used_mb=9.75,
         ok=False,
+        billed_ms=13,
     )
     measured = Measured((failed,), (error,), interrupted=False)
     return assemble("app", function("app"), OPTIONS, PYTHON, measured)
@@ -141,10 +153,10 @@ def test_renderers_match_golden_output(name, fmt):
 
 def test_the_table_shows_statistics_cost_errors_and_the_comparison():
     text = render(with_comparison(), "table")
-    assert "cold start (init + first)    4  317.2 ms" in text
+    assert "cold start (runtime + init + first)    4  357.2 ms" in text
     assert "max memory used (peak resident; Lambda's MB are MiB)  44 MB of 256 MB" in text
     assert "Sandbox.Timedout" in text
-    assert "build/new's cold start is 1.46 ± 0.10 times faster than build/old's (95% CI" in text
+    assert "build/new's cold start is 1.39 ± 0.09 times faster than build/old's (95% CI" in text
 
 
 def test_user_text_cannot_drive_the_terminal():
@@ -169,6 +181,8 @@ def test_json_keeps_every_raw_sample_and_the_schema_fields():
     assert (document["kind"], document["schema_version"]) == ("bench", 2)
     assert document["cold"]["total_ms"]["n"] == 4
     assert document["cold"]["init_ms"]["median"] == 315.0
+    assert document["cold"]["runtime_init_ms"]["median"] == 40.0
+    assert [s["billed_ms"] for s in document["samples"]][:2] == [353, 362]
     assert document["warm"]["invoke_ms"]["n"] == 6
     assert [e["phase"] for e in document["errors"]] == ["warm_invoke", "warm_invoke"]
     assert [s["invoke_ms"] for s in document["samples"]][2] == [1.75]

@@ -62,9 +62,13 @@ def test_known_sleeps_show_as_self_times_in_the_right_modules(known):
 
 def test_init_and_import_statistics(known):
     assert known.init_ms.n == known.import_ms.n == known.warm_init_ms.n == REPEAT
-    assert known.bare_start_ms.n == REPEAT
+    assert known.bare_start_ms.n == known.runtime_init_ms.n == REPEAT
     assert known.import_ms.median >= 100  # 50 + 20 + 30 ms of sleeps
-    assert known.init_ms.median > known.import_ms.median > known.bare_start_ms.median > 0
+    assert known.init_ms.median >= 100  # the function's part of init holds the sleeps...
+    # ...and the runtime's start, which imports Lambda's runtime modules, is more than a bare start
+    assert known.runtime_init_ms.median > known.bare_start_ms.median > 0
+    assert known.runtime_client == "coldprof"
+    assert known.read_only in ("mount-namespace", "audit-hook")
     assert known.init_ms.min <= known.init_ms.median <= known.init_ms.max
     assert known.init_minus_import_ms == pytest.approx(
         known.init_ms.median - known.import_ms.median
@@ -198,13 +202,18 @@ def test_an_exception_at_import_keeps_the_users_traceback():
     trace = "".join(result.error.stack_trace)
     assert "helper.py" in trace
     assert "sandbox/bootstrap.py" not in trace  # the runtime's own frames are left out
-    assert "<frozen importlib" not in trace and '"<string>"' not in trace
+    assert '"<string>"' not in trace
+    # as awslambdaric reports it: from importlib.import_module down (tests/test_runtime_oracle.py)
+    assert "importlib/__init__.py" in result.error.stack_trace[0]
 
 
-def test_an_init_that_never_ends_is_stopped_by_lambdas_own_init_limit():
+def test_an_init_that_never_ends_is_stopped_at_10_s_then_run_again_under_the_timeout():
     result = profile(HANDLERS / "hangs_at_import", "app.handler", repeat=2, timeout_s=1)
     assert result.error.type == "Sandbox.Timedout"
-    assert result.error.message == "Task timed out after 10.00 seconds"  # not the 1 s timeout
+    # Lambda stops the init at 10 s, then runs it again inside the first invocation, under
+    # the function's own timeout: that second run is what timed out here
+    assert result.error.message == "Task timed out after 1.00 seconds"
+    assert any(note.code == "init-run-again" for note in result.notes)
 
 
 def test_memory_beyond_the_limit_at_init_is_an_out_of_memory_error(tmp_path):
@@ -221,7 +230,8 @@ def test_tens_of_mb_of_output_at_init_still_give_the_profile():
     result = profile(HANDLERS / "floods_output", "app.handler", repeat=1)
     assert result.error is None
     names = {m.name for m in result.modules}
-    assert {"app", "json", "email"} <= names
+    assert {"app", "email"} <= names
+    assert "json" not in names  # Lambda's runtime imported it before the handler: no row
 
 
 def test_usage_errors():

@@ -62,7 +62,11 @@ def test_a_handler_exception_prints_lambdas_error_payload_and_exits_1():
     payload = json.loads(result.stdout)
     assert (payload["errorType"], payload["errorMessage"]) == ("KeyError", "'order_id'")
     assert any("in validate" in frame for frame in payload["stackTrace"])
-    assert "Status: error\tError Type: KeyError\t" in result.stderr
+    assert payload["requestId"]  # awslambdaric names the request in an invocation's error
+    # the runtime logs the error itself, lines joined by CR, indentation as no-break spaces
+    assert "[ERROR] KeyError: 'order_id'\rTraceback (most recent call last):\r" in result.stderr
+    (report,) = parse_reports(result.stderr)
+    assert report.status is None  # the environment lives on: a plain REPORT line
 
 
 def test_an_import_error_is_lambdas_import_module_error():
@@ -80,7 +84,11 @@ def test_a_timeout_says_task_timed_out():
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
     assert payload["errorType"] == "Sandbox.Timedout"
-    assert payload["errorMessage"] == "Task timed out after 0.50 seconds"
+    (report,) = parse_reports(result.stderr)
+    rid = report.request_id
+    assert payload["errorMessage"] == f"RequestId: {rid} Error: Task timed out after 0.50 seconds"
+    assert f"Z {rid} Task timed out after 0.50 seconds\n" in result.stderr
+    assert (report.duration_ms, report.status, report.error_type) == (500.0, "timeout", None)
 
 
 def test_the_event_comes_from_a_file_inline_json_or_stdin(tmp_path):

@@ -18,13 +18,16 @@ from pathlib import Path
 import psutil
 import pytest
 
-from coldprof.sandbox import Environment
+from coldprof.sandbox import Environment, awslambdaric, readonly
 from coldprof.sandbox.cgroup import bases
 from coldprof.sandbox.page_cache import drop_from_page_cache
 from coldprof.sandbox.storage import unmount_stale
 from helpers import sandbox_spec
 
 HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
+needs_awslambdaric = pytest.mark.skipif(
+    not awslambdaric.available(), reason=awslambdaric.INSTALL_HINT
+)
 
 
 @pytest.fixture(params=["cgroup", "fallback"])
@@ -119,6 +122,21 @@ def test_init_is_boosted_by_default_and_can_get_the_memory_share(mode):
     assert init_ms("memory") > 2 * init_ms("boosted")
 
 
+def test_init_run_again_inside_the_first_invocation_gets_the_invocations_share(mode):
+    """The boost is the on-demand init phase's: an init stopped at its limit and run again in
+    the invoke phase runs at the memory's share, as Lambda's suppressed inits do."""
+    spec = sandbox_spec(
+        HANDLERS / "cpu_bound", memory_mb=128, timeout_s=30, env={"INIT_ROUNDS": "8"}
+    )
+    with Environment(spec) as environment:
+        boosted = environment.start()
+    with Environment(dataclasses.replace(spec, init_timeout_s=0.001)) as environment:
+        stopped = environment.start()
+        again = environment.retry_init()
+    assert boosted.ok and stopped.retry and again.ok and again.phase == "invoke"
+    assert again.init_ms > 2 * boosted.init_ms  # 128 MB: 0.072 of a vCPU against at least one
+
+
 def test_a_thread_left_running_runs_only_while_an_invocation_runs(mode, tmp_path):
     marker = tmp_path / "marker"
     spec = sandbox_spec(HANDLERS / "left_running", timeout_s=10)
@@ -167,6 +185,58 @@ def test_a_double_forked_daemon_does_not_survive_its_environment(mode):
         assert os.getsid(daemon) != os.getsid(environment._child.pid)  # it left the session
         assert ("process", "python") in {(i.kind, i.name[:6]) for i in result.left_running}
     assert gone(daemon)
+
+
+@needs_awslambdaric
+def test_the_awslambdaric_runtime_is_frozen_and_its_processes_seen(mode, tmp_path):
+    """AWS's runtime client lives the same life (frozen, held in the environment's cgroup or
+    tree); of the work it leaves running only processes are seen, and the result says so."""
+    marker = tmp_path / "marker"
+    spec = sandbox_spec(HANDLERS / "left_running", timeout_s=10, runtime_client="awslambdaric")
+    windows = []
+    with Environment(spec) as environment:
+        init = environment.start()
+        assert init.ok, init.error
+        for number in range(3):
+            event = {"thread": str(marker), "process": True} if number == 0 else {}
+            started = time.monotonic()
+            assert environment.invoke(event).ok
+            windows.append((started, time.monotonic()))
+            time.sleep(0.3)
+        left = environment.left_running()
+    written = float(marker.read_text())
+    assert any(start <= written <= end for start, end in windows), (written, windows)
+    assert not init.emulation.threads_seen
+    assert [(item.kind, item.name) for item in left] == [("process", "sleep")]
+
+
+@needs_awslambdaric
+def test_a_daemon_of_an_awslambdaric_handler_does_not_survive_its_environment(mode):
+    spec = sandbox_spec(HANDLERS / "double_fork", runtime_client="awslambdaric")
+    with Environment(spec) as environment:
+        assert environment.start().ok
+        daemon = environment.invoke({}).response["daemon"]
+        assert psutil.Process(daemon).status() != psutil.STATUS_ZOMBIE
+    assert gone(daemon)
+
+
+def test_tmp_stays_bounded_inside_the_read_only_mount_namespace(mode, tmp_path):
+    """The child's own mount namespace (package read-only) starts as a copy of coldprof's, so
+    the tmpfs coldprof mounted on its /tmp before the spawn is there, writable and bounded."""
+    if mode == "fallback" or not readonly.namespace_works(sys.executable):
+        pytest.skip("needs a tmpfs and a mount namespace this user may make")
+    spec = dataclasses.replace(
+        sandbox_spec(HANDLERS / "fills_tmp", timeout_s=20),
+        ephemeral_storage_mb=16,
+        read_only="mount-namespace",
+    )
+    with Environment(spec) as environment:
+        init = environment.start()
+        tmp = Path(environment._tmp_dir)
+        past = environment.invoke({"mb": 40})
+    assert init.read_only == "mount-namespace" and init.emulation.ephemeral_storage == "tmpfs"
+    assert past.response["errno"] == 28 and past.response["written_mb"] < 17  # ENOSPC
+    assert not tmp.exists()  # unmounted and removed
 
 
 def test_the_memory_limit_counts_a_double_forked_child(mode):

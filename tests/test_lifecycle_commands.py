@@ -15,7 +15,7 @@ from coldprof.cli import main
 from coldprof.config import load_config
 from coldprof.errors import UsageError
 from coldprof.results import loads
-from coldprof.sandbox import Emulation
+from coldprof.sandbox import Emulation, awslambdaric
 from coldprof.serve import parse_function
 
 HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
@@ -39,6 +39,19 @@ def test_invoke_names_the_thread_left_running_and_gives_the_advice(tmp_path):
     assert len(left) == 1 and "thread `notify`" in left[0] and "app.py:15 in notify" in left[0]
     assert "still running when the environment ended" in left[0]
     assert lines[-1].startswith("coldprof: advice: await or join background work")
+
+
+@pytest.mark.skipif(not awslambdaric.available(), reason=awslambdaric.INSTALL_HINT)
+def test_invoke_with_awslambdaric_names_the_process_and_says_threads_are_not_seen(tmp_path):
+    event = json.dumps({"thread": str(tmp_path / "marker"), "process": True})
+    args = ("--handler", "app.handler", "--runtime-client", "awslambdaric", "--event", event)
+    result = run("invoke", LEFT_RUNNING, *args)
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("coldprof: ")]
+    unseen = "coldprof: work left running: threads and asyncio tasks not seen, only processes"
+    assert any(line.startswith(unseen) for line in lines)
+    left = [line for line in lines if line.startswith("coldprof: left running: ")]
+    assert len(left) == 1 and "process `sleep`" in left[0]
 
 
 def test_invoke_with_cpu_share_off_says_the_cpu_is_not_limited():

@@ -96,7 +96,7 @@ def test_cold_and_warm_samples_of_a_served_function(server, client, tmp_path):
     assert (
         "== coldprof bench: arn:aws:lambda:us-east-1:000000000000:function:sleepy" in result.output
     )
-    assert "cold start (init + first)    3" in result.output
+    assert "cold start (runtime + init + first)    3" in result.output
     restored = (
         "the configuration of sleepy was restored: MemorySize 192 MB, 1 environment variable(s)"
     )

@@ -344,7 +344,7 @@ def test_markdown_summary_has_a_table_per_result(result_files):
     assert [row[0] for row in latency[1:]] == [
         "cold init",
         "first invocation",
-        "cold start (init + first)",
+        "cold start (runtime + init + first)",
         "warm invocation",
         "warm round trip",
     ]
@@ -510,7 +510,7 @@ def test_a_renamed_field_says_which_field_and_a_missing_nullable_one_renders_as_
     assert summary[3].startswith("no init time; imports ")
     assert "peak memory" not in summary[3]
     init = dict(markdown_tables(markdown))["Init"]
-    assert init[1] == ["init (spawn to handler ready, no -X importtime)", "-"]
+    assert init[2] == ["function init (runtime ready to handler ready)", "-"]
 
 
 def test_html_is_self_contained(result_files, tmp_path):

@@ -191,7 +191,7 @@ def test_every_chart_is_drawn(rendered):
     assert treemap.count("slice cursor-pointer") >= 10  # package, distributions, folders, files
     assert icicle.count("slice cursor-pointer") == 5  # the root, app, settings, slow_a, slow_b
     assert costs.count('class="point"') == 6  # three distributions, in ms and in MiB
-    samples_and_ticks = 8 * 3 + 8 * 5 + 3 * 4  # cold phases, warm, median/p90/p99 per phase
+    samples_and_ticks = 8 * 4 + 8 * 5 + 3 * 5  # cold phases (runtime start too), warm, ticks
     assert latency.count('class="point"') == latency_trivial.count('class="point"')
     assert latency.count('class="point"') == samples_and_ticks
     assert "cold total (n=8)" in latency and "warm invocation (n=40)" in latency_trivial

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,7 +68,7 @@ def test_child_sees_lambda_environment_and_nothing_of_coldprofs(monkeypatch):
     assert result.log == "invoke says hi\n"
     assert seen["sys_path"] == [root, *STDLIB]
     assert seen["cwd"] == root
-    assert seen["python_vars"] == []
+    assert seen["python_vars"] == ["PYTHONPATH"]  # set by the runtime, as Lambda's bootstrap does
     assert (seen["dont_write_bytecode"], seen["no_site"], seen["isolated"]) == (True, 1, 1)
     assert seen["env"] == {
         "LAMBDA_TASK_ROOT": root,
@@ -92,7 +93,35 @@ def test_child_sees_lambda_environment_and_nothing_of_coldprofs(monkeypatch):
     assert context["log_group_name"] == "/aws/lambda/coldprof-local"
     assert "[$LATEST]" in context["log_stream_name"]
     assert 2_000 < context["remaining_ms"] <= 3_000  # Lambda's default timeout, 3 s
+    assert context["identity"] == ["CognitoIdentity", None, None]
+    assert (context["client_context"], context["tenant_id"]) == (None, None)
+    assert seen["root_handlers"] == ["LambdaLoggerHandler"]
+    every = seen["all_env"]
+    every.pop("LC_CTYPE", None)  # Python's own C-locale coercion (PEP 538) where LANG's is missing
+    assert set(every) == LAMBDA_VARIABLES | ISOLATION_VARIABLES | {"COLDPROF_TEST_EXTRA"}
+    assert every["AWS_LAMBDA_RUNTIME_API"] == "127.0.0.1:9001"
+    assert every["_X_AMZN_TRACE_ID"].startswith("Root=1-")
+    assert every["PYTHONPATH"] == every["LAMBDA_RUNTIME_DIR"] == "/var/runtime"
+    assert every["HOME"] == every["TMPDIR"]  # the environment's own folder
+    assert every["AWS_SHARED_CREDENTIALS_FILE"] == every["AWS_CONFIG_FILE"] == os.devnull
+    assert every["AWS_EC2_METADATA_DISABLED"] == "true"
+    libraries = every["LD_LIBRARY_PATH"].split(":")
+    assert libraries.index("/lib64") < libraries.index(root) < libraries.index(root + "/lib")
     assert not Path(seen["scratch"]).exists(), "the environment's TMPDIR outlives it"
+
+
+# What Lambda sets for a Python function (no X-Ray daemon, no credentials unless asked for)
+LAMBDA_VARIABLES = {
+    "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "_HANDLER", "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_RUNTIME_API",
+    "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "TZ", "LANG", "PATH", "LD_LIBRARY_PATH", "PYTHONPATH", "_X_AMZN_TRACE_ID",
+}  # fmt: skip
+# What coldprof adds so that nothing of this machine's user reaches the function
+ISOLATION_VARIABLES = {
+    "TMPDIR", "HOME", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_EC2_METADATA_DISABLED"
+}  # fmt: skip
 
 
 def test_module_only_in_coldprofs_environment_is_not_importable():
@@ -114,7 +143,10 @@ def test_exception_at_import_gives_its_type_message_and_the_users_frames_only():
     result, error = init_error("raises_at_import")
     assert (error.type, error.message) == ("ValueError", "missing setting TABLE_NAME")
     files = [line.split('"')[1] for line in error.stack_trace]
-    assert files == [
+    # as awslambdaric reports it: from importlib.import_module down, the runtime's own left out
+    assert files[0].endswith("importlib/__init__.py")
+    assert all(f.startswith("<frozen importlib") for f in files[1:-3])
+    assert files[-3:] == [
         str(HANDLERS / "raises_at_import" / "app.py"),
         str(HANDLERS / "raises_at_import" / "helper.py"),
         str(HANDLERS / "raises_at_import" / "helper.py"),
@@ -154,7 +186,7 @@ def test_exception_at_import_gives_its_type_message_and_the_users_frames_only():
             "segfault",
             "app.handler",
             "Runtime.ExitError",
-            "Runtime exited with error: signal: SIGSEGV",
+            "Runtime exited with error: signal: segmentation fault",
         ),
     ],
 )
@@ -206,9 +238,9 @@ def write_handler(folder: Path, body: str) -> Path:
     ("body", "ok", "expected"),
     [
         (
-            "import decimal\ndef handler(e, c):\n    return {'price': decimal.Decimal('1.5')}\n",
+            "import decimal\ndef handler(e, c):\n    return {'price': decimal.Decimal('1.50')}\n",
             True,
-            {"price": 1.5},
+            b'{"price": 1.50}',  # the digits kept, as the runtime's marshaller writes them
         ),
         (
             "def handler(e, c):\n    return {1, 2}\n",
@@ -219,8 +251,8 @@ def write_handler(folder: Path, body: str) -> Path:
         (
             "def handler(e, c):\n    return 'x' * 7_000_000\n",
             False,
-            "Function.ResponseSizeTooLarge: Response payload size (7000002 bytes) exceeded "
-            "maximum allowed payload size (6291456 bytes).",
+            "Function.ResponseSizeTooLarge: Response payload size exceeded "
+            "maximum allowed payload size (6291556 bytes).",
         ),
     ],
 )
@@ -231,7 +263,7 @@ def test_responses_are_marshalled_as_lambda_does(tmp_path, body, ok, expected):
         result = environment.invoke({})
     assert result.ok is ok
     if ok:
-        assert result.response == expected
+        assert result.payload == expected
     else:
         assert f"{result.error.type}: {result.error.message}" == expected
 
@@ -266,6 +298,9 @@ def test_layers_and_runtime_sdk_come_after_the_task_root_in_lambdas_order(tmp_pa
         str(layers[0] / "python"),
         str(sdk),
         *STDLIB,
+        # site.addsitedir() appends a folder it does not find, as on Lambda when no layer
+        # has /opt/python/lib/python3.X/site-packages
+        str(layers[1] / f"python/lib/python{version}/site-packages"),
     ]
     assert seen["shared"] == "layer2", "the later layer's file wins, as in /opt"
     assert seen["site"] == "layer1 site-packages"

@@ -25,22 +25,27 @@ WRITER = HANDLERS / "writes_control_pipe"
 GARBAGE = {
     "not json": "this is not json",
     "deeply nested": "[" * 200_000,
-    "deeply nested object": '{"ok": true, "duration_ns": 1, "response": ' + "[" * 100_000,
-    "huge number": '{"ok": true, "duration_ns": ' + "9" * 5000 + ', "response": 1}',
-    "infinite duration": '{"ok": true, "duration_ns": 1e999, "response": 1}',
-    "duration as text": '{"ok": true, "duration_ns": "12", "response": 1}',
-    "no response": '{"ok": true, "duration_ns": 12}',
-    "error not an object": '{"ok": false, "duration_ns": 12, "error": 5}',
+    "deeply nested object": '{"ok": true, "duration_ns": 1, "body": ' + "[" * 100_000,
+    "huge number": '{"ok": true, "duration_ns": ' + "9" * 5000 + ', "body": "1"}',
+    "infinite duration": '{"ok": true, "duration_ns": 1e999, "body": "1"}',
+    "duration as text": '{"ok": true, "duration_ns": "12", "body": "1"}',
+    "no body": '{"ok": true, "duration_ns": 12}',
+    "body not text": '{"ok": true, "duration_ns": 12, "body": 5}',
+    "content type not text": '{"ok": true, "duration_ns": 1, "content_type": 3, "body": "1"}',
+    "binary body out of range": '{"ok": true, "duration_ns": 1, "body_latin1": "\\u0100"}',
+    "error body not an error": '{"ok": false, "duration_ns": 12, "body": "5"}',
     "error type a number": (
-        '{"ok": false, "duration_ns": 1, "error": {"errorType": 1, "errorMessage": "m"}}'
+        '{"ok": false, "duration_ns": 1, "body": "{\\"errorType\\": 1, \\"errorMessage\\": '
+        '\\"m\\"}"}'
     ),
     "stack trace of numbers": (
-        '{"ok": false, "duration_ns": 1, "error": {"errorType": "E", "errorMessage": "m", '
-        '"stackTrace": [1, 2]}}'
+        '{"ok": false, "duration_ns": 1, "body": "{\\"errorType\\": \\"E\\", '
+        '\\"errorMessage\\": \\"m\\", \\"stackTrace\\": [1, 2]}"}'
     ),
-    "left running malformed": '{"ok": true, "duration_ns": 1, "response": 1, "left": [{"id": 1}]}',
+    "response size as text": '{"ok": false, "duration_ns": 1, "response_bytes": "big"}',
+    "left running malformed": '{"ok": true, "duration_ns": 1, "body": "1", "left": [{"id": 1}]}',
     "a list": "[1, 2, 3]",
-    "ok not a bool": '{"ok": "yes", "duration_ns": 1, "response": 1}',
+    "ok not a bool": '{"ok": "yes", "duration_ns": 1, "body": "1"}',
 }
 
 
@@ -51,11 +56,19 @@ def test_garbage_in_the_control_pipe_ends_the_environment_with_a_lambda_error(pa
         result = environment.invoke({"payload": payload})
     assert not result.ok and result.environment_ended
     assert result.error.type == "Sandbox.ProtocolError"
-    assert set(result.response) == {"errorMessage", "errorType", "stackTrace", "requestId"}
+    assert result.error.message.startswith(f"RequestId: {result.request_id} Error: ")
+    assert set(result.response) == {"errorMessage", "errorType"}  # a platform error's payload
 
 
 @pytest.mark.parametrize(
-    "payload", ['{"error": {"errorType": 5}}', '{"ready": true, "more": 1}', "[" * 100_000]
+    "payload",
+    [
+        '{"error": {"errorType": 5}}',
+        '{"ready": true, "more": 1}',
+        '{"init_error": "not an error"}',
+        '{"init_error": 5}',
+        "[" * 100_000,
+    ],
 )
 def test_garbage_at_init_ends_the_environment_with_a_lambda_error(payload):
     spec = sandbox_spec(WRITER, env={"WRITE_AT_INIT": payload})

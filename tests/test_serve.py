@@ -198,29 +198,33 @@ def test_a_crash_at_init_is_reported_and_the_next_invocation_is_cold_again(clien
         response, payload, log = invoke(client, "crashing")
         assert response["FunctionError"] == "Unhandled"
         assert payload["errorType"] == "Runtime.ExitError"
-        assert "SIGSEGV" in payload["errorMessage"]
+        assert payload["errorMessage"] == "Runtime exited with error: signal: segmentation fault"
         (report,) = parse_reports(log)
         assert report.cold
         assert report.error_type == "Runtime.ExitError"
+        assert "INIT_REPORT Init Duration: " in log
+        assert "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\n" in log
 
 
 def test_a_timeout_ends_the_environment_with_status_timeout(client):
     client.update_function_configuration(FunctionName="hanging", Timeout=1)
     response, payload, log = invoke(client, "hanging")
     assert response["FunctionError"] == "Unhandled"
+    (report,) = parse_reports(log)
+    rid = report.request_id
     assert (payload["errorType"], payload["errorMessage"]) == (
         "Sandbox.Timedout",
-        "Task timed out after 1.00 seconds",
+        f"RequestId: {rid} Error: Task timed out after 1.00 seconds",
     )
-    (report,) = parse_reports(log)
-    assert (report.status, report.error_type) == ("timeout", "Sandbox.Timedout")
-    assert report.duration_ms >= 1000
+    assert (report.status, report.error_type) == ("timeout", None)
+    assert report.duration_ms == 1000  # a timed-out invocation's Duration is the timeout
+    assert f"Z {rid} Task timed out after 1.00 seconds\n" in log
 
 
 def test_memory_size_is_enforced_on_resident_memory(client):
     _, payload, log = invoke(client, "hungry", {"mb": 400})
     assert payload["errorType"] == "Runtime.OutOfMemory"
-    assert "exceeded the memory size of 128 MB" in payload["errorMessage"]
+    assert payload["errorMessage"].endswith("Error: Runtime exited with error: signal: killed")
     (report,) = parse_reports(log)
     # a peak just past 128 MB prints as "128 MB", as Lambda reports an out-of-memory invocation
     assert report.max_memory_used_mb >= 128 and report.error_type == "Runtime.OutOfMemory"

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from coldprof.bench.cost import billed_duration_ms
 from coldprof.bench.result import Sample, SampleError, environment_error
 from coldprof.errors import ColdprofError
 from coldprof.sandbox import Emulation, Environment, EnvironmentSpec, InitResult, InvokeResult
@@ -84,7 +85,7 @@ def bounded(error: SampleError, detailed: bool) -> SampleError:
 
 
 def failed_init_sample(index: int, init: InitResult) -> tuple[Sample, list[SampleError]]:
-    """The sample of an environment whose init failed."""
+    """The sample of an environment whose init failed (billed for the init it ran)."""
     sample = Sample(
         index=index,
         init_ms=None,
@@ -95,8 +96,9 @@ def failed_init_sample(index: int, init: InitResult) -> tuple[Sample, list[Sampl
         round_trip_ms=(),
         max_memory_used_mb=init.max_rss_mb,
         ok=False,
+        billed_ms=billed_duration_ms(0.0, init.init_duration_ms),
     )
-    return sample, [_error(index, "init", 0, init, init.init_ms)]
+    return sample, [_error(index, "init", 0, init, init.init_duration_ms)]
 
 
 def build_sample(
@@ -106,17 +108,26 @@ def build_sample(
     warm: list[InvokeResult],
     left_running: tuple[LeftRunning, ...] = (),
 ) -> tuple[Sample, list[SampleError]]:
-    """The sample and errors of an environment that started: first and warm invocations."""
+    """The sample and errors of an environment that started: first and warm invocations.
+
+    After an init that passed Lambda's limit, the init figures are those of its second run,
+    inside the first invocation, and the stopped one is kept apart (stopped_init_ms)."""
     errors = [] if first.ok else [_error(index, "first_invoke", 0, first, first.duration_ms)]
     errors += [
         _error(index, "warm_invoke", n, r, r.duration_ms) for n, r in enumerate(warm, 1) if not r.ok
     ]
     ok_warm = [r for r in warm if r.ok]
+    ran = first.reinit if init.retry else init
+    started = ran is not None and ran.ok
+    stopped_ms = init.init_duration_ms if init.retry else None
+    handler_ms = first.duration_ms - (ran.init_duration_ms if init.retry and started else 0.0)
+    cold_ms = (stopped_ms or 0.0) + (ran.init_duration_ms if started else 0.0) + handler_ms
+    billed_init_ms = None if init.retry else init.init_duration_ms
     sample = Sample(
         index=index,
-        init_ms=init.init_ms,
-        first_invoke_ms=first.duration_ms if first.ok else None,
-        total_ms=init.init_ms + first.duration_ms if first.ok else None,
+        init_ms=ran.init_ms if started else None,
+        first_invoke_ms=handler_ms if first.ok else None,
+        total_ms=cold_ms if first.ok else None,
         first_round_trip_ms=first.round_trip_ms if first.ok else None,
         invoke_ms=tuple(r.duration_ms for r in ok_warm),
         round_trip_ms=tuple(r.round_trip_ms for r in ok_warm),
@@ -125,6 +136,10 @@ def build_sample(
         invoke_cpu_ms=tuple(r.cpu_ms for r in ok_warm),
         ephemeral_peak_mb=max(r.ephemeral_peak_mb for r in (init, first, *warm)),
         left_running=left_running,
+        runtime_init_ms=ran.runtime_init_ms if started else None,
+        stopped_init_ms=stopped_ms,
+        billed_ms=billed_duration_ms(first.duration_ms + (stopped_ms or 0.0), billed_init_ms),
+        warm_billed_ms=tuple(billed_duration_ms(r.duration_ms) for r in warm),
     )
     return sample, errors
 
@@ -147,7 +162,7 @@ def cold_sample(spec: EnvironmentSpec, event: Any, warm: int, index: int) -> Col
     """One new environment: init, the first invocation, then up to `warm` warm invocations."""
     with Environment(spec) as environment:
         init = environment.start()
-        if not init.ok:
+        if not init.ok and not init.retry:
             return ColdSample(*failed_init_sample(index, init), init.emulation)
         first = environment.invoke(event, request_id())
         warm_results: list[InvokeResult] = []

@@ -67,6 +67,9 @@ def run_warnings(
     not_run = _warm_not_run(measured, plan)
     if not_run:
         warnings.append(Note("warm-not-run", {"invocations": not_run}))
+    stopped = sum(1 for sample in measured.samples if sample.stopped_init_ms is not None)
+    if stopped:
+        warnings.append(Note("init-stopped", {"samples": stopped}))
     if measured.interrupted:
         values = {"samples": len(measured.samples), "planned": plan.cold}
         warnings.append(Note("interrupted", values))

@@ -51,9 +51,9 @@ class Sample:
     """
 
     index: int
-    init_ms: float | None  # spawn -> handler ready (Lambda's Init Duration)
+    init_ms: float | None  # the function's init: runtime ready -> handler ready
     first_invoke_ms: float | None  # the handler's own time on the first invocation (Duration)
-    total_ms: float | None  # init_ms + first_invoke_ms: the cold start a caller waits for
+    total_ms: float | None  # the cold start a caller waits for: every init phase + first_invoke
     first_round_trip_ms: float | None  # parent clock around the first invocation
     invoke_ms: tuple[float, ...]  # Duration of each successful warm invocation, in order
     round_trip_ms: tuple[float, ...]  # parent clock around each successful warm invocation
@@ -62,6 +62,13 @@ class Sample:
     invoke_cpu_ms: tuple[float, ...] = ()  # CPU time of each successful warm invocation
     ephemeral_peak_mb: float | None = None  # the most its /tmp held (MiB, sampled)
     left_running: tuple[LeftRunning, ...] = ()  # what its handlers left running, and its fate
+    runtime_init_ms: float | None = None  # the runtime's start: spawn -> runtime ready (local);
+    # runtime_init_ms + init_ms is Lambda's Init Duration. None on real Lambda, where init_ms
+    # is the whole Init Duration (the split cannot be seen there).
+    stopped_init_ms: float | None = None  # an init Lambda stopped at its 10 s limit; the init
+    # figures above are then those of its second run, inside the first invocation
+    billed_ms: int | None = None  # Billed Duration of the cold invocation, failed or not
+    warm_billed_ms: tuple[int, ...] = ()  # Billed Duration of every warm invocation, failed or not
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,9 +88,10 @@ class LeftRunningCount:
 class ColdStats:
     """Statistics of the cold samples, in ms."""
 
-    init_ms: Stats | None
+    init_ms: Stats | None  # the function's part of init (locally; real Lambda: all of it)
     first_invoke_ms: Stats | None
     total_ms: Stats | None
+    runtime_init_ms: Stats | None = None  # the runtime's start (locally; None on real Lambda)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,6 +191,8 @@ class BenchResult:
     interrupted: bool  # stopped early (Ctrl-C or an environment coldprof could not run)
     compared: tuple[BenchResult, ...]  # the other runs of --compare / --compare-handler
     comparisons: tuple[Comparison, ...]  # each compared run against this one
+    runtime_client: str = "coldprof"  # the runtime that ran the handler: coldprof | awslambdaric
+    read_only: str = ""  # how the package was kept read-only: mount-namespace | audit-hook
     remote: RemoteDetails | None = None  # a deployed function's benchmark (bench --function-name)
     emulation: Emulation | None = None  # how the environments lived here (CPU share, freeze...)
     held_vcpus: float | None = None  # warm invocations' CPU time over their wall time

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from coldprof.bench.compare import compare
-from coldprof.bench.cost import CostEstimate, billed_duration_ms, estimate_cost
+from coldprof.bench.cost import CostEstimate, estimate_cost
 from coldprof.bench.driver import Measured, Observer, Plan, measure
 from coldprof.bench.lifecycle import count_left_running, ephemeral_peak_mb, held_vcpus
 from coldprof.bench.quality import run_warnings
@@ -17,6 +17,7 @@ from coldprof.bench.result import BenchResult, ColdStats, Comparison, Sample, Wa
 from coldprof.errors import UsageError
 from coldprof.function import FunctionConfig, environment_spec, prepare
 from coldprof.sandbox import InterpreterInfo
+from coldprof.sandbox.readonly import read_only_mode
 from coldprof.stats import summarize
 
 COMPARED_PHASES = {"cold start": "total_ms", "warm invocation": "invoke_ms"}
@@ -49,10 +50,8 @@ def _values(samples: tuple[Sample, ...], name: str) -> list[float]:
 def _cost(
     samples: tuple[Sample, ...], function: FunctionConfig, options: BenchOptions
 ) -> CostEstimate:
-    cold_billed = [
-        billed_duration_ms(s.first_invoke_ms, s.init_ms) for s in samples if s.total_ms is not None
-    ]
-    warm_billed = [billed_duration_ms(ms) for ms in _values(samples, "invoke_ms")]
+    cold_billed = [s.billed_ms for s in samples if s.billed_ms is not None]
+    warm_billed = [ms for s in samples for ms in s.warm_billed_ms]
     return estimate_cost(
         cold_billed,
         warm_billed,
@@ -69,6 +68,7 @@ def assemble(
     options: BenchOptions,
     python: InterpreterInfo,
     measured: Measured,
+    read_only: str = "",
 ) -> BenchResult:
     """The result record of one run from what it measured."""
     samples = measured.samples
@@ -76,6 +76,7 @@ def assemble(
         init_ms=summarize(_values(samples, "init_ms")),
         first_invoke_ms=summarize(_values(samples, "first_invoke_ms")),
         total_ms=summarize(_values(samples, "total_ms")),
+        runtime_init_ms=summarize(_values(samples, "runtime_init_ms")),
     )
     warm = WarmStats(
         invoke_ms=summarize(_values(samples, "invoke_ms")),
@@ -112,6 +113,8 @@ def assemble(
         held_vcpus=held_vcpus(samples),
         ephemeral_peak_mb=ephemeral_peak_mb(samples),
         left_running=count_left_running(samples),
+        runtime_client=function.runtime_client,
+        read_only=read_only,
     )
 
 
@@ -123,7 +126,8 @@ def bench_one(
     with ExitStack() as stack:
         spec = environment_spec(prepare(stack, function))
         measured = measure(spec, options.event, plan, label, observer)
-    return assemble(label, function, options, function.interpreter(), measured)
+    read_only = read_only_mode(spec.read_only, spec.interpreter.executable)
+    return assemble(label, function, options, function.interpreter(), measured, read_only)
 
 
 def run_labels(runs: list[tuple[Path, str]]) -> list[str]:

@@ -23,6 +23,8 @@ OVERRIDES = (
     "runtime",
     "arch",
     "runtime_sdk",
+    "runtime_client",
+    "credentials",
     "env",
     "memory",
     "timeout",

@@ -23,6 +23,8 @@ RUN_KEYS = (
     "python",
     "runtime",
     "runtime_sdk",
+    "runtime_client",
+    "credentials",
     "env",
     "memory",
     "timeout",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import click
 
 from coldprof.bench.event import load_event
-from coldprof.bench.invoke import InvokeOutcome, invoke_once, lambda_log
+from coldprof.bench.invocation import Invocation
+from coldprof.bench.invoke import invoke_once
 from coldprof.cli.common import handle_errors
 from coldprof.cli.function import RUN_KEYS, function_options
 from coldprof.errors import EXIT_FAILED
@@ -30,7 +30,9 @@ def invoke(settings: dict[str, Any], event: str | None) -> None:
     """Invoke the handler once in a fresh environment, like `sam local invoke` without Docker.
 
     TARGET is the function's folder or deployment .zip; it is never modified. The handler's
-    response is printed as JSON on stdout; its log and a Lambda-style REPORT line on stderr.
+    response is printed on stdout exactly as Lambda returns it (the runtime's JSON, or the
+    bytes a handler returned); its log, framed as Lambda writes it (START, END, REPORT, and
+    INIT_REPORT when init failed or passed Lambda's 10 s limit), on stderr.
 
     \b
     Examples:
@@ -46,23 +48,25 @@ def invoke(settings: dict[str, Any], event: str | None) -> None:
     Exit status 1 when the function fails; stdout then holds Lambda's error payload
     (errorMessage, errorType, stackTrace).
     """
-    function = FunctionConfig(**settings)
-    outcome = invoke_once(function, load_event(event))
-    click.echo(lambda_log(outcome), err=True, nl=False)
-    for line in _coldprof_lines(outcome, function.memory_mb):
+    outcome = invoke_once(FunctionConfig(**settings), load_event(event))
+    click.echo(outcome.log(), err=True, nl=False)
+    for line in _coldprof_lines(outcome):
         click.echo(f"coldprof: {line}", err=True)
-    click.echo(json.dumps(outcome.response, ensure_ascii=False))
+    click.echo(outcome.payload())
     if not outcome.ok:
         sys.exit(EXIT_FAILED)
 
 
-def _coldprof_lines(outcome: InvokeOutcome, memory_mb: int) -> list[str]:
+def _coldprof_lines(outcome: Invocation) -> list[str]:
     """How the environment lived, and the left-running finding with its advice."""
+    init, result = outcome.init, outcome.result
     lines = []
-    if outcome.emulation is not None:
-        held = outcome.cpu_ms / outcome.round_trip_ms if outcome.round_trip_ms > 0 else None
-        lines += emulation_lines(outcome.emulation, memory_mb, held, outcome.ephemeral_peak_mb)
-    if outcome.left_running:
-        lines += [f"left running: {left_running_line(item)}" for item in outcome.left_running]
+    if init is not None and init.emulation is not None:
+        held = result.cpu_ms / result.round_trip_ms if result and result.round_trip_ms > 0 else None
+        peak_mb = (result or init).ephemeral_peak_mb
+        lines += emulation_lines(init.emulation, outcome.memory_mb, held, peak_mb)
+    left = result.left_running if result else ()
+    if left:
+        lines += [f"left running: {left_running_line(item)}" for item in left]
         lines.append(f"advice: {ADVICE}")
     return lines

@@ -9,8 +9,10 @@ from pathlib import Path
 
 from coldprof.data import lambda_facts
 from coldprof.errors import UsageError
+from coldprof.function.credentials import function_credentials
 from coldprof.function.record import FunctionConfig
 from coldprof.sandbox import EnvironmentSpec, materialize_all
+from coldprof.sandbox.awslambdaric import runtime_folder
 
 
 def prepare(stack: ExitStack, function: FunctionConfig) -> FunctionConfig:
@@ -24,9 +26,9 @@ def prepare(stack: ExitStack, function: FunctionConfig) -> FunctionConfig:
 
 
 def init_limit_s(function: FunctionConfig) -> float:
-    """How long init may take: Lambda stops an on-demand init at 10 s and runs it again inside
-    the first invocation, under the function's timeout; so the longer of the two."""
-    return max(function.timeout_s, float(lambda_facts()["limits"]["init_max_s"]))
+    """Lambda's limit on an on-demand init (10 s); an init that passes it is stopped and run
+    again inside the first invocation, under the function's timeout (Environment does that)."""
+    return float(lambda_facts()["limits"]["init_max_s"])
 
 
 def environment_spec(
@@ -37,11 +39,13 @@ def environment_spec(
     version: str = "$LATEST",
 ) -> EnvironmentSpec:
     """The spec of one environment of a prepared function (see prepare()), of one version."""
+    interpreter = function.interpreter()
+    awslambdaric = function.runtime_client == "awslambdaric"
     return EnvironmentSpec(
         task_root=function.target,
         handler=str(function.handler),
         layers=function.layers,
-        interpreter=function.interpreter(),
+        interpreter=interpreter,
         runtime_sdk=function.runtime_sdk,
         env=dict(function.env),
         memory_mb=function.memory_mb,
@@ -56,4 +60,7 @@ def environment_spec(
         version=version,
         importtime=importtime,
         pycache_prefix=pycache_prefix,
+        runtime_client=function.runtime_client,
+        runtime_dir=runtime_folder(interpreter) if awslambdaric else None,
+        credentials=function_credentials(function.credentials),
     )

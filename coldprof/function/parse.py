@@ -10,12 +10,14 @@ from typing import Any
 
 from coldprof.analyze.runtime import ARCHES
 from coldprof.data import lambda_facts
+from coldprof.sandbox.spec import RUNTIME_CLIENTS
 
 HANDLER = re.compile(r"[A-Za-z_][\w/.]*\.[A-Za-z_]\w*")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 WHOLE = re.compile(r"\s*\d{1,9}\s*")
 NUMBER = re.compile(r"\s*\d{1,9}(\.\d{1,9})?\s*")
+PROFILE = re.compile(r"profile:[\w+=,.@-]{1,128}")
 
 
 def text(value: Any, what: str) -> str:
@@ -85,6 +87,22 @@ def env_item(item: str) -> tuple[str, str]:
     if not equals:
         raise ValueError(f"NAME=VALUE, not {item!r}")
     return env((name, value))
+
+
+def runtime_client(value: Any) -> str:
+    """Which runtime runs the handler: coldprof's light one, or AWS's awslambdaric."""
+    if value not in RUNTIME_CLIENTS:
+        raise ValueError(f"one of {', '.join(RUNTIME_CLIENTS)}")
+    return value
+
+
+def credentials(value: Any) -> str:
+    """Which AWS credentials the function gets: none, from-environment, or profile:NAME."""
+    if value in ("none", "from-environment"):
+        return value
+    if isinstance(value, str) and PROFILE.fullmatch(value):
+        return value
+    raise ValueError("none, from-environment or profile:NAME")
 
 
 def memory_mb(value: Any) -> int:

@@ -108,7 +108,8 @@ class FunctionConfig:
         flag="--timeout",
         parse=parse.timeout_s,
         metavar="SECONDS",
-        help="Seconds an invocation may run (init: Lambda's own 10 s, or this when longer).",
+        help="Seconds an invocation may run (init: Lambda's own 10 s; an init past it runs "
+        "again inside the first invocation, under this timeout).",
     )
     cpu_share: str = setting(
         default=DEFAULTS["cpu_share"],
@@ -145,6 +146,26 @@ class FunctionConfig:
         metavar="MB",
         help="Size of the handler's /tmp in MB (512 to 10,240): writing past it fails with "
         "ENOSPC where coldprof can mount a size-limited /tmp, else ends the invocation.",
+    )
+    runtime_client: str = setting(
+        default="coldprof",
+        key="runtime_client",
+        flag="--runtime-client",
+        parse=parse.runtime_client,
+        metavar="[coldprof|awslambdaric]",
+        help="The runtime that loads and runs the handler: coldprof's light one (starts like "
+        "Lambda's, standard library only) or AWS's own awslambdaric (exact; needs "
+        'pip install "coldprof[awslambdaric]").',
+    )
+    credentials: str = setting(
+        default="none",
+        key="credentials",
+        flag="--credentials",
+        parse=parse.credentials,
+        metavar="[none|from-environment|profile:NAME]",
+        help="AWS credentials for the function, as Lambda gives it its role's: none, the "
+        "AWS_ACCESS_KEY_ID/... of coldprof's environment, or a profile's. Never printed or "
+        "stored.",
     )
     region: str = setting(
         default=DEFAULTS["region"],

@@ -67,10 +67,10 @@ class ImportsResult:
     python: str  # the real executable that ran the handler
     python_version: str  # "3.12"
     repeat: int
-    init_ms: Stats | None  # spawn -> handler ready, runs without -X importtime
+    init_ms: Stats | None  # the function's init: runtime ready -> handler ready (no importtime)
     import_ms: Stats | None  # the handler module's cumulative time under -X importtime
     bare_start_ms: Stats | None  # `python -I -S -B -c pass`, the same interpreter
-    init_minus_import_ms: float | None  # median init - median import: start-up and bootstrap
+    init_minus_import_ms: float | None  # median init - median import: .pth files, runtime glue
     warm_init_ms: Stats | None  # init with a warmed bytecode cache outside the package
     bytecode_saving_ms: float | None  # median init_ms - median warm_init_ms
     max_rss_mb: float | None  # peak resident memory of the child after init, over the runs
@@ -78,6 +78,10 @@ class ImportsResult:
     modules: tuple[ModuleRow, ...]
     error: ErrorRecord | None
     notes: tuple[Note, ...]  # what limited the profile: rows-dropped, no-handler-row, ...
+    runtime_init_ms: Stats | None = None  # the runtime's start: spawn -> runtime ready;
+    # runtime_init_ms + init_ms is what Lambda reports as Init Duration
+    runtime_client: str = "coldprof"  # "coldprof" (light runtime) or "awslambdaric"
+    read_only: str = ""  # how the package was kept read-only: mount-namespace | audit-hook
     top: int = 30  # the table shows this many modules (the largest cumulative times)...
     min_ms: float = 0.0  # ...of at least this many ms; JSON always holds every module
     kind: str = "imports"

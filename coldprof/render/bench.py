@@ -58,9 +58,10 @@ def _stats_row(phase: str, s: Stats) -> list:
 
 def _latency(run: BenchResult) -> Section:
     phases = [
+        ("cold runtime start", run.cold.runtime_init_ms),
         ("cold init", run.cold.init_ms),
         ("first invocation", run.cold.first_invoke_ms),
-        ("cold start (init + first)", run.cold.total_ms),
+        ("cold start (runtime + init + first)", run.cold.total_ms),
         ("warm invocation", run.warm.invoke_ms),
         ("warm round trip", run.warm.round_trip_ms),
     ]

@@ -44,13 +44,18 @@ def saving(saving_ms: float | None) -> str:
 def _summary(result: ImportsResult) -> Section:
     """The init summary: measured times side by side, and what they imply."""
     rows = [
-        ["init (spawn to handler ready, no -X importtime)", spread(result.init_ms)],
+        [
+            f"runtime start ({result.runtime_client}; spawn to runtime ready)",
+            spread(result.runtime_init_ms),
+        ],
+        ["function init (runtime ready to handler ready)", spread(result.init_ms)],
         ["profiled import total (-X importtime)", spread(result.import_ms)],
         ["bare interpreter start (python -I -S -B -c pass)", spread(result.bare_start_ms)],
-        ["init minus imports (start-up, bootstrap)", ms(result.init_minus_import_ms)],
+        ["function init minus imports (.pth files, runtime glue)", ms(result.init_minus_import_ms)],
         ["init with a warm bytecode cache", spread(result.warm_init_ms)],
         ["valid .pyc files for this runtime would save", saving(result.bytecode_saving_ms)],
         ["peak memory after init (resident; Lambda's MB are MiB)", memory_mb(result.max_rss_mb)],
+        ["package kept read-only by", result.read_only or "-"],
     ]
     return layout.table("Init", ["measure", "value"], rows)
 

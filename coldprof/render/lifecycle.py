@@ -16,6 +16,10 @@ CPU_METHODS = {
     "cgroup-v1": "a cgroup v1 CPU quota",
     "duty-cycle": "a duty cycle coldprof drives (no cgroup quota here)",
 }
+UNSEEN = (
+    "threads and asyncio tasks not seen, only processes: AWS's runtime client "
+    "(--runtime-client awslambdaric) runs unmodified"
+)
 
 
 def vcpus(value: float) -> str:
@@ -66,6 +70,8 @@ def emulation_rows(
     rows.append(["/tmp", f"{emulation.ephemeral_storage_mb:,} MB, {storage}{peak}"])
     if emulation.cold_cache_bytes is not None:
         rows.append(["code read cold", f"{emulation.cold_cache_bytes:,} bytes dropped from cache"])
+    if not emulation.threads_seen:
+        rows.append(["work left running", UNSEEN])
     return rows
 
 
@@ -83,6 +89,8 @@ def emulation_lines(
         f"environment: frozen between invocations by {emulation.freeze}, processes ended by "
         f"{emulation.processes}, /tmp {emulation.ephemeral_storage_mb:,} MB {storage}{peak}"
     )
+    if not emulation.threads_seen:
+        lines.append(f"work left running: {UNSEEN}")
     return lines
 
 

@@ -117,6 +117,11 @@ WORDS: dict[str, Callable[[Values], str]] = {
     "warm-not-run": lambda v: (
         f"{v['invocations']:,} warm invocation(s) not run: their environment ended (see errors)"
     ),
+    "init-stopped": lambda v: (
+        f"init passed Lambda's 10 s init limit in {v['samples']:,} sample(s): Lambda stops it "
+        "and runs it again inside the first invocation (stopped_init_ms; the init figures are "
+        "the second run's, and both are billed)"
+    ),
     "interrupted": lambda v: (
         f"stopped after {v['samples']} of {v['planned']} cold samples: "
         "the figures cover what was measured"
@@ -141,6 +146,11 @@ WORDS: dict[str, Callable[[Values], str]] = {
     "handler-row-missing": lambda v: (
         f"-X importtime printed no row for module {v['module']!r} "
         f"in {count(v['runs'], 'runs')}: the import tree comes from the others"
+    ),
+    "init-run-again": lambda v: (
+        f"init passed Lambda's {v['limit_s']:g} s init limit: Lambda stops it and runs it "
+        "again inside the first invocation, under the function's timeout; these figures are "
+        "that second run's"
     ),
     # check budget details and warnings
     "function-zip": lambda v: (

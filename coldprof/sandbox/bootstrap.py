@@ -1,49 +1,74 @@
-"""coldprof's child bootstrap: import a Lambda handler, then serve invocations over pipes.
+"""coldprof's light runtime: starts as Lambda's Python runtime does, then serves invocations.
 
 Runs in the child interpreter (`python -I -S -B -u -c LOADER ...`: compiled once by that
-interpreter, its code object is sent down the request pipe), standard library only,
-on CPython 3.9 and later. Before the handler module is imported it loads nothing that an
-interpreter started with `-I -S` has not already loaded (sys, time, posix), so the handler's
-own imports show up in `-X importtime` as they would on their own. Afterwards it loads only
-`_json`, the C half of the json package (0.5 ms, where `import json` costs ~10 ms through
-`re` and `enum`), so a cold sample does not pay for coldprof's own protocol.
+interpreter, its code object and a marshalled CONFIG dict are sent down the request pipe),
+standard library only, on CPython 3.9 and later. It does what Lambda's Python runtime (its
+/var/runtime/bootstrap.py and awslambdaric) does before and around the handler:
 
-argv: REQUEST_FD REPLY_FD CODE_BYTES HANDLER MAX_RESPONSE_BYTES GUARD_BYTECODE PATH...
+1. Runtime start: imports the standard-library modules Lambda's runtime has loaded before the
+   handler (measured per Python version: coldprof/data/runtime_start/), then tells the parent
+   ("runtime" line), which times that part as runtime_init_ms.
+2. sys.path as Lambda sets it, then site.addsitedir() on the task root and on the layers'
+   folders, so .pth files add paths and run their import lines, timed as the function's init.
+3. Lambda's root logging handler, then the handler module imported as awslambdaric imports it
+   (importlib.import_module, its error types, messages and stack traces, `[ERROR]` log lines).
+4. Each invocation: Lambda's context object, _X_AMZN_TRACE_ID, the response marshalled as the
+   runtime marshals it (Decimal digits kept, bytes raw, UTF-8 from python3.12).
+
 Protocol, one JSON line each way:
-  child -> parent after init: {"ready": true} or {"error": {...}} (then the child exits)
-  parent -> child:            {"id", "event", "deadline_ms", "context": {...}}
-                              (context may hold "client_context": the caller's decoded JSON)
-  child -> parent:            {"ok": true, "duration_ns": N, "response": ..., "left": [...]}
-                              or {"ok": false, "duration_ns": N, "error": {...}, "left": [...]}
-  ("left": the threads and asyncio tasks still running when the handler returned)
-Errors are shaped like the Lambda Python runtime's (awslambdaric): errorType, errorMessage,
-stackTrace (the user's frames only).
+  child -> parent: {"runtime": true, "at_ns": N, "read_only": MODE}, then {"ready": true} or
+                   {"init_error": BODY} (then the child exits)
+  parent -> child: {"id", "deadline_ms", "arn", "client_context", "trace_id", "event"}
+                   (client_context: the caller's decoded ClientContext JSON, or null)
+  child -> parent: {"ok": true, "duration_ns": N, "content_type": T, "body": TEXT, "left": [...]}
+                   or {"ok": false, "duration_ns": N, "body": ERROR_JSON, "left": [...]}
+                   or {"ok": false, "duration_ns": N, "response_bytes": N, "left": [...]} (then
+                   exit, as the real runtime does when the Runtime API refuses a response over
+                   the limit)
+A binary (bytes) body is sent as "body_latin1" so that no module is imported for it. "left": the
+threads and asyncio tasks still running when the handler returned (still_running()).
 """
 
 import posix
 import sys
 import time
 
-THIS_FILE = sys._getframe().f_code.co_filename
-MAX_MESSAGE_CHARS = 65536
-MAX_FRAMES = 100
+THIS_FILE = sys._getframe().f_code.co_filename  # ends with /bootstrap.py, as awslambdaric's
+UTF8_RUNTIMES = ("python3.12", "python3.13", "python3.14", "python3.15")
+ERROR_LOG_IDENT = "\u00a0"
+LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
+UNHANDLED_WARNING = (
+    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function "
+    "code. However, in rare cases, a Lambda runtime update can cause unexpected function "
+    "behavior. For functions using managed runtimes, runtime updates can be triggered by a "
+    "function change, or can be applied automatically. To determine if the runtime has been "
+    "updated, check the runtime version in the INIT_START log entry. If this error correlates "
+    "with a change in the runtime version, you may be able to mitigate this error by "
+    "temporarily rolling back to the previous runtime version. For more information, see "
+    "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
+)
+WRITE_EVENTS = frozenset(
+    (
+        "os.mkdir", "os.rmdir", "os.remove", "os.rename", "os.symlink", "os.link",
+        "os.truncate", "os.chmod", "os.chown", "os.utime", "os.setxattr", "os.removexattr",
+    )
+)  # fmt: skip
+WRITE_FLAGS = posix.O_WRONLY | posix.O_RDWR | posix.O_CREAT | posix.O_TRUNC | posix.O_APPEND
+W3C_FIELDS = ("traceparent", "tracestate", "baggage")
+REQUEST = {"id": None, "tenant_id": None}  # the invocation in progress, for the log filter
+CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
+MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x20, 0x1000, 0x4000, 0x40000
+KEPT_FLAGS = 0x2 | 0x4 | 0x8  # nosuid, nodev, noexec: a read-only remount must keep them
 
 
 class Fault(Exception):
-    """An error the runtime itself reports (Runtime.*), with Lambda's type and message."""
+    """An error the runtime itself reports (Runtime.*), as awslambdaric's FaultException."""
 
     def __init__(self, error_type, message, trace=None):
         super().__init__(message)
-        self.error = make_error(error_type, message, trace or [])
-
-
-def make_error(error_type, message, trace):
-    """Lambda's error payload."""
-    return {
-        "errorType": error_type,
-        "errorMessage": message[:MAX_MESSAGE_CHARS],
-        "stackTrace": trace[-MAX_FRAMES:],
-    }
+        self.error_type = error_type
+        self.message = message
+        self.trace = trace
 
 
 def write_all(fd, data):
@@ -53,59 +78,179 @@ def write_all(fd, data):
         view = view[posix.write(fd, view) :]
 
 
-def user_trace(tb):
-    """The traceback's frames without this bootstrap's and importlib's, formatted."""
+def report_runtime_ready(fd, read_only):
+    """Tell the parent the runtime has started, with this clock's reading (CLOCK_MONOTONIC, the
+    parent's perf_counter_ns clock too, in case both lines reach it in one read) and how the
+    package is kept read-only."""
+    at_ns = time.perf_counter_ns()
+    line = f'{{"runtime":true,"at_ns":{at_ns},"read_only":"{read_only}"}}\n'
+    write_all(fd, line.encode())
+
+
+def start_runtime(modules):
+    """Import what Lambda's runtime has imported before the handler, in its order."""
+    for name in modules:
+        try:
+            __import__(name)
+        except ImportError:
+            continue  # a module this build of Python lacks
+
+
+def make_error(message, error_type, trace, request_id=None):
+    """Lambda's error payload, keys in awslambdaric's order."""
+    return {
+        "errorMessage": message or "",
+        "errorType": error_type or "",
+        "requestId": request_id if request_id is not None else "",
+        "stackTrace": trace or [],
+    }
+
+
+def user_frames(tb):
+    """The traceback's frames from the first one outside this bootstrap, formatted."""
     import traceback
 
-    frames = [
-        frame
-        for frame in traceback.extract_tb(tb)
-        if frame.filename != THIS_FILE and not frame.filename.startswith("<frozen importlib")
-    ]
+    # plain tuples, as awslambdaric formats them: no column markers (^^^) under the lines
+    frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
+    for index, frame in enumerate(frames):
+        if "/bootstrap.py" not in frame[0]:
+            frames = frames[index:]
+            break
     return traceback.format_list(frames)
 
 
-def exception_error(error):
+def exception_error(error, request_id=None):
     """The payload for an exception raised by user code."""
-    try:
-        message = str(error)
-    except Exception:
-        message = "<exception str() failed>"
-    return make_error(type(error).__name__, message, user_trace(error.__traceback__))
+    return make_error(
+        str(error), type(error).__name__, user_frames(error.__traceback__), request_id
+    )
 
 
-def import_handler_module(module_name):
-    """Import the handler's module, turning failures into Lambda's Runtime.* faults."""
-    if module_name.split(".")[0] in sys.builtin_module_names:
-        raise Fault(
-            "Runtime.BuiltInModuleConflict",
-            f"Cannot use built-in module {module_name} as a handler module",
-        )
-    dotted = module_name.replace("/", ".")
-    try:
-        __import__(dotted)
-    except ImportError as error:
-        message = f"Unable to import module '{module_name}': {error}"
-        raise Fault("Runtime.ImportModuleError", message) from None
-    except SyntaxError as error:
-        trace = [f'  File "{error.filename}" Line {error.lineno}\n    {error.text}']
-        message = f"Syntax error in module '{module_name}': {error}"
-        raise Fault("Runtime.UserCodeSyntaxError", message, trace) from None
-    return sys.modules[dotted]
+def indent(line):
+    """Leading spaces as no-break spaces, as awslambdaric logs a stack trace."""
+    stripped = line.lstrip(" ")
+    return ERROR_LOG_IDENT * (len(line) - len(stripped)) + stripped
 
 
-def load_handler(handler):
-    """The handler function named 'module.function', as the Lambda runtime finds it."""
+def log_error(error):
+    """The `[ERROR] Type: message` log record awslambdaric writes (lines joined by CR)."""
+    description = "[ERROR]"
+    if error["errorType"]:
+        description += " " + error["errorType"]
+    if error["errorMessage"]:
+        description += (":" if error["errorType"] else "") + " " + error["errorMessage"]
+    lines = [description, "Traceback (most recent call last):"]
+    for element in error["stackTrace"]:
+        lines += [""] if element == "" else [indent(line) for line in element.splitlines()]
+    sys.stdout.write("\r".join(lines) + "\n")
+
+
+def setup_logging():
+    """Lambda's root logging handler: its text format, to stdout, with the request id."""
+    import logging
+    import os
+
+    class LambdaLoggerHandler(logging.Handler):
+        def emit(self, record):
+            sys.stdout.write(self.format(record))
+
+    class LambdaLoggerFilter(logging.Filter):
+        def filter(self, record):
+            record.aws_request_id = REQUEST["id"] or ""
+            record.tenant_id = REQUEST["tenant_id"]
+            return True
+
+    logging.Formatter.converter = time.gmtime
+    handler = LambdaLoggerHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
+    handler.addFilter(LambdaLoggerFilter())
+    level = (os.environ.get("AWS_LAMBDA_LOG_LEVEL") or "").upper().replace("TRACE", "DEBUG")
+    if level in logging._nameToLevel:
+        logging.getLogger().setLevel(level)
+    logging.getLogger().addHandler(handler)
+
+
+def set_paths(config):
+    """sys.path and site directories as Lambda's runtime bootstrap sets them."""
+    import os
+    import site
+
+    sys.path[:0] = config["sys_path"]
+    for folder in config["site_dirs"]:
+        site.addsitedir(folder)
+    os.environ["PYTHONPATH"] = os.environ["LAMBDA_RUNTIME_DIR"]
+
+
+def libc_functions():
+    """unshare(2) and mount(2) through _ctypes alone (0.5 ms; `import ctypes` would cost more
+    and load modules the handler's own profile should pay for); _ctypes is then forgotten."""
+    import _ctypes
+
+    class Int(_ctypes._SimpleCData):
+        _type_ = "i"
+
+    class Function(_ctypes.CFuncPtr):
+        _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
+        _restype_ = Int
+
+    class Libc:
+        _handle = _ctypes.dlopen(None, 0)
+
+    def call(name):
+        function = Function((name, Libc))
+
+        def checked(*args):
+            if function(*args) != 0:
+                number = _ctypes.get_errno()
+                raise OSError(number, f"{name}: {posix.strerror(number)}")
+
+        return checked
+
+    found = call("unshare"), call("mount")
+    del sys.modules["_ctypes"]
+    return found
+
+
+def write_file(path, text):
+    fd = posix.open(path, posix.O_WRONLY)
     try:
-        module_name, function_name = handler.rsplit(".", 1)
-    except ValueError as error:
-        raise Fault("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {error}") from None
-    module = import_handler_module(module_name)
+        posix.write(fd, text.encode())
+    finally:
+        posix.close(fd)
+
+
+def mount_read_only(folders):
+    """This process in its own mount namespace (through a user namespace when not root), each
+    folder bind-mounted read-only in it, and the working directory entered again through it."""
+    unshare, mount = libc_functions()
+    uid, gid = posix.getuid(), posix.getgid()
+    if uid == 0:
+        unshare(CLONE_NEWNS)
+    else:
+        unshare(CLONE_NEWUSER | CLONE_NEWNS)
+        write_file("/proc/self/setgroups", "deny")
+        write_file("/proc/self/uid_map", f"{uid} {uid} 1")
+        write_file("/proc/self/gid_map", f"{gid} {gid} 1")
+    mount(None, b"/", None, MS_REC | MS_PRIVATE, None)
+    for folder in folders:
+        kept = posix.statvfs(folder).f_flag & KEPT_FLAGS
+        mount(folder.encode(), folder.encode(), None, MS_BIND | MS_REC, None)
+        mount(None, folder.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept, None)
+    posix.chdir(posix.getcwd())
+
+
+def protect(asked, folders):
+    """Keep the package read-only: a mount namespace where one can be made ("auto"), else the
+    audit hook; which one is used."""
+    if asked == "audit-hook" or not folders:
+        return "audit-hook"
     try:
-        return getattr(module, function_name)
-    except AttributeError:
-        message = f"Handler '{function_name}' missing on module '{module_name}'"
-        raise Fault("Runtime.HandlerNotFound", message) from None
+        mount_read_only(folders)
+    except OSError:
+        if asked == "mount-namespace":
+            raise
+        return "audit-hook"
+    return "mount-namespace"
 
 
 def guard_bytecode():
@@ -114,64 +259,172 @@ def guard_bytecode():
     loader._cache_bytecode = lambda *args, **kwargs: None
 
 
-class JsonCodec:
-    """JSON through the C accelerator `_json` alone, as json.dumps and json.loads use it."""
+def read_only_hook(roots):
+    """An audit hook refusing writes under the package and layers: EROFS, as on Lambda."""
+    import os
 
-    strict = True  # the attributes _json.make_scanner reads from its context
-    object_hook = None
-    object_pairs_hook = None
-    parse_float = float
-    parse_int = int
-    parse_constant = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": -float("inf")}.get
+    def writes(event, args):
+        if event == "open":
+            mode, flags = args[1], args[2]
+            return (mode is not None and any(c in mode for c in "wax+")) or (
+                mode is None and flags & WRITE_FLAGS
+            )
+        return event in WRITE_EVENTS
+
+    def inside(path):
+        if not isinstance(path, (str, bytes)):
+            return False
+        real = os.path.realpath(os.fsdecode(path))
+        return any(real == root or real.startswith(root + "/") for root in roots)
+
+    def hook(event, args):
+        if (event == "open" or event in WRITE_EVENTS) and writes(event, args):
+            paths = args[:2] if event in ("os.rename", "os.link", "os.symlink") else args[:1]
+            if any(inside(path) for path in paths):
+                names = [os.fsdecode(p) if isinstance(p, (str, bytes)) else p for p in paths]
+                if len(names) == 2:
+                    raise OSError(30, "Read-only file system", names[0], None, names[1])
+                raise OSError(30, "Read-only file system", names[0])
+
+    sys.addaudithook(hook)
+
+
+def import_module(name, importtime):
+    """The module, imported as awslambdaric imports it (importlib.import_module); under
+    -X importtime through the import statement's path, the only one that writes the module's
+    own row (importlib.import_module writes rows for what the module imports, not for it)."""
+    import importlib
+
+    if importtime:
+        __import__(name)
+        return sys.modules[name]
+    return importlib.import_module(name)
+
+
+def get_handler(handler, importtime=False):
+    """The handler function, found as awslambdaric's _get_handler finds it."""
+
+    try:
+        module_name, function_name = handler.rsplit(".", 1)
+    except ValueError as error:
+        raise Fault("Runtime.MalformedHandlerName", f"Bad handler '{handler}': {error}") from None
+    try:
+        if module_name.split(".")[0] in sys.builtin_module_names:
+            raise Fault(
+                "Runtime.BuiltInModuleConflict",
+                f"Cannot use built-in module {module_name} as a handler module",
+            )
+        module = import_module(module_name.replace("/", "."), importtime)
+    except ImportError as error:
+        message = f"Unable to import module '{module_name}': {error}"
+        raise Fault("Runtime.ImportModuleError", message) from None
+    except SyntaxError as error:
+        trace = [f'  File "{error.filename}" Line {error.lineno}\n    {error.text}']
+        message = f"Syntax error in module '{module_name}': {error}"
+        raise Fault("Runtime.UserCodeSyntaxError", message, trace) from None
+    try:
+        return getattr(module, function_name)
+    except AttributeError:
+        message = f"Handler '{function_name}' missing on module '{module_name}'"
+        raise Fault("Runtime.HandlerNotFound", message) from None
+
+
+class Marshaller:
+    """JSON as awslambdaric's marshaller writes it: Decimal digits kept, NaN allowed, UTF-8 text
+    from python3.12 (ASCII escapes before), bytes returned as they are."""
+
+    def __init__(self, utf8):
+        import json
+        import re
+
+        self.decimal = sys.modules.get("decimal")
+        self.token = f"coldprof-decimal-{id(self):x}:"
+        self.marks = re.compile('"\\\\u0000' + self.token + '([^"\\\\]*)"')
+        self.encoder = json.JSONEncoder(ensure_ascii=not utf8, default=self.default)
+        self.used = False
+
+    def default(self, value):
+        decimal = self.decimal
+        if decimal is not None and isinstance(value, decimal.Decimal):
+            if value.is_nan():
+                return float("nan")
+            self.used = True
+            return "\0" + self.token + str(value)
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    def to_json(self, value):
+        """The JSON text of a value."""
+        self.used = False
+        text = self.encoder.encode(value)
+        return self.marks.sub(r"\1", text) if self.used else text
+
+    def response(self, value):
+        """(body, content type) of a handler's return value; Fault when it is not JSON."""
+        if isinstance(value, bytes):
+            return value, "application/unknown"
+        try:
+            return self.to_json(value), "application/json"
+        except Exception as error:
+            raise Fault("Runtime.MarshalError", f"Unable to marshal response: {error}") from None
+
+
+class CognitoIdentity:
+    """context.identity: its fields None unless the caller sent a Cognito identity."""
+
+    __slots__ = ["cognito_identity_id", "cognito_identity_pool_id"]
 
     def __init__(self):
-        import _json
+        self.cognito_identity_id = None
+        self.cognito_identity_pool_id = None
 
-        self._json = _json
-        self._scan = _json.make_scanner(self)
-
-    def loads(self, text):
-        """Decode one JSON document."""
-        return self._scan(text, 0)[0]
-
-    def dumps(self, value):
-        """Encode a value as compact ASCII JSON (decimal.Decimal as a number)."""
-        ascii_string = self._json.encode_basestring_ascii
-        # markers (circular check), default, string encoder, indent, separators, sort_keys,
-        # skipkeys, allow_nan: what json.dumps passes for its defaults, compact separators
-        encode = self._json.make_encoder(
-            {}, encode_decimal, ascii_string, None, ":", ",", False, False, True
+    def __repr__(self):
+        return (
+            f"CognitoIdentity([cognito_identity_id={self.cognito_identity_id},"
+            f"cognito_identity_pool_id={self.cognito_identity_pool_id}])"
         )
-        return "".join(encode(value, 0))
-
-
-def encode_decimal(value):
-    """Encode a decimal.Decimal as a number, as the Lambda runtime's marshaller does."""
-    decimal = sys.modules.get("decimal")
-    if decimal is not None and isinstance(value, decimal.Decimal):
-        return float(value)
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 class LambdaContext:
-    """The context object Lambda passes to a handler."""
+    """The context object Lambda passes to a handler (awslambdaric's LambdaContext)."""
 
     def __init__(self, request):
-        fields = request["context"]
+        import os
+
         self.aws_request_id = request["id"]
-        self.invoked_function_arn = fields["invoked_function_arn"]
-        self.function_name = fields["function_name"]
-        self.function_version = fields["function_version"]
-        self.memory_limit_in_mb = fields["memory_limit_in_mb"]
-        self.log_group_name = fields["log_group_name"]
-        self.log_stream_name = fields["log_stream_name"]
-        self.identity = None
-        self.client_context = make_client_context(fields.get("client_context"))
-        self._deadline_ms = request["deadline_ms"]
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = request["arn"]
+        self.tenant_id = None
+        self.client_context, self._w3c = make_client_context(request.get("client_context"))
+        self.identity = CognitoIdentity()
+        self._epoch_deadline_time_in_ms = request["deadline_ms"]
 
     def get_remaining_time_in_millis(self):
         """Milliseconds left before the invocation times out."""
-        return max(0, self._deadline_ms - int(time.time() * 1000))
+        delta_ms = self._epoch_deadline_time_in_ms - int(time.time() * 1000)
+        return delta_ms if delta_ms > 0 else 0
+
+    def w3c(self):
+        """The W3C trace context the caller sent in its client context."""
+        return dict(self._w3c)
+
+    def log(self, msg):
+        """Write to the function's log."""
+        sys.stdout.write(str(msg))
+
+    def __repr__(self):
+        return (
+            f"LambdaContext([aws_request_id={self.aws_request_id},"
+            f"log_group_name={self.log_group_name},log_stream_name={self.log_stream_name},"
+            f"function_name={self.function_name},memory_limit_in_mb={self.memory_limit_in_mb},"
+            f"function_version={self.function_version},"
+            f"invoked_function_arn={self.invoked_function_arn},"
+            f"client_context={self.client_context},identity={self.identity},"
+            f"tenant_id={self.tenant_id}])"
+        )
 
 
 class ClientContext:
@@ -193,13 +446,18 @@ class Client:
 
 
 def make_client_context(fields):
-    """The runtime's ClientContext object from the decoded JSON (None when none was sent)."""
+    """The runtime's ClientContext object from the decoded JSON (None when none was sent),
+    and its W3C trace fields, which awslambdaric takes out of it for context.w3c()."""
     if fields is None:
-        return None
+        return None, {}
+    w3c = fields.pop("w3c", None) if isinstance(fields, dict) else None
+    kept = {}
+    if isinstance(w3c, dict):
+        kept = {k: w3c[k] for k in W3C_FIELDS if isinstance(w3c.get(k), str)}
     context = from_fields(ClientContext, fields)
     if context.client is not None:
         context.client = from_fields(Client, context.client)
-    return context
+    return context, kept
 
 
 def from_fields(cls, fields):
@@ -210,54 +468,58 @@ def from_fields(cls, fields):
     return made
 
 
-def init(handler_name, reply_fd):
-    """Import the handler, then the JSON codec; report ready or the init error."""
+def init(config, marshaller):
+    """Lambda's logging, then the handler; report ready, or the init error and exit."""
+    import json
+
     try:
-        handler = load_handler(handler_name)
+        setup_logging()
+        handler = get_handler(config["handler"], config["importtime"])
     except Fault as fault:
-        report_init_error(reply_fd, fault.error)
-    except Exception as error:
-        report_init_error(reply_fd, exception_error(error))
-    codec = JsonCodec()
-    write_all(reply_fd, b'{"ready":true}\n')
-    return handler, codec
+        error = make_error(fault.message, fault.error_type, fault.trace)
+    except Exception:
+        value = sys.exc_info()[1]
+        error = make_error(str(value), type(value).__name__, user_frames(value.__traceback__))
+    else:
+        write_all(config["reply_fd"], b'{"ready":true}\n')
+        return handler
+    import logging
 
-
-def report_init_error(reply_fd, error):
-    """Send the init error and exit, as the Lambda runtime does."""
-    line = JsonCodec().dumps({"error": error}) + "\n"
-    write_all(reply_fd, line.encode())
+    logging.warning(UNHANDLED_WARNING)
+    log_error(error)
+    line = json.dumps({"init_error": marshaller.to_json(error)}) + "\n"
+    write_all(config["reply_fd"], line.encode())
     sys.exit(1)
 
 
-def invoke(handler, request, codec, max_response_bytes):
-    """Run the handler on one event and encode the reply line."""
-    event = request["event"]
+def invoke(handler, request, marshaller, max_response_bytes):
+    """Run the handler on one event; the reply line."""
+    import os
+
+    REQUEST["id"] = request["id"]
+    os.environ["_X_AMZN_TRACE_ID"] = request["trace_id"]
     start_ns = time.perf_counter_ns()
     try:  # as in the runtime, a client context it cannot build is the invocation's error
-        result = handler(event, LambdaContext(request))
-    except Exception as error:
+        context = LambdaContext(request)
+        body, content_type = marshaller.response(handler(request["event"], context))
+    except Fault as fault:
+        error = make_error(fault.message, fault.error_type, fault.trace, request["id"])
+    except Exception as value:
+        error = exception_error(value, request["id"])
+    else:
         duration_ns = time.perf_counter_ns() - start_ns
-        return error_line(duration_ns, exception_error(error), codec)
+        data = body if isinstance(body, bytes) else body.encode("utf-8")
+        if len(data) > max_response_bytes:
+            return {"ok": False, "duration_ns": duration_ns, "response_bytes": len(data)}
+        reply = {"ok": True, "duration_ns": duration_ns, "content_type": content_type}
+        if isinstance(body, str):
+            reply["body"] = body
+        else:
+            reply["body_latin1"] = data.decode("latin-1")
+        return reply
     duration_ns = time.perf_counter_ns() - start_ns
-    try:
-        payload = codec.dumps(result)
-    except Exception as error:
-        message = f"Unable to marshal response: {error}"
-        return error_line(duration_ns, make_error("Runtime.MarshalError", message, []), codec)
-    if len(payload) > max_response_bytes:
-        message = (
-            f"Response payload size ({len(payload)} bytes) exceeded maximum allowed "
-            f"payload size ({max_response_bytes} bytes)."
-        )
-        error = make_error("Function.ResponseSizeTooLarge", message, [])
-        return error_line(duration_ns, error, codec)
-    return f'{{"ok":true,"duration_ns":{duration_ns},"response":{payload}}}\n'
-
-
-def error_line(duration_ns, error, codec):
-    """The reply line for a failed invocation."""
-    return codec.dumps({"ok": False, "duration_ns": duration_ns, "error": error}) + "\n"
+    log_error(error)
+    return {"ok": False, "duration_ns": duration_ns, "body": marshaller.to_json(error)}
 
 
 def still_running(limit=50):
@@ -292,29 +554,83 @@ def still_running(limit=50):
     return found[:limit]
 
 
-def serve(handler, codec, request_fd, reply_fd, max_response_bytes):
+def serve(handler, marshaller, config):
     """Answer invocation requests until the parent closes the pipe."""
-    with open(request_fd, "rb") as requests:
+    import json
+
+    with open(config["request_fd"], "rb") as requests:
         for line in requests:
-            request = codec.loads(line.decode())
-            reply = invoke(handler, request, codec, max_response_bytes)
-            left = codec.dumps(still_running())
-            write_all(reply_fd, f'{reply[:-2]},"left":{left}}}\n'.encode())
+            reply = invoke(handler, json.loads(line), marshaller, config["max_response_bytes"])
+            reply["left"] = still_running()
+            write_all(config["reply_fd"], (json.dumps(reply) + "\n").encode())
+            if "response_bytes" in reply:
+                sys.exit(1)
 
 
-def main():
-    """Run the bootstrap: set up, init, then the invocation loop."""
-    request_fd, reply_fd = int(sys.argv[1]), int(sys.argv[2])
-    handler_name, max_response_bytes = sys.argv[4], int(sys.argv[5])
-    if sys.argv[6] == "1":
-        guard_bytecode()
-    sys.path[:0] = sys.argv[7:]
+def run_light(config):
+    """coldprof's light runtime: start, paths, init, then the invocation loop."""
+    start_runtime(config["runtime_modules"])
+    marshaller = Marshaller(config["runtime"] in UTF8_RUNTIMES)  # as the runtime's, at its start
+    report_runtime_ready(config["reply_fd"], config["read_only_used"])
+    if config["read_only_used"] == "audit-hook":
+        read_only_hook(config["read_only_roots"])
+    set_paths(config)
+    handler = init(config, marshaller)
+    serve(handler, marshaller, config)
+
+
+def run_awslambdaric(config):
+    """Lambda's /var/runtime/bootstrap.py: the interpreter's own start (site's modules), the
+    bootstrap's imports, then AWS's runtime interface client, which talks to coldprof's
+    Runtime API (AWS_LAMBDA_RUNTIME_API) for everything after its start."""
+    modules = config["runtime_modules"]
+    start_runtime(modules[: modules.index("site") + 1] if "site" in modules else [])
+    sys.path.insert(0, config["runtime_dir"])
+    posix.close(config["request_fd"])
+    import json, logging, os, site, traceback, warnings  # noqa: E401, F401, I001 (Lambda's own)
+    import awslambdaric.__main__ as awslambdaricmain
+
+    report_runtime_ready(config["reply_fd"], config["read_only_used"])
+    posix.close(config["reply_fd"])
+    if config["read_only_used"] == "audit-hook":
+        read_only_hook(config["read_only_roots"])
+    set_paths(config)
+    if config["importtime"]:
+        profile_handler_import(config["handler"])
+    awslambdaricmain.main([os.environ["LAMBDA_TASK_ROOT"], os.environ["_HANDLER"]])
+
+
+def profile_handler_import(handler):
+    """Under -X importtime, have awslambdaric's importlib.import_module of the handler module
+    go through the import statement's path, which writes the module's own row."""
+    import importlib
+
+    module_name = handler.rsplit(".", 1)[0].replace("/", ".")
+    original = importlib.import_module
+
+    def import_module(name, package=None):
+        return (
+            globals()["import_module"](name, True)
+            if name == module_name
+            else original(name, package)
+        )
+
+    importlib.import_module = import_module
+
+
+def main(config):
+    """Run the runtime the parent asked for."""
     del sys.argv[1:]
-    posix.set_inheritable(request_fd, False)
-    posix.set_inheritable(reply_fd, False)
-    handler, codec = init(handler_name, reply_fd)
-    serve(handler, codec, request_fd, reply_fd, max_response_bytes)
+    posix.set_inheritable(config["request_fd"], False)
+    posix.set_inheritable(config["reply_fd"], False)
+    config["read_only_used"] = protect(config["read_only"], config["read_only_roots"])
+    if config["guard_bytecode"]:
+        guard_bytecode()
+    if config["runtime_client"] == "awslambdaric":
+        run_awslambdaric(config)
+    else:
+        run_light(config)
 
 
 if __name__ == "__main__":
-    main()
+    main(globals()["CONFIG"])

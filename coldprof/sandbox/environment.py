@@ -1,12 +1,15 @@
-"""One execution environment: a child interpreter that imports the handler once, then serves
-invocations, living as Lambda's do: its CPU held to its memory size's share, frozen between
-invocations, its /tmp bounded, every process it starts ended with it, and what its handlers
-leave running recorded. Lambda's limits (timeout, memory) are enforced by the parent."""
+"""One execution environment: a child interpreter that starts a Lambda-like Python runtime,
+imports the handler once, then serves invocations, living as Lambda's do: its CPU held to its
+memory size's share, frozen between invocations, its /tmp bounded, every process it starts
+ended with it, and what its handlers leave running recorded. Lambda's limits (init limit and
+its retry, timeout, memory, response size) are enforced by the parent."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import signal
+import marshal
+import os
 import tempfile
 import time
 import uuid
@@ -16,23 +19,37 @@ from typing import Any
 
 from coldprof.data import lambda_facts
 from coldprof.errors import UsageError
+from coldprof.sandbox import faults
 from coldprof.sandbox.capture import BoundedLog, ImportTimeSplitter
-from coldprof.sandbox.child import check_spec, child_argv, child_env
+from coldprof.sandbox.child import check_spec, child_argv, child_config, child_env
 from coldprof.sandbox.cpu_share import CpuLimiter, CpuPlan
-from coldprof.sandbox.interpreter import InterpreterInfo, compiled_bootstrap
+from coldprof.sandbox.interpreter import compiled_bootstrap
 from coldprof.sandbox.left_running import LeftRunning, LeftRunningTracker, processes
 from coldprof.sandbox.memory import MemoryWatcher
 from coldprof.sandbox.page_cache import drop_from_page_cache
 from coldprof.sandbox.parent import not_dumpable
 from coldprof.sandbox.process import ENDED, LINE, TICK_NS, TIMEOUT, Child, ControlPipes, Reply
 from coldprof.sandbox.processes import CgroupMembers, ProcessTree, confine
-from coldprof.sandbox.replies import InvokeReply, decode, init_reply, invoke_reply
+from coldprof.sandbox.replies import (
+    InitError,
+    InvokeReply,
+    decode,
+    init_reply,
+    invoke_reply,
+    json_or_none,
+    runtime_started,
+)
+from coldprof.sandbox.runtime_api import RuntimeApi
 from coldprof.sandbox.spec import Emulation, EnvironmentSpec, ErrorInfo, InitResult, InvokeResult
 from coldprof.sandbox.storage import EphemeralStorage, folder_prefix, remove
 
 ACCOUNT_ID = "000000000000"
+MARSHAL_VERSION = 4  # readable by every CPython coldprof runs (3.9+)
+JSON_ESCAPE_FACTOR = 6  # a byte of a body may take up to six in the reply line (\u00XX)
 ERROR_SLACK_BYTES = 1024 * 1024  # room for an error's message and stack trace in a reply
 LEFT_SLACK_BYTES = 64 * 1024  # room for the threads and tasks left running
+EXIT_GRACE_S = 2.0  # how long a runtime refused a response is given to exit by itself
+MARKER = "AWS_LAMBDA_LOG_STREAM_NAME"  # unique to each environment: finds its orphans
 
 
 class Environment:
@@ -42,23 +59,28 @@ class Environment:
         self.spec = spec
         self.ended = False
         self._child: Child | None = None
+        self._api: RuntimeApi | None = None
         self._members: CgroupMembers | ProcessTree | None = None
         self._cpu: CpuLimiter | None = None
         self._watcher: MemoryWatcher | None = None
         self._storage: EphemeralStorage | None = None
         self._tmp_dir: str | None = None
         self._ready = False
+        self._retry_init = False  # init passed its limit: run it again in the first invocation
+        self._read_only = ""
         self._log = BoundedLog()
         self._stderr = ImportTimeSplitter(self._log)
-        self._max_response_bytes = lambda_facts()["limits"]["payload_sync_bytes"]
-        self._max_reply_bytes = self._max_response_bytes + ERROR_SLACK_BYTES + LEFT_SLACK_BYTES
-        self._context: dict[str, str] = {}
+        self._max_response_bytes = lambda_facts()["limits"]["response_max_bytes"]
+        self._max_reply_bytes = (
+            self._max_response_bytes * JSON_ESCAPE_FACTOR + ERROR_SLACK_BYTES + LEFT_SLACK_BYTES
+        )
+        self._arn = f"arn:aws:lambda:{spec.region}:{ACCOUNT_ID}:function:{spec.function_name}"
         self._tracker = LeftRunningTracker()
         self._invocations = 0
         self._frozen_at_ns: int | None = None
         self._next_sample_ns = 0
         self._cold_cache_bytes: int | None = None
-        self._killed = False  # every process of the environment was ended (_end)
+        self._killed = False  # every process of the child's run was ended (_end)
 
     def __enter__(self) -> Environment:
         return self
@@ -72,44 +94,123 @@ class Environment:
         self.close()
 
     def start(self) -> InitResult:
-        """Spawn the child and import the handler; user-code failures are in the result."""
+        """Start the runtime and import the handler under Lambda's init limit; user-code failures
+        are in the result. An init that passes the limit is run again by the next invoke()."""
         if self._child is not None:
             raise RuntimeError("Environment.start() may be called once")
         spec = self.spec
         check_spec(spec)
         not_dumpable()
-        bootstrap = compiled_bootstrap(spec.interpreter.executable)
         if spec.cold_cache:
             self._cold_cache_bytes = drop_from_page_cache([spec.task_root, *spec.layers])
-        child = self._child = self._spawn(spec.interpreter, len(bootstrap))
-        self._confine(child)
-        self._cpu.apply(self._cpu.plan.init_vcpus)
-        cpu_before_ns = self._members.cpu_ns()
-        deadline_ns = child.spawn_ns + _ns(spec.init_timeout_s)
-        reply = self._exchange(bootstrap, deadline_ns)
-        cpu_ms = (self._members.cpu_ns() - cpu_before_ns) / 1e6
-        return self._init_result(reply, cpu_ms)
+        result = self._init(spec.init_timeout_s, "init", None)
+        if result.status == "timeout":
+            self._retry_init = True
+            self.ended = False
+            result = dataclasses.replace(result, retry=True)
+        return result
 
-    def _spawn(self, info: InterpreterInfo, bootstrap_bytes: int) -> Child:
-        """Start the child: the bootstrap loader, Lambda's variables, its own bounded /tmp."""
-        self._tmp_dir = tempfile.mkdtemp(prefix=folder_prefix())
-        self._storage = EphemeralStorage(self._tmp_dir, self.spec.ephemeral_storage_mb)
-        control = ControlPipes.open()
+    def invoke(
+        self,
+        event: Any,
+        request_id: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> InvokeResult:
+        """Run the handler once on an event (start() must have been called); `context` holds
+        this invocation's own context fields (invoked_function_arn, client_context)."""
+        request_id = request_id or str(uuid.uuid4())
+        context = context or {}
+        if self._retry_init:
+            return self._invoke_with_init(event, request_id, context)
+        if not self._ready or self.ended:
+            raise RuntimeError("Environment.invoke() needs a started, running environment")
+        sent_ns = time.perf_counter_ns()
+        deadline_ns = sent_ns + _ns(self.spec.timeout_s)
+        return self._invoke(event, request_id, sent_ns, deadline_ns, context)
+
+    def left_running(self) -> tuple[LeftRunning, ...]:
+        """Everything this environment's handlers left running, and what became of it."""
+        return self._tracker.items()
+
+    def close(self) -> None:
+        """End every process of the environment; remove its /tmp (its tmpfs unmounted)."""
+        self._close_child()
+        if self._tmp_dir is not None:
+            remove(self._tmp_dir)
+            self._tmp_dir = None
+        self.ended = True
+
+    def _close_child(self) -> None:
+        """End the child's run: every process it started, its pipes, its Runtime API."""
+        if self._members is not None and not self._killed:
+            self._members.kill()
+        if self._child is not None:
+            self._child.close()
+        if self._members is not None:
+            self._members.close()
+        if self._api is not None:
+            self._api.close()
+            self._api = None
+
+    def _init(self, limit_s: float, phase: str, started_ns: int | None) -> InitResult:
+        """Spawn the child; wait for its runtime, then its handler, within the limit. The init
+        phase's CPU is the init's share; init run again inside an invocation gets the
+        invocations' share (it runs in Lambda's invoke phase, not in its boosted init)."""
+        bootstrap = compiled_bootstrap(self.spec.interpreter.executable)
+        child, message = self._spawn(bootstrap)
+        plan = self._cpu.plan
+        self._cpu.apply(plan.init_vcpus if phase == "init" else plan.vcpus)
+        started_ns = child.spawn_ns if started_ns is None else started_ns
+        deadline_ns = started_ns + _ns(limit_s)
+        cpu_before_ns = self._members.cpu_ns()
+        reply = self._exchange(message, deadline_ns)
+        runtime_ns = None
+        started = runtime_started(decode(reply.line)) if reply.kind == LINE else None
+        if started is not None:
+            runtime_ns = _runtime_ready_ns(started.at_ns, started_ns, reply.at_ns)
+            self._read_only = started.read_only
+            reply = self._exchange(b"", deadline_ns)
+        cpu_ms = (self._members.cpu_ns() - cpu_before_ns) / 1e6
+        return self._init_result(reply, (started_ns, runtime_ns), phase, limit_s, cpu_ms)
+
+    def _spawn(self, bootstrap: bytes) -> tuple[Child, bytes]:
+        """Start the child: the loader, its runtime's config, Lambda's variables, its own bounded
+        /tmp, its package read-only; the bytes to send it first (its code and config)."""
         spec = self.spec
+        info = spec.interpreter
+        self._make_tmp()
+        control = ControlPipes.open()
+        if spec.runtime_client == "awslambdaric":
+            reply_write = os.dup(control.reply_write)
+            self._api = RuntimeApi(
+                os.dup(control.request_read), reply_write, self._max_response_bytes
+            )
         fds = control.child_fds()
-        argv = child_argv(spec, info, bootstrap_bytes, fds, self._max_response_bytes)
-        env = child_env(spec, info, self._tmp_dir)
-        self._context = lambda_context_fields(spec, env)
+        config = child_config(spec, fds, self._max_response_bytes)
+        config_bytes = marshal.dumps(config, MARSHAL_VERSION)
+        argv = child_argv(spec, info, fds[0], (len(bootstrap), len(config_bytes)))
+        env = child_env(spec, info, self._tmp_dir, self._api.address if self._api else None)
         stderr_sink = self._stderr.write if spec.importtime else self._log.write
         try:
-            return Child(argv, env, str(spec.task_root), self._log.write, stderr_sink, control)
+            child = Child(argv, env, str(spec.task_root), self._log.write, stderr_sink, control)
         except (OSError, ValueError) as error:
+            self._close_child()
             raise UsageError(f"cannot start {info.executable}: {error}") from None
+        self._child = child
+        self._confine(child, env[MARKER])
+        return child, bootstrap + config_bytes
 
-    def _confine(self, child: Child) -> None:
+    def _make_tmp(self) -> None:
+        """The environment's /tmp, once (init run again inside an invocation keeps it)."""
+        if self._tmp_dir is None:
+            self._tmp_dir = tempfile.mkdtemp(prefix=folder_prefix())
+            self._storage = EphemeralStorage(self._tmp_dir, self.spec.ephemeral_storage_mb)
+
+    def _confine(self, child: Child, marker: str) -> None:
         """Hold the new child's processes together (before it runs any code of the function)."""
         spec = self.spec
-        self._members = confine(child.pid, self._context["log_stream_name"])
+        self._members = confine(child.pid, marker)
+        self._killed = False
         plan = CpuPlan.of(spec.cpu_share, spec.init_cpu, spec.memory_mb)
         self._cpu = CpuLimiter(plan, self._members)
         self._watcher = MemoryWatcher(
@@ -136,65 +237,123 @@ class Environment:
         finally:
             self._cpu.end()
 
-    def invoke(
+    def retry_init(self) -> InitResult:
+        """Run init again after it passed its limit, as Lambda does inside the first invocation
+        (Phase: invoke), under the function's timeout; the handler is not invoked."""
+        if not self._retry_init:
+            raise RuntimeError("Environment.retry_init() follows an init that passed its limit")
+        self._retry_init = False
+        self._close_child()
+        return self._init(self.spec.timeout_s, "invoke", time.perf_counter_ns())
+
+    def _invoke_with_init(
+        self, event: Any, request_id: str, context: Mapping[str, Any]
+    ) -> InvokeResult:
+        """The first invocation after an init that passed its limit: Lambda runs init again
+        inside it, under the function's timeout, then the handler in the time left."""
+        sent_ns = time.perf_counter_ns()
+        deadline_ns = sent_ns + _ns(self.spec.timeout_s)
+        reinit = self.retry_init()
+        if not reinit.ok:
+            return self._failed_reinit(reinit, request_id)
+        result = self._invoke(event, request_id, time.perf_counter_ns(), deadline_ns, context)
+        duration_ms = (
+            self.spec.timeout_s * 1000
+            if result.timed_out
+            else reinit.init_duration_ms + result.duration_ms
+        )
+        return dataclasses.replace(result, duration_ms=duration_ms, reinit=reinit)
+
+    def _failed_reinit(self, reinit: InitResult, request_id: str) -> InvokeResult:
+        """The invocation whose init, run again inside it, failed or timed out."""
+        timed_out = reinit.status == "timeout"
+        error = faults.timed_out(self.spec.timeout_s, request_id) if timed_out else reinit.error
+        payload = reinit.payload if reinit.payload else faults.platform_payload(error)
+        duration_ms = self.spec.timeout_s * 1000 if timed_out else reinit.init_duration_ms
+        self._invocations += 1
+        return InvokeResult(
+            ok=False,
+            duration_ms=duration_ms,
+            round_trip_ms=reinit.init_duration_ms,
+            response=json_or_none(payload),
+            error=error,
+            log="",
+            max_rss_mb=reinit.max_rss_mb,
+            environment_ended=True,
+            request_id=request_id,
+            payload=payload,
+            reinit=reinit,
+            timed_out=timed_out,
+            **self._life(reinit.cpu_ms),
+        )
+
+    def _invoke(
         self,
         event: Any,
-        request_id: str | None = None,
-        context: Mapping[str, Any] | None = None,
+        request_id: str,
+        sent_ns: int,
+        deadline_ns: int,
+        context: Mapping[str, Any],
     ) -> InvokeResult:
-        """Run the handler once on an event (start() must have succeeded); `context` holds this
-        invocation's own context fields (invoked_function_arn, client_context)."""
-        if not self._ready or self.ended:
-            raise RuntimeError("Environment.invoke() needs a started, running environment")
-        request_id = request_id or str(uuid.uuid4())
-        message = self._request(event, request_id, context or {})
+        """Send one request and wait for its reply until the deadline; the environment is frozen
+        as soon as the reply is read, until the next invocation."""
+        message = self._request(event, request_id, deadline_ns - sent_ns, context)
         self._log.clear()
-        sent_ns = time.perf_counter_ns()
         self._thaw()
         cpu_before_ns = self._members.cpu_ns()
-        reply = self._exchange(message, sent_ns + _ns(self.spec.timeout_s))
+        reply = self._exchange(message, deadline_ns)
         round_trip_ms = (reply.at_ns - sent_ns) / 1e6
         cpu_ms = (self._members.cpu_ns() - cpu_before_ns) / 1e6
         self._freeze()
         self._invocations += 1
         self._sample_now()
         parsed = invoke_reply(decode(reply.line)) if reply.kind == LINE else None
-        if parsed is not None and not self._over_a_limit():
+        if parsed is not None and parsed.response_bytes is None and not self._over_a_limit():
             return self._invoke_result(parsed, round_trip_ms, cpu_ms, request_id)
-        error = self._end(reply, parsed is None)
+        return self._ended_invocation(reply, parsed, request_id, round_trip_ms, cpu_ms)
+
+    def _ended_invocation(
+        self,
+        reply: Reply,
+        parsed: InvokeReply | None,
+        request_id: str,
+        round_trip_ms: float,
+        cpu_ms: float,
+    ) -> InvokeResult:
+        """The result of an invocation that ended its environment."""
+        too_large = parsed is not None and parsed.response_bytes is not None
+        if too_large:  # the runtime exits by itself: let it say what it says
+            self._thaw()
+            self._let_exit(time.perf_counter_ns() + _ns(EXIT_GRACE_S))
+        error = self._end(reply, request_id, parsed is None)
+        duration_ms = round_trip_ms
+        if too_large:
+            error = faults.response_too_large(self._max_response_bytes)
+            duration_ms = parsed.duration_ns / 1e6
+        timed_out = reply.kind == TIMEOUT
+        if timed_out:
+            duration_ms = self.spec.timeout_s * 1000
+        payload = faults.platform_payload(error)
         return InvokeResult(
             ok=False,
-            duration_ms=round_trip_ms,
+            duration_ms=duration_ms,
             round_trip_ms=round_trip_ms,
-            response={**error.payload(), "requestId": request_id},
+            response=json_or_none(payload),
             error=error,
             log=self._log.text(),
             max_rss_mb=self._watcher.peak_mb,
             environment_ended=True,
             request_id=request_id,
             importtime_lines=tuple(self._stderr.take_rows()[0]),
-            invocation=self._invocations,
-            cpu_ms=cpu_ms,
-            ephemeral_peak_mb=self._storage.peak_mb,
-            left_running=self._tracker.running(),
+            payload=payload,
+            timed_out=timed_out,
+            **self._life(cpu_ms),
         )
 
-    def left_running(self) -> tuple[LeftRunning, ...]:
-        """Everything this environment's handlers left running, and what became of it."""
-        return self._tracker.items()
-
-    def close(self) -> None:
-        """End every process of the environment; remove its /tmp (its tmpfs unmounted)."""
-        if self._members is not None and not self._killed:
-            self._members.kill()
-        if self._child is not None:
-            self._child.close()
-        if self._members is not None:
-            self._members.close()
-        if self._tmp_dir is not None:
-            remove(self._tmp_dir)
-            self._tmp_dir = None
-        self.ended = True
+    def _let_exit(self, deadline_ns: int) -> None:
+        """Pump the child's output until it exits (or the deadline passes)."""
+        while self._exchange(b"", deadline_ns).kind == LINE:
+            continue
 
     def _freeze(self) -> None:
         """Stop every process of the environment until the next invocation (as Lambda does)."""
@@ -218,14 +377,16 @@ class Environment:
     def _over_a_limit(self) -> bool:
         return self._watcher.exceeded_mb is not None or self._storage.exceeded_mb is not None
 
-    def _request(self, event: Any, request_id: str, context: Mapping[str, Any]) -> bytes:
-        """The request line: the event and the context's fields for this invocation."""
-        spec = self.spec
-        deadline_ms = int(time.time() * 1000 + spec.timeout_s * 1000)
+    def _request(
+        self, event: Any, request_id: str, left_ns: int, context: Mapping[str, Any]
+    ) -> bytes:
+        """The request line: the event and what the runtime is told about this invocation."""
         request = {
             "id": request_id,
-            "deadline_ms": deadline_ms,
-            "context": {**self._context, **context},
+            "deadline_ms": int(time.time() * 1000 + left_ns / 1e6),
+            "arn": context.get("invoked_function_arn", self._arn),
+            "client_context": context.get("client_context"),
+            "trace_id": _trace_id(),
             "event": event,
         }
         try:
@@ -249,22 +410,36 @@ class Environment:
             ephemeral_storage=self._storage.method,
             ephemeral_storage_mb=self._storage.size_mb,
             cold_cache_bytes=self._cold_cache_bytes,
+            threads_seen=self.spec.runtime_client != "awslambdaric",
         )
 
-    def _init_result(self, reply: Reply, cpu_ms: float) -> InitResult:
-        """The InitResult for what the child answered (or did not) after spawning."""
-        init_ms = (reply.at_ns - self._child.spawn_ns) / 1e6
+    def _life(self, cpu_ms: float) -> dict[str, Any]:
+        """An invocation's figures of the environment's life: its number, its CPU time, the
+        most /tmp held, the work still running."""
+        return {
+            "invocation": self._invocations,
+            "cpu_ms": cpu_ms,
+            "ephemeral_peak_mb": self._storage.peak_mb,
+            "left_running": self._tracker.running(),
+        }
+
+    def _init_result(
+        self, reply: Reply, clock: tuple[int, int | None], phase: str, limit_s: float, cpu_ms: float
+    ) -> InitResult:
+        """The InitResult for what the child answered (or did not) after spawning; `clock`: when
+        init started and when the runtime was ready (None: it never said so)."""
+        runtime_init_ms, init_ms = _init_split_ms(clock, reply.at_ns)
         self._sample_now()
         answer = init_reply(decode(reply.line)) if reply.kind == LINE else None
-        error = None
+        error, payload = None, b""
         if answer is True and not self._over_a_limit():
             self._ready = True
             self._cpu.apply(self._cpu.plan.vcpus)
-        elif isinstance(answer, ErrorInfo):
-            error = answer
-            self._end(reply, False)
+        elif isinstance(answer, InitError) and not self._over_a_limit():
+            error, payload = answer.error, answer.payload
+            self._end(reply, "", False)
         else:
-            error = self._end(reply, answer is None)
+            error = self._end(reply, "", answer is None, limit_s)
         rows, dropped = self._stderr.take_rows()
         log = self._log.text()
         self._log.clear()
@@ -279,35 +454,39 @@ class Environment:
             emulation=self._emulation(),
             cpu_ms=cpu_ms,
             ephemeral_peak_mb=self._storage.peak_mb,
+            runtime_init_ms=runtime_init_ms,
+            phase=phase,
+            read_only=self._read_only,
+            payload=payload,
         )
 
     def _invoke_result(
         self, reply: InvokeReply, round_trip_ms: float, cpu_ms: float, request_id: str
     ) -> InvokeResult:
-        """The InvokeResult for a well-formed reply of the bootstrap."""
+        """The InvokeResult for a well-formed reply of the runtime."""
         others = [pid for pid in self._members.pids() if pid != self._child.pid]
         self._tracker.seen(self._invocations, [*reply.running, *processes(others)])
-        error = reply.error
-        response = reply.response if error is None else {**error.payload(), "requestId": request_id}
         return InvokeResult(
-            ok=error is None,
+            ok=reply.error is None,
             duration_ms=reply.duration_ns / 1e6,
             round_trip_ms=round_trip_ms,
-            response=response,
-            error=error,
+            response=reply.response,
+            error=reply.error,
             log=self._log.text(),
             max_rss_mb=self._watcher.peak_mb,
             environment_ended=False,
             request_id=request_id,
             importtime_lines=tuple(self._stderr.take_rows()[0]),
-            invocation=self._invocations,
-            cpu_ms=cpu_ms,
-            ephemeral_peak_mb=self._storage.peak_mb,
-            left_running=self._tracker.running(),
+            payload=reply.payload,
+            content_type=reply.content_type,
+            **self._life(cpu_ms),
         )
 
-    def _end(self, reply: Reply, malformed: bool) -> ErrorInfo:
-        """End the environment after a failure; the error that ended it."""
+    def _end(
+        self, reply: Reply, request_id: str, malformed: bool, limit_s: float | None = None
+    ) -> ErrorInfo:
+        """End the environment after a failure; the error that ended it (`malformed`: the
+        reply line was not the runtime's)."""
         child = self._child
         self._members.kill()
         self._killed = True
@@ -317,67 +496,37 @@ class Environment:
         self._stderr.flush()
         self.ended = True
         if reply.kind == TIMEOUT:
-            limit_s = self.spec.timeout_s if self._ready else self.spec.init_timeout_s
-            return ErrorInfo("Sandbox.Timedout", f"Task timed out after {limit_s:.2f} seconds")
+            return faults.timed_out(limit_s or self.spec.timeout_s, request_id)
         if self._watcher.exceeded_mb is not None:
-            return _out_of_memory(self._watcher.exceeded_mb, self.spec.memory_mb)
+            return faults.out_of_memory(request_id)
         if self._storage.exceeded_mb is not None:
-            return _storage_full(self._storage.exceeded_mb, self._storage.size_mb)
+            storage = self._storage
+            return faults.storage_full(storage.exceeded_mb, storage.size_mb, request_id)
         if reply.kind == ENDED or not malformed:
-            return _exit_error(child.exit.returncode)
-        return ErrorInfo(
-            "Sandbox.ProtocolError",
-            "Runtime exited with error: the function wrote something that is not the runtime's "
-            "reply into coldprof's control pipe",
-        )
-
-
-def lambda_context_fields(spec: EnvironmentSpec, env: dict[str, str]) -> dict[str, str]:
-    """The context object's fields that stay the same for every invocation."""
-    return {
-        "invoked_function_arn": (
-            f"arn:aws:lambda:{spec.region}:{ACCOUNT_ID}:function:{spec.function_name}"
-        ),
-        "function_name": env["AWS_LAMBDA_FUNCTION_NAME"],
-        "function_version": env["AWS_LAMBDA_FUNCTION_VERSION"],
-        "memory_limit_in_mb": env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"],
-        "log_group_name": env["AWS_LAMBDA_LOG_GROUP_NAME"],
-        "log_stream_name": env["AWS_LAMBDA_LOG_STREAM_NAME"],
-    }
+            return faults.exit_error(child.exit.returncode, request_id)
+        return faults.protocol_error(request_id)
 
 
 def _ns(seconds: float) -> int:
     return int(seconds * 1e9)
 
 
-def _exit_error(returncode: int) -> ErrorInfo:
-    """Runtime.ExitError naming the signal or the exit status."""
-    if returncode < 0:
-        number = -returncode
-        name = (
-            signal.Signals(number).name if number in signal.valid_signals() else f"signal {number}"
-        )
-        description = signal.strsignal(number) or name
-        return ErrorInfo(
-            "Runtime.ExitError", f"Runtime exited with error: signal: {name} ({description})"
-        )
-    return ErrorInfo("Runtime.ExitError", f"Runtime exited with error: exit status {returncode}")
+def _trace_id() -> str:
+    """An X-Ray trace header shaped like the one Lambda hands the runtime."""
+    root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+    return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
 
 
-def _out_of_memory(rss_mb: float, limit_mb: int) -> ErrorInfo:
-    """Runtime.OutOfMemory with the resident size that broke the limit."""
-    return ErrorInfo(
-        "Runtime.OutOfMemory",
-        f"Runtime exited with error: signal: killed (resident memory {rss_mb:.1f} MB "
-        f"exceeded the memory size of {limit_mb} MB)",
-    )
+def _runtime_ready_ns(at_ns: int, started_ns: int, read_ns: int) -> int:
+    """When the runtime was ready: the child's own reading of the shared monotonic clock,
+    kept within the parent's readings around it (the line's arrival when it is outside)."""
+    return at_ns if started_ns <= at_ns <= read_ns else read_ns
 
 
-def _storage_full(used_mb: float, size_mb: int) -> ErrorInfo:
-    """The watched /tmp went past the ephemeral storage (no size-limited mount here)."""
-    return ErrorInfo(
-        "Sandbox.EphemeralStorageExceeded",
-        f"/tmp held {used_mb:.1f} MB, more than the ephemeral storage of {size_mb} MB (on "
-        "Lambda the write fails with ENOSPC; coldprof could not mount a size-limited /tmp "
-        "here, so it watched the usage and ended the invocation)",
-    )
+def _init_split_ms(clock: tuple[int, int | None], answered_ns: int) -> tuple[float, float]:
+    """(runtime_init_ms, init_ms): init's start to the runtime ready, then to the answer (all
+    of it is the runtime's when the runtime never said it was ready)."""
+    started_ns, runtime_ns = clock
+    if runtime_ns is None:
+        return (answered_ns - started_ns) / 1e6, 0.0
+    return (runtime_ns - started_ns) / 1e6, (answered_ns - runtime_ns) / 1e6

@@ -172,6 +172,16 @@ def compiled_bootstrap(executable: str) -> bytes:
     return bytes.fromhex(done.stdout)
 
 
+@functools.cache
+def library_dir(executable: str) -> str:
+    """The folder of the interpreter's own shared libraries (sysconfig LIBDIR), as Lambda's
+    /var/lang/lib: first on LD_LIBRARY_PATH, so the runtime loads its own libpython and SSL."""
+    code = "import sysconfig; print(sysconfig.get_config_var('LIBDIR') or '')"
+    done = _run(executable, [executable, "-I", "-S", "-c", code])
+    folder = done.stdout.strip()
+    return folder or str(Path(executable).resolve().parent.parent / "lib")
+
+
 def bare_start_ms(python: str | None, runs: int) -> list[float]:
     """Start-to-exit times of `python -I -S -B -u -c pass` (the real executable), in ms."""
     executable = interpreter_info(python).executable

@@ -163,6 +163,7 @@ class Child:
         self._closed = False
         self._sinks: dict[int, Sink] = {}
         self._reply_buffer = bytearray()
+        self._buffered_ns = 0  # when the reply buffer last received data
         self._watching_writes = False
         self.spawn_ns = time.perf_counter_ns()
         with _spawned_lock:  # an orphan scan waits: the new child is never taken for one
@@ -194,6 +195,8 @@ class Child:
         on_tick is first called first_tick_ns after the message is sent."""
         self._next_tick_ns = time.perf_counter_ns() + min(TICK_NS, first_tick_ns)
         pending = self._write_some(memoryview(message))
+        if not pending and b"\n" in self._reply_buffer:  # a line read along with the last one
+            return self._take_line(self._buffered_ns)
         while True:
             self._watch_writes(bool(pending))
             events = self._selector.select(self._timeout_s(deadline_ns))
@@ -329,14 +332,19 @@ class Child:
             self._selector.unregister(self.control.reply_read)
             return Reply(ENDED, b"", time.perf_counter_ns())
         self._reply_buffer += data
-        end = self._reply_buffer.find(b"\n")
-        if end >= 0:
-            line = bytes(self._reply_buffer[:end])
-            del self._reply_buffer[: end + 1]
-            return Reply(LINE, line, time.perf_counter_ns())
+        self._buffered_ns = time.perf_counter_ns()
+        if b"\n" in self._reply_buffer:
+            return self._take_line(self._buffered_ns)
         if len(self._reply_buffer) > max_line_bytes:
             return Reply(TOO_LONG, b"", time.perf_counter_ns())
         return None
+
+    def _take_line(self, at_ns: int) -> Reply:
+        """The first whole line of the reply buffer (read at at_ns)."""
+        end = self._reply_buffer.find(b"\n")
+        line = bytes(self._reply_buffer[:end])
+        del self._reply_buffer[: end + 1]
+        return Reply(LINE, line, at_ns)
 
     def _pump(self, fd: int) -> bool:
         """Move one read of output into its sink; False when nothing was there."""

@@ -1,7 +1,8 @@
-"""The child's reply lines, checked before they are used: a handler can write anything into
+"""The runtime's reply lines, checked before they are used: a handler can write anything into
 coldprof's control pipe (garbage, deeply nested JSON, huge numbers, wrong types), and nothing
-it writes may crash the parent. A line that is not exactly what the bootstrap sends is None
-here, and the environment ends with Sandbox.ProtocolError."""
+it writes may crash the parent. A line that is not exactly what the runtime sends (bootstrap.py,
+or runtime_api.py for awslambdaric) is None here, and the environment ends with
+Sandbox.ProtocolError."""
 
 from __future__ import annotations
 
@@ -12,8 +13,28 @@ from typing import Any
 from coldprof.sandbox.left_running import Running, text
 from coldprof.sandbox.spec import ErrorInfo
 
-MAX_DURATION_NS = 10**15  # no invocation lasts 11 days: a larger figure is not the bootstrap's
+MAX_DURATION_NS = 10**15  # no invocation lasts 11 days: a larger figure is not the runtime's
 MAX_LEFT = 50
+READ_ONLY_USED = ("mount-namespace", "audit-hook")
+RUNTIME_KEYS = {"runtime", "at_ns", "read_only"}
+JSON_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class RuntimeStarted:
+    """The runtime's first line: it has started (its clock reading), and how it keeps the
+    package read-only."""
+
+    at_ns: int
+    read_only: str
+
+
+@dataclass(frozen=True)
+class InitError:
+    """The init error the runtime posted: its exact bytes, and what they say."""
+
+    payload: bytes
+    error: ErrorInfo
 
 
 @dataclass(frozen=True)
@@ -22,18 +43,26 @@ class InvokeReply:
 
     ok: bool
     duration_ns: int
-    response: Any  # the handler's value (ok), else None
+    payload: bytes  # the response (or error) exactly as the runtime returned it
+    content_type: str
+    response: Any  # the payload decoded as JSON (None: not JSON)
     error: ErrorInfo | None
     running: tuple[Running, ...]  # threads and tasks left running (empty: not reported)
+    response_bytes: int | None = None  # a response over the limit: its size (the runtime exits)
 
 
 def decode(line: bytes) -> dict | None:
     """A reply line as a JSON object, or None."""
+    decoded = json_or_none(line)
+    return decoded if isinstance(decoded, dict) else None
+
+
+def json_or_none(data: bytes | str) -> Any:
+    """JSON decoded, or None when it is not JSON (or nested past the parser's depth)."""
     try:
-        decoded = json.loads(line)
+        return json.loads(data)
     except (ValueError, RecursionError):
         return None
-    return decoded if isinstance(decoded, dict) else None
 
 
 def error_info(payload: Any) -> ErrorInfo | None:
@@ -49,17 +78,31 @@ def error_info(payload: Any) -> ErrorInfo | None:
     return ErrorInfo(error_type, message, tuple(trace))
 
 
-def init_reply(decoded: dict | None) -> bool | ErrorInfo | None:
-    """True for ready, the init error, or None when the line is not the bootstrap's."""
+def runtime_started(decoded: dict | None) -> RuntimeStarted | None:
+    """The runtime's start line, or None when the line is not one."""
+    if decoded is None or set(decoded) != RUNTIME_KEYS or decoded["runtime"] is not True:
+        return None
+    at_ns, read_only = decoded["at_ns"], decoded["read_only"]
+    if type(at_ns) is not int or read_only not in READ_ONLY_USED:
+        return None
+    return RuntimeStarted(at_ns, read_only)
+
+
+def init_reply(decoded: dict | None) -> bool | InitError | None:
+    """True for ready, the init error, or None when the line is not the runtime's."""
     if decoded is None:
         return None
     if decoded.get("ready") is True and len(decoded) == 1:
         return True
-    return error_info(decoded["error"]) if set(decoded) == {"error"} else None
+    body = decoded.get("init_error")
+    if set(decoded) != {"init_error"} or not isinstance(body, str):
+        return None
+    error = error_info(json_or_none(body))
+    return None if error is None else InitError(body.encode("utf-8", "surrogatepass"), error)
 
 
 def invoke_reply(decoded: dict | None) -> InvokeReply | None:
-    """The reply to an invocation, or None when the line is not the bootstrap's."""
+    """The reply to an invocation, or None when the line is not the runtime's."""
     if decoded is None or not isinstance(decoded.get("ok"), bool):
         return None
     duration_ns = decoded.get("duration_ns")
@@ -68,12 +111,40 @@ def invoke_reply(decoded: dict | None) -> InvokeReply | None:
     running = _running(decoded.get("left", []))
     if running is None:
         return None
-    if decoded["ok"]:
-        if "response" not in decoded:
+    if "response_bytes" in decoded:
+        return _too_large(decoded, duration_ns, running)
+    body = _body(decoded)
+    if body is None:
+        return None
+    payload, content_type = body
+    response = json_or_none(payload) if content_type == JSON_TYPE else None
+    error = None if decoded["ok"] else error_info(response)
+    if not decoded["ok"] and error is None:
+        return None
+    return InvokeReply(decoded["ok"], duration_ns, payload, content_type, response, error, running)
+
+
+def _too_large(decoded: dict, duration_ns: int, running: tuple) -> InvokeReply | None:
+    """A response the runtime refused for its size (the runtime exits after it)."""
+    size = decoded["response_bytes"]
+    if decoded["ok"] or type(size) is not int or size < 0:
+        return None
+    return InvokeReply(False, duration_ns, b"", JSON_TYPE, None, None, running, size)
+
+
+def _body(decoded: dict) -> tuple[bytes, str] | None:
+    """The response's exact bytes and content type from a reply line (None: malformed)."""
+    content_type = decoded.get("content_type", JSON_TYPE)
+    if not isinstance(content_type, str):
+        return None
+    if isinstance(decoded.get("body"), str):
+        return decoded["body"].encode("utf-8", "surrogatepass"), content_type
+    if isinstance(decoded.get("body_latin1"), str):
+        try:
+            return decoded["body_latin1"].encode("latin-1"), content_type
+        except UnicodeEncodeError:
             return None
-        return InvokeReply(True, duration_ns, decoded["response"], None, running)
-    error = error_info(decoded.get("error"))
-    return None if error is None else InvokeReply(False, duration_ns, None, error, running)
+    return None
 
 
 def _running(items: Any) -> tuple[Running, ...] | None:

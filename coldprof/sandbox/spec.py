@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from coldprof.sandbox.interpreter import InterpreterInfo
 from coldprof.sandbox.left_running import LeftRunning
+
+TIMED_OUT = "Sandbox.Timedout"
+RUNTIME_CLIENTS = ("coldprof", "awslambdaric")  # the light stdlib runtime, or AWS's own client
+READ_ONLY_MODES = ("auto", "mount-namespace", "audit-hook")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +41,10 @@ class EnvironmentSpec:
     version: str = "$LATEST"  # the function version it runs: AWS_LAMBDA_FUNCTION_VERSION
     importtime: bool = False  # run the child with -X importtime
     pycache_prefix: Path | None = None  # None: no bytecode written; else -X pycache_prefix=DIR
+    runtime_client: str = "coldprof"  # one of RUNTIME_CLIENTS
+    runtime_dir: Path | None = None  # the awslambdaric mode's runtime folder (/var/runtime)
+    read_only: str = "auto"  # how the package is made read-only: one of READ_ONLY_MODES
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)  # AWS_* keys
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +63,8 @@ class Emulation:
     ephemeral_storage: str  # "tmpfs" (size-limited mount) | "watched" (usage watched)
     ephemeral_storage_mb: int
     cold_cache_bytes: int | None  # bytes dropped from the page cache (None: cold_cache off)
+    threads_seen: bool = True  # threads and asyncio tasks left running are seen (processes
+    # always are); False with awslambdaric, which runs unmodified
 
 
 @dataclass(frozen=True)
@@ -76,10 +86,14 @@ class ErrorInfo:
 
 @dataclass(frozen=True)
 class InitResult:
-    """The init phase of one environment: spawn to handler ready (or the error)."""
+    """The init phase of one environment: the runtime's start, then the function's init.
+
+    Lambda's Init Duration is their sum (init_duration_ms); init_ms is the part the function's
+    own code takes (its .pth files, its handler module), which the user can change.
+    """
 
     ok: bool
-    init_ms: float  # parent clock: just before spawn -> "ready" received
+    init_ms: float  # parent clock: the runtime ready -> the handler ready (or the failure)
     error: ErrorInfo | None
     log: str  # the child's stdout and stderr during init, bounded (head and tail kept)
     importtime_lines: tuple[str, ...]  # raw "import time:" rows (importtime=True), in order
@@ -88,6 +102,23 @@ class InitResult:
     emulation: Emulation | None = None  # None when no child could be started
     cpu_ms: float = 0.0  # CPU time of the environment's processes during init
     ephemeral_peak_mb: float = 0.0  # the most /tmp held so far (MiB, sampled)
+    runtime_init_ms: float = 0.0  # parent clock: just before spawn -> the runtime ready
+    phase: str = "init"  # "init", or "invoke" when Lambda runs init again inside an invocation
+    retry: bool = False  # init passed the init limit: it runs again inside the first invocation
+    read_only: str = ""  # how the package was kept read-only: "mount-namespace" | "audit-hook"
+    payload: bytes = b""  # the init error as the runtime posted it (empty requestId)
+
+    @property
+    def init_duration_ms(self) -> float:
+        """Lambda's Init Duration: the runtime's start plus the function's init."""
+        return self.runtime_init_ms + self.init_ms
+
+    @property
+    def status(self) -> str:
+        """INIT_REPORT's Status: success, timeout or error."""
+        if self.ok:
+            return "success"
+        return "timeout" if self.error and self.error.type == TIMED_OUT else "error"
 
 
 @dataclass(frozen=True)
@@ -108,3 +139,7 @@ class InvokeResult:
     cpu_ms: float = 0.0  # CPU time of the environment's processes, request sent to reply read
     ephemeral_peak_mb: float = 0.0  # the most /tmp held so far in this environment (MiB)
     left_running: tuple[LeftRunning, ...] = ()  # work still running when the handler returned
+    payload: bytes = b""  # the response (or error) exactly as the runtime returned it
+    content_type: str = "application/json"  # "application/unknown" for a bytes response
+    reinit: InitResult | None = None  # init run again inside this invocation (after a timeout)
+    timed_out: bool = False  # stopped at the function's timeout (Duration is the timeout)

@@ -52,7 +52,12 @@ def default_event_settings() -> EventSettings:
 def describe_outcome(name: str, outcome: Outcome) -> str:
     """One line for the observer: the version, cold or warm, the times, the error if any."""
     report = outcome.report()
-    start = f"cold start, init {report.init_duration_ms:.1f} ms" if outcome.init else "warm"
+    init = outcome.init
+    start = "warm"
+    if init is not None:
+        start = f"cold start, init {init.init_duration_ms:.1f} ms"
+    if init is not None and init.retry:
+        start += ", stopped at Lambda's init limit and run again inside the invocation"
     version = outcome.configuration.version
     label = name if version == "$LATEST" else f"{name}:{version}"
     line = f"{label}: {start}, duration {report.duration_ms:.1f} ms"
@@ -62,7 +67,7 @@ def describe_outcome(name: str, outcome: Outcome) -> str:
 
 def left_running_lines(name: str, outcome: Outcome) -> list[str]:
     """A line per piece of work this invocation's handler left running (first seen now)."""
-    result = outcome.result
+    result = outcome.invocation.result
     if result is None:
         return []
     new = [item for item in result.left_running if item.seen_after == result.invocation]

@@ -44,6 +44,11 @@ def _no_samples(result: ImportsResult) -> list[float]:
 
 PHASES = {
     "bench": (
+        Phase(
+            "cold runtime start",
+            lambda r: r.cold.runtime_init_ms,
+            _bench_samples("runtime_init_ms"),
+        ),
         Phase("cold init", lambda r: r.cold.init_ms, _bench_samples("init_ms")),
         Phase(
             "first invocation", lambda r: r.cold.first_invoke_ms, _bench_samples("first_invoke_ms")
@@ -52,6 +57,7 @@ PHASES = {
         Phase("warm invocation", lambda r: r.warm.invoke_ms, _bench_samples("invoke_ms")),
     ),
     "imports": (
+        Phase("runtime start", lambda r: r.runtime_init_ms, _no_samples),
         Phase("init", lambda r: r.init_ms, _no_samples),
         Phase("imports (-X importtime)", lambda r: r.import_ms, _no_samples),
         Phase("init, bytecode cached", lambda r: r.warm_init_ms, _no_samples),

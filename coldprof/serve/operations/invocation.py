@@ -7,10 +7,10 @@ import binascii
 import json
 from typing import TYPE_CHECKING, Any
 
+from coldprof.bench.invocation import tail_base64
 from coldprof.data import lambda_facts
 from coldprof.serve.errors import ApiError, bad_content, bad_parameter, too_large
 from coldprof.serve.events import QueuedEvent
-from coldprof.serve.logs import tail_base64
 from coldprof.serve.operations.common import Reply
 from coldprof.serve.request import Request
 

@@ -1,0 +1,334 @@
+"""coldprof's light runtime against AWS's own runtime interface client (awslambdaric), the oracle.
+
+The same fixtures run in both modes (`--runtime-client coldprof` and `awslambdaric`, the real
+client talking to coldprof's Runtime API) and must give the same payload bytes, error types,
+messages and stack traces, the same `[ERROR]` log lines and the same REPORT/INIT_REPORT lines,
+through `coldprof invoke` and through `coldprof serve` with boto3. Times, request ids and
+memory figures differ from run to run and are masked before comparing.
+"""
+
+from __future__ import annotations
+
+import base64
+import decimal
+import json
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_serve import lambda_client, running_server, served
+
+from coldprof.bench.report_line import parse_reports
+from coldprof.cli.invoke import invoke
+from coldprof.errors import UsageError
+from coldprof.function import FunctionConfig, environment_spec
+from coldprof.imports.profile import profile_imports
+from coldprof.sandbox import awslambdaric
+from coldprof.sandbox.interpreter import find_interpreter
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNTIME = ROOT / "fixtures" / "runtime"
+HANDLERS = ROOT / "fixtures" / "handlers"
+MODES = ("coldprof", "awslambdaric")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+FIGURE = re.compile(r"(Duration|Used): [\d.]+ (ms|MB)")
+PID = re.compile(r"pid \d+")
+COLDPROF_LINE = re.compile(r"^coldprof: .*\n", re.MULTILINE)  # how coldprof emulated, not Lambda's
+
+pytestmark = pytest.mark.skipif(
+    not awslambdaric.available(),
+    reason=f"awslambdaric is not installed: {awslambdaric.INSTALL_HINT}",
+)
+
+# (fixture folder, handler, event, extra options): every case runs in both modes
+CASES = {
+    "pth namespace package": (RUNTIME / "pth_namespace", "app.handler", {}, ()),
+    "Decimal digits": (RUNTIME / "marshal", "app.handler", {"kind": "decimal"}, ()),
+    "bytes returned raw": (RUNTIME / "marshal", "app.handler", {"kind": "bytes"}, ()),
+    "non-ASCII text and NaN": (RUNTIME / "marshal", "app.handler", {"kind": "text"}, ()),
+    "not JSON": (RUNTIME / "marshal", "app.handler", {"kind": "not_json"}, ()),
+    "exception in handler": (RUNTIME / "marshal", "app.handler", {"kind": "error"}, ()),
+    "response over 6 MB": (RUNTIME / "marshal", "app.handler", {"kind": "too_large"}, ()),
+    "crash in handler": (RUNTIME / "crash_in_handler", "app.handler", {}, ()),
+    "crash at init": (HANDLERS / "segfault", "app.handler", {}, ()),
+    "timeout": (HANDLERS / "hangs_in_handler", "app.handler", {}, ("--timeout", "0.5")),
+    "exception at import": (HANDLERS / "raises_at_import", "app.handler", {}, ()),
+    "missing module": (HANDLERS / "imports_missing_module", "app.handler", {}, ()),
+    "syntax error": (HANDLERS / "syntax_error", "app.handler", {}, ()),
+    "missing function": (HANDLERS / "missing_function", "app.handler", {}, ()),
+    "built-in module": (HANDLERS / "trivial", "sys.handler", {}, ()),
+}
+
+
+def masked(text: str) -> str:
+    """A log or payload with what changes between runs (ids, clocks, figures) masked, and
+    coldprof's own lines after the log (how it emulated the environment) left out."""
+    text = COLDPROF_LINE.sub("", text)
+    text = UUID.sub("<id>", text)
+    text = STAMP.sub("<time>", text)
+    text = PID.sub("pid <n>", text)
+    return FIGURE.sub(r"\1: <n> \2", text)
+
+
+def invoke_in(mode: str, target: Path, handler: str, event: dict, extra: tuple) -> tuple:
+    """`coldprof invoke` in one mode: (exit code, stdout bytes, stderr)."""
+    args = [str(target), "--handler", handler, "--runtime-client", mode, "--event"]
+    result = CliRunner().invoke(invoke, [*args, json.dumps(event), *extra])
+    return result.exit_code, result.stdout_bytes, result.stderr
+
+
+# The real client crashes with its own traceback (through coldprof's stand-in for Lambda's
+# /var/runtime/bootstrap.py) when a response is refused: its log is not compared line by line.
+OWN_CRASH_LOG = ("response over 6 MB",)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_invoke_gives_what_awslambdaric_gives(case):
+    light, real = (invoke_in(mode, *CASES[case]) for mode in MODES)
+    assert light[0] == real[0]
+    assert masked(light[1].decode("latin-1")) == masked(real[1].decode("latin-1"))
+    if case in OWN_CRASH_LOG:
+        assert "LAMBDA_RUNTIME Failed to post handler success response" in real[2]
+        assert (
+            "Function.ResponseSizeTooLarge\n" in light[2]
+            and "Function.ResponseSizeTooLarge\n" in real[2]
+        )
+    else:
+        assert masked(light[2]) == masked(real[2])
+    (light_report,), (real_report,) = parse_reports(light[2]), parse_reports(real[2])
+    assert (light_report.status, light_report.error_type) == (
+        real_report.status,
+        real_report.error_type,
+    )
+
+
+def test_the_fixtures_show_what_lambda_does():
+    """What the comparison above compares is Lambda's behaviour, not a shared mistake."""
+    _, pth, _ = invoke_in("coldprof", *CASES["pth namespace package"])
+    assert json.loads(pth) == {
+        "extramod": "extramod from vendor/",
+        "namespace": ["nspkg.one from vendor/", "nspkg.two from more/"],
+        "hook_ran": "1",
+        "path_tail": ["vendor", "more"],
+    }
+    _, digits, _ = invoke_in("coldprof", *CASES["Decimal digits"])
+    assert digits == b'{"price": 1.10, "big": 12345678901234567890.50}\n'
+    _, raw, _ = invoke_in("coldprof", *CASES["bytes returned raw"])
+    assert raw == b"\x00raw\xff bytes\n"
+    _, text, _ = invoke_in("coldprof", *CASES["non-ASCII text and NaN"])
+    assert text == b'{"greeting": "h\\u00e9llo w\\u00f6rld \\u2603 \\u65e5\\u672c", "nan": NaN}\n'
+    code, error, log = invoke_in("coldprof", *CASES["exception at import"])
+    payload = json.loads(error)
+    assert (code, payload["requestId"], payload["errorType"]) == (1, "", "ValueError")
+    assert "[WARNING]\t" in log and "LAMBDA_WARNING: Unhandled exception." in log
+    assert "\tPhase: init\tStatus: error\tError Type: ValueError\n" in log
+    _, crash, log = invoke_in("coldprof", *CASES["crash in handler"])
+    assert json.loads(crash)["errorMessage"].endswith(
+        "Error: Runtime exited with error: signal: segmentation fault"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "runtime"),
+    [
+        (
+            {
+                "a": decimal.Decimal("1.10"),
+                "b": [decimal.Decimal("-0.000"), decimal.Decimal("1E+3")],
+            },
+            "python3.11",
+        ),
+        ({"nan": decimal.Decimal("NaN"), "inf": float("inf"), "text": "Zoë ☃"}, "python3.11"),
+        ({"text": "Zoë ☃ \u2028", "n": [1, 2.5, None, True]}, "python3.12"),
+        ([decimal.Decimal("3.14159265358979323846264338327950288")], "python3.13"),
+        ("plain \x00 string", "python3.9"),
+    ],
+)
+def test_marshalling_is_byte_for_byte_the_runtimes(monkeypatch, value, runtime):
+    from awslambdaric.lambda_runtime_marshaller import LambdaMarshaller
+
+    from coldprof.sandbox.bootstrap import Marshaller
+
+    monkeypatch.setenv("AWS_EXECUTION_ENV", f"AWS_Lambda_{runtime}")
+    expected, _ = LambdaMarshaller().marshal_response(value)
+    ours = Marshaller(runtime in ("python3.12", "python3.13")).to_json(value)
+    assert ours == expected
+
+
+def test_utf8_text_from_python312_on_a_312_interpreter():
+    try:
+        find_interpreter(None, "python3.12")
+    except UsageError:
+        pytest.skip("no Python 3.12 here")
+    code, text, _ = invoke_in(
+        "coldprof", *CASES["non-ASCII text and NaN"][:3], ("--runtime", "python3.12")
+    )
+    assert code == 0
+    assert text == '{"greeting": "héllo wörld ☃ 日本", "nan": NaN}\n'.encode()
+
+
+def test_awslambdaric_for_another_python_is_one_clear_line():
+    own = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    other = next(
+        (v for v in ("3.12", "3.10", "3.13", "3.9") if v != own and _has_python(f"python{v}")), None
+    )
+    if other is None or "path" in awslambdaric.installed_modules(
+        find_interpreter(None, f"python{other}").executable
+    ).get("awslambdaric", {}):
+        pytest.skip("no other Python without awslambdaric here")
+    function = FunctionConfig(
+        target=HANDLERS / "trivial",
+        handler="app.handler",
+        runtime=f"python{other}",
+        runtime_client="awslambdaric",
+    )
+    with pytest.raises(UsageError) as raised:
+        environment_spec(function.resolved())
+    message = str(raised.value)
+    assert "\n" not in message
+    assert f"installed for Python {own} (coldprof's own)" in message
+    assert f"the function runs on Python {other}" in message
+    assert "-m pip install awslambdaric" in message
+
+
+def test_no_awslambdaric_for_the_functions_python_says_how_to_get_it():
+    base = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    if not base.exists() or "path" in awslambdaric.installed_modules(str(base)).get(
+        "awslambdaric", {}
+    ):
+        pytest.skip("no interpreter without awslambdaric here")
+    function = FunctionConfig(
+        target=HANDLERS / "trivial",
+        handler="app.handler",
+        python=str(base),
+        runtime_client="awslambdaric",
+    )
+    with pytest.raises(UsageError) as raised:
+        environment_spec(function.resolved())
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "awslambdaric does not load on Python" in message
+    assert 'pip install "coldprof[awslambdaric]"' in message
+
+
+def test_the_import_tree_is_profiled_in_the_awslambdaric_mode_too():
+    result = profile_imports(
+        FunctionConfig(
+            target=ROOT / "fixtures" / "imports" / "known_tree",
+            handler="app.handler",
+            runtime_client="awslambdaric",
+        ),
+        repeat=1,
+    )
+    assert result.error is None and result.runtime_client == "awslambdaric"
+    assert [m.name for m in result.modules][:2] == ["app", "settings"]
+    assert result.runtime_init_ms.median > 0 and result.init_ms.median >= 100
+
+
+def _has_python(runtime: str) -> bool:
+    try:
+        find_interpreter(None, runtime)
+    except UsageError:
+        return False
+    return True
+
+
+def test_serve_through_boto3_gives_what_awslambdaric_gives():
+    functions = [
+        served(f"{name}-{mode}", target, runtime_client=mode)
+        for mode in MODES
+        for name, target in {
+            "pth": RUNTIME / "pth_namespace",
+            "marshal": RUNTIME / "marshal",
+            "crash": RUNTIME / "crash_in_handler",
+            "import": HANDLERS / "raises_at_import",
+            "hang": HANDLERS / "hangs_in_handler",
+        }.items()
+    ]
+    calls = [
+        ("pth", {}),
+        ("marshal", {"kind": "decimal"}),
+        ("marshal", {"kind": "bytes"}),
+        ("marshal", {"kind": "text"}),
+        ("marshal", {"kind": "error"}),
+        ("crash", {}),
+        ("import", {}),
+    ]
+    with running_server(functions) as (server, _):
+        client = lambda_client(server.url)
+        for mode in MODES:
+            client.update_function_configuration(FunctionName=f"hang-{mode}", Timeout=1)
+        for name, event in [*calls, ("hang", {})]:
+            light, real = (_boto3_invoke(client, f"{name}-{mode}", event) for mode in MODES)
+            assert light == real, name
+
+
+def _boto3_invoke(client, name: str, event: dict) -> tuple:
+    """The payload, function error and masked log of one boto3 invocation."""
+    response = client.invoke(FunctionName=name, Payload=json.dumps(event), LogType="Tail")
+    log = base64.b64decode(response["LogResult"]).decode()
+    payload = masked(response["Payload"].read().decode("latin-1"))
+    return payload, response.get("FunctionError"), masked(log)
+
+
+@pytest.fixture(scope="module")
+def slow_init_runs() -> dict:
+    """The 10.5 s init through invoke and serve, in both modes, all four at once (slow)."""
+    found: dict = {}
+    extra = ("--timeout", "15")
+
+    def by_invoke(mode: str) -> None:  # a real process: CliRunner swaps sys.stdout, one at a time
+        command = [sys.executable, "-m", "coldprof", "invoke", str(RUNTIME / "slow_init")]
+        command += ["--handler", "app.handler", "--runtime-client", mode, *extra]
+        done = subprocess.run(command, capture_output=True, timeout=120, check=False)
+        found[("invoke", mode)] = (done.returncode, done.stdout, done.stderr.decode())
+
+    functions = [
+        served(f"slow-{mode}", RUNTIME / "slow_init", runtime_client=mode, timeout_s=15)
+        for mode in MODES
+    ]
+    with running_server(functions) as (server, _):
+        client = lambda_client(server.url)
+
+        def by_serve(mode: str) -> None:
+            found[("serve", mode)] = _boto3_invoke(client, f"slow-{mode}", {})
+
+        threads = [
+            threading.Thread(target=f, args=(m,)) for f in (by_invoke, by_serve) for m in MODES
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    return found
+
+
+def test_an_init_past_10_s_is_stopped_and_run_again_inside_the_invocation(slow_init_runs):
+    light, real = slow_init_runs[("invoke", "coldprof")], slow_init_runs[("invoke", "awslambdaric")]
+    assert light[0] == real[0] == 0
+    assert light[1] == real[1] == b'{"ok": true}\n'
+    log = light[2]
+    first, second = re.findall(
+        r"INIT_REPORT Init Duration: ([\d.]+) ms\tPhase: (\w+)\tStatus: (\w+)", log
+    )
+    assert (first[1:], second[1:]) == (("init", "timeout"), ("invoke", "success"))
+    assert 10_000 <= float(first[0]) < 10_500  # stopped at Lambda's 10 s limit
+    assert float(second[0]) >= 10_500  # the second run, inside the invocation, finished
+    assert log.index("Phase: init") < log.index("START RequestId") < log.index("Phase: invoke")
+    (report,) = parse_reports(log)
+    assert report.init_duration_ms is None  # init ran in the invoke phase
+    assert report.duration_ms >= 10_500  # the invocation's Duration holds the second init
+    assert report.billed_duration_ms >= 20_500  # both inits billed
+    assert masked(light[2]) == masked(real[2])
+    assert slow_init_runs[("serve", "coldprof")] == slow_init_runs[("serve", "awslambdaric")]
+    payload, error, served_log = slow_init_runs[("serve", "coldprof")]
+    assert (payload, error) == ('{"ok": true}', None)
+    assert (
+        "Phase: init\tStatus: timeout" in served_log
+        and "Phase: invoke\tStatus: success" in served_log
+    )
