@@ -267,6 +267,10 @@ def test_malformed_requests_get_aws_shaped_errors(method, path, body, unsigned, 
             "memory: expected a memory size in MB, a whole number from 128 to 10240",
         ),
         (
+            ["--function", f"echo={ECHO}:app.handler,timeout={'9' * 400}"],
+            "timeout: expected a timeout in seconds, above 0 and at most 900",
+        ),
+        (
             ["--function", f"echo={ECHO}:app.handler,env.AWS_REGION=x"],
             "env.AWS_REGION: expected a variable Lambda lets a function set; AWS_REGION is",
         ),

@@ -170,8 +170,10 @@ def _number(value: Any, pattern: re.Pattern) -> float | None:
     """The number in an int, a float or a string matching `pattern`; None otherwise."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return value if pattern is NUMBER or float(value).is_integer() else None
+    if isinstance(value, int):  # no more digits than the text forms take (TOML has no bound)
+        return value if abs(value) < 10**9 else None
+    if isinstance(value, float):
+        return value if pattern is NUMBER or value.is_integer() else None
     if isinstance(value, str) and pattern.fullmatch(value):
         return float(value)
     return None
