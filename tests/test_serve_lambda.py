@@ -18,6 +18,8 @@ from test_serve import ECHO, ROOT, echo, invoke, lambda_client, raw_request, run
 from coldprof.bench.report_line import parse_reports
 from coldprof.errors import TargetError
 from coldprof.serve import ServeOptions, serve
+from coldprof.serve.errors import throttled
+from coldprof.serve.events import EventQueue, EventSettings, QueuedEvent
 
 CONTEXT = ROOT / "fixtures" / "serve" / "context"
 ARN = "arn:aws:lambda:us-east-1:000000000000:function"
@@ -319,7 +321,27 @@ def test_a_full_event_queue_answers_429_and_queued_events_are_dropped_at_shutdow
         server.shutdown()
     dropped = [line for line in lines if "dropped (stopping)" in line]
     assert len(dropped) == 2, lines
+    attempts = sorted(line.split(" after ")[1].split(",")[0] for line in dropped)
+    assert attempts == ["0 attempt(s)", "1 attempt(s)"]  # the throttled one, the running one
     assert not any("Traceback" in line for line in lines)
+
+
+def always_throttled(item: QueuedEvent):
+    """An attempt that never runs: the function is always at its concurrency limit."""
+    raise throttled("Rate Exceeded.")
+
+
+def test_an_event_older_than_its_maximum_age_is_dropped_as_too_old():
+    lines: list[str] = []
+    queue = EventQueue(always_throttled, 10, (60.0,), lines.append)
+    settings = EventSettings(maximum_retry_attempts=2, maximum_event_age_s=1)
+    queue.submit(QueuedEvent("r-1", "busy", None, {}, settings))
+    wait_for(lambda: queue.status()["Dropped"] == 1, "the event to grow too old", 30)
+    queue.close()
+    (event,) = queue.status()["Events"]
+    assert (event["State"], event["DroppedBecause"], event["Attempts"]) == ("dropped", "too-old", 0)
+    assert event["AgeSeconds"] > 1  # it waited throttled past its age, tried every second
+    assert "busy: event r-1 dropped (too-old) after 0 attempt(s)" in lines
 
 
 SLOW = served("slow", ECHO, timeout_s=60)  # runs as long as it is asked to (up to 60 s)

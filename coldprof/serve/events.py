@@ -178,9 +178,13 @@ class EventQueue:
         self._retry(item)
 
     def _refused(self, item: QueuedEvent, error: ApiError) -> None:
-        """A throttled attempt waits (it is not an attempt); any other refusal drops the event."""
+        """A throttled attempt waits (it is not an attempt); any other refusal drops the event.
+        A service error (5xx: the environment could not start, or the server stopped while the
+        function ran) counts as an attempt made; a client error (the function gone) does not."""
         if error.status == 429 and self._requeue(item, "queued", THROTTLE_WAIT_S):
             return
+        if error.status >= 500:
+            item.attempts += 1
         item.error_type = error.error_type
         reason = "not-found" if error.status == 404 else "error"
         self._drop(item, "stopping" if self._closing else reason)
