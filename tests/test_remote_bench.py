@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,12 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
-from test_serve import ECHO, HANDLERS, echo, lambda_client, running_server, served
+from test_serve import ECHO, HANDLERS, ROOT, echo, lambda_client, running_server, served
 
 from coldprof.bench.remote import (
+    PERMISSIONS,
     Invocation,
     RemoteOptions,
     SizeRun,
@@ -558,3 +561,25 @@ def test_a_sweep_marks_the_fastest_only_beyond_the_noise():
     rows = sweep_rows((slow, same))
     assert not any(row.fastest for row in rows)
     assert all(row.within_noise_of_fastest for row in rows)
+
+
+def test_every_lambda_action_the_code_calls_is_listed_in_help_errors_and_docs():
+    """The IAM actions a user must grant, read from the calls coldprof/bench/remote.py makes
+    (waiters by the operation botocore's waiter model polls)."""
+    source = (ROOT / "coldprof" / "bench" / "remote.py").read_text(encoding="utf-8")
+    lambda_api = boto3.client("lambda", region_name="us-east-1")
+    mapping = lambda_api.meta.method_to_api_mapping
+    iam = {"Invoke": "InvokeFunction"}  # the one operation whose IAM action is named otherwise
+    calls = [mapping[m] for m in re.findall(r"client\.(\w+)\(", source) if m in mapping]
+    called = {iam.get(operation, operation) for operation in calls}
+    waiters = re.findall(r'get_waiter\("(\w+)"\)', source)
+    called |= {lambda_api.get_waiter(name).config.operation for name in waiters}
+    assert called >= {"PublishVersion", "DeleteFunction", "InvokeFunction", "GetFunction"}
+    help_text = " ".join(
+        CliRunner().invoke(BENCH, ["--function-name", "f", "--help"]).output.split()
+    )
+    docs = (ROOT / "docs" / "real-lambda.md").read_text(encoding="utf-8")
+    for action in called:
+        assert (
+            action in help_text and f"lambda:{action}" in PERMISSIONS and f"lambda:{action}" in docs
+        )
