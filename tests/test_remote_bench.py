@@ -164,14 +164,27 @@ def test_a_memory_sweep_marks_the_cheapest_and_the_fastest(server, client):
     assert client.get_function_configuration(FunctionName="sweep")["MemorySize"] == 128
 
 
+def vcpu_share(probe_s: float = 0.3) -> float:
+    """The share of a vCPU this machine gives a busy thread now: its CPU time over wall time."""
+    cpu_start, wall_start = time.thread_time(), time.perf_counter()
+    while time.perf_counter() - wall_start < probe_s:
+        pass
+    return (time.thread_time() - cpu_start) / (time.perf_counter() - wall_start)
+
+
 def test_a_memory_sweep_of_cpu_bound_code_finds_the_larger_size_faster(server, client):
     """Each size gets its share of a vCPU, as on Lambda: 1,769 MB runs CPU-bound code about 13.8
-    times faster than 128 MB, so the sweep no longer says every size is as fast."""
+    times faster than 128 MB, so the sweep no longer says every size is as fast. The share is a
+    cap: a saturated machine gives 1,769 MB less than its vCPU, so this needs one to spare."""
+    before = vcpu_share()
     result = bench(
         server, "--function-name", "cpu", "--memory", "128,1769", "--cold", "2", "--warm", "3",
         "--format", "json",
     )  # fmt: skip
+    spare = min(before, vcpu_share())
     assert result.exit_code == 0, result.output
+    if spare < 0.5:
+        pytest.skip(f"this machine gave a busy thread {spare:.2f} of a vCPU: none to spare")
     doc = json.loads(result.stdout)
     rows = {row["memory_mb"]: row for row in doc["remote"]["sweep"]}
     assert rows[128]["warm_median_ms"] > 3 * rows[1769]["warm_median_ms"]
