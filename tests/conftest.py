@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,12 @@ def real_results(real_documents: dict[str, str], tmp_path_factory) -> dict[str, 
 
     loaded = {name: loads(text, name) for name, text in real_documents.items()}
     return {**loaded, **empty_results(tmp_path_factory.mktemp("empty"), real_documents)}
+
+
+@pytest.fixture
+def outside_tmp() -> Iterator[Path]:
+    """A folder a handler may write to and the test read back: not under /tmp, which is the
+    environment's own folder inside its read-only mount namespace."""
+    folder = Path(tempfile.mkdtemp(prefix="coldprof-test-", dir="/var/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

@@ -67,6 +67,10 @@ def documents(folder: Path) -> dict[str, str]:
         "analyze": command("analyze", str(DEMO)),
         "analyze-layered": command("analyze", function, "--layer", layer),
         "imports": command("imports", str(KNOWN_TREE), "--handler", "app.handler", "--repeat", "2"),
+        "imports-deferred": command(
+            *["imports", str(FIXTURES / "imports" / "deferred"), "--handler", "app.handler"],
+            *["--repeat", "1", "--event", "{}", "--event", '{"kind": "second"}'],
+        ),
         "imports-failed": command(
             *["imports", str(HANDLERS / "raises_at_import"), "--handler", "app.handler"],
             *["--repeat", "1"],

@@ -54,6 +54,27 @@ def test_a_trivial_handler_gives_plausible_cold_and_warm_figures():
     assert result.python_version.startswith("3.")
 
 
+def test_the_first_invocations_deferred_imports_are_shown_apart_from_the_rest():
+    result = bench_of(FIXTURES / "imports" / "deferred", "app.handler", options(warm=1))
+    cold = result.cold
+    assert cold.first_invoke_import_ms.n == cold.first_invoke_other_ms.n == 2
+    assert cold.first_invoke_import_ms.min >= 40  # late_module's 40 ms sleep, and difflib
+    assert cold.first_invoke_other_ms.max < cold.first_invoke_import_ms.min
+    for sample in result.samples:
+        assert 0 < sample.first_invoke_import_ms <= sample.first_invoke_ms
+    assert result.emulation.imports_seen
+    trivial = bench_of(HANDLERS / "trivial", "app.handler", options(cold=1, warm=0))
+    assert trivial.cold.first_invoke_import_ms.max == 0  # a handler that imports nothing
+
+
+def test_awslambdaric_says_the_deferred_imports_are_not_timed():
+    settings = {"runtime_client": "awslambdaric"}
+    chosen = options(cold=1, warm=0, **settings)
+    result = bench_of(FIXTURES / "imports" / "deferred", "app.handler", chosen)
+    assert result.cold.first_invoke_import_ms is None and result.cold.first_invoke_ms.n == 1
+    assert not result.emulation.imports_seen
+
+
 def test_init_sleep_and_first_invocation_sleep_land_in_their_phases():
     slow_init = bench_of(HANDLERS / "sleep_init_300ms", "app.handler", options(warm=1))
     assert slow_init.cold.init_ms.min >= 300

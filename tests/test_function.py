@@ -261,3 +261,20 @@ def test_the_command_line_does_not_import_boto3_at_start_up():
     names = {row.rsplit("|", 1)[1].strip() for row in rows[1:]}
     assert {"click", "coldprof.cli", "coldprof.function"} <= names
     assert not {name for name in names if name.split(".")[0] in ("boto3", "botocore")}
+
+
+def test_lazy_imports_is_a_setting_of_the_function_on_every_command(tmp_path):
+    xoptions = HANDLERS / "reports_xoptions"
+    runner = CliRunner()
+    args = ["invoke", str(xoptions), "--handler", "app.handler"]
+    assert json.loads(runner.invoke(main, args).stdout) == {}
+    done = runner.invoke(main, [*args, "--lazy-imports", "all"])
+    assert json.loads(done.stdout) == {"lazy_imports": "all"}
+    refused = runner.invoke(main, [*args, "--lazy-imports", "some"])
+    assert refused.exit_code == 2 and "expected all or normal" in refused.output
+    assert with_settings(FunctionConfig(target=xoptions), {"lazy_imports": "normal"}).lazy_imports
+    with serve_process("--function", f"x={xoptions}:app.handler,lazy_imports=normal") as served:
+        process, url, _ = served
+        _, payload, _ = invoke(lambda_client(url), "x")
+        process.send_signal(signal.SIGTERM)
+    assert payload == {"lazy_imports": "normal"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from coldprof.errors import UsageError
-from coldprof.imports.parser import parse_row, parse_rows
+from coldprof.imports.parser import cached_depth, parse_row, parse_rows
 from coldprof.imports.tree import build_forest, find_module, median_tree, walk
 from coldprof.sandbox import find_interpreter
 
@@ -181,3 +181,60 @@ def test_hostile_rows_are_dropped_not_crashed_on():
     forest = build_forest(parse_rows(chain))
     assert len(forest) == 1
     assert max(depth for _, depth, _ in walk(median_tree(forest))) == 200
+
+
+def row_text(self_us: int, cumulative_us: int, level: int, name: str) -> str:
+    """A row as CPython's import.c writes it: "import time: %9ld | %10ld | %*s%s"."""
+    row = (self_us, cumulative_us, level * 2, "", name)
+    return "import time: %9d | %10d | %*s%s" % row  # noqa: UP031 (C's printf format, as it is)
+
+
+def cached_text(level: int, name: str) -> str:
+    """An -X importtime=2 row: "import time: cached    | cached     | %*s" (right-aligned)."""
+    return "import time: cached    | cached     | %*s" % (level * 2, name)  # noqa: UP031
+
+
+def test_python_315_rows_lazy_imports_resolved_later_and_padded_cached_rows():
+    init = [
+        "import time: self [us] | cumulative | imported package",
+        row_text(150, 150, 2, "b"),
+        cached_text(2, "os"),  # "  os": padded to a width of 4, so at depth 2
+        cached_text(1, "sys"),  # wider than its field (2): written unpadded, depth unknown
+        row_text(200, 350, 1, "a"),
+        cached_text(3, "collections"),  # wider than its field (6): depth unknown
+        row_text(50, 400, 0, "app"),
+    ]
+    rows = parse_rows(init)
+    assert [(r.name, r.depth) for r in rows if r.cached] == [
+        ("os", 2),
+        ("sys", None),
+        ("collections", None),
+    ]
+    app = find_module(build_forest(rows), "app")
+    assert [(depth, n.name, n.cached) for n, depth, _ in walk(app)] == [
+        (0, "app", False),
+        (1, "a", False),
+        (2, "b", False),
+        (2, "os", True),
+        (2, "sys", True),  # unknown depth: a leaf of the next row to complete
+        (1, "collections", True),
+    ]
+    # a lazy import resolved by the handler during an invocation: its rows at depth 0
+    resolved = [
+        row_text(300, 300, 1, "json.decoder"),
+        cached_text(1, "re"),  # as wide as its field: unpadded, depth unknown
+        row_text(900, 1200, 0, "json"),
+        cached_text(0, "os"),
+    ]
+    forest = build_forest(parse_rows(resolved))
+    assert [(n.name, n.cumulative_ms, [c.name for c in n.children]) for n in forest] == [
+        ("json", 1.2, ["json.decoder", "re"]),
+        ("os", 0.0, []),
+    ]
+
+
+def test_a_cached_rows_depth_needs_an_even_padded_width():
+    assert cached_depth("  ", "os") == 2
+    assert cached_depth("", "os") is None
+    assert cached_depth("   ", "os") is None  # 5: no width CPython writes
+    assert cached_depth(" " * 999, "x") is None  # deeper than any real import

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import shutil
 import sys
 import zipfile
@@ -13,6 +15,8 @@ from test_imports_parser import real_python
 from coldprof.errors import UsageError
 from coldprof.function import FunctionConfig
 from coldprof.imports.profile import profile_imports
+from coldprof.imports.result import ImportsResult
+from coldprof.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWN_TREE = ROOT / "fixtures" / "imports" / "known_tree"
@@ -120,6 +124,10 @@ def test_progress_goes_to_the_observer():
         target=ROOT / "fixtures" / "imports" / "trivial", handler="app.handler"
     )
     profile_imports(function, repeat=2, observer=lambda *a: calls.append(a))
+    # the warm-up, the usage run (one event by default: {}), then 2 rounds of 4 variants
+    assert calls == [(done, 10) for done in range(1, 11)]
+    calls.clear()
+    profile_imports(function, repeat=2, observer=lambda *a: calls.append(a), events=())
     assert calls == [(done, 9) for done in range(1, 10)]
 
 
@@ -241,3 +249,25 @@ def test_usage_errors():
         profile(KNOWN_TREE / "missing", "app.handler", repeat=1)
     with pytest.raises(UsageError, match="does not match"):
         profile(KNOWN_TREE, "app.handler", python=sys.executable, runtime="python3.9")
+
+
+def _outside_imports_row(result: ImportsResult) -> str:
+    table = render(result, "table")
+    return next(line for line in table.splitlines() if "function init minus imports" in line)
+
+
+def test_init_minus_imports_is_never_shown_as_a_bare_negative_time():
+    """-X importtime's own cost can make the profiled import total longer than the unprofiled
+    init: such a difference, or one within the spreads, is worded, not shown as -3 ms."""
+    function = FunctionConfig(target=HANDLERS / "trivial", handler="app.handler")
+    result = profile_imports(function, repeat=3)
+    expected = math.hypot(result.init_ms.stdev, result.import_ms.stdev)
+    assert result.init_minus_import_noise_ms == pytest.approx(expected)
+    below = dataclasses.replace(result, init_minus_import_ms=-3.0, init_minus_import_noise_ms=1.0)
+    assert "none measurable (-3.00 ms: -X importtime's own cost" in _outside_imports_row(below)
+    noise = dataclasses.replace(result, init_minus_import_ms=-0.5, init_minus_import_noise_ms=1.0)
+    assert "within the noise (-0.500 ms, spread ± 1.00 ms)" in _outside_imports_row(noise)
+    above = dataclasses.replace(result, init_minus_import_ms=4.0, init_minus_import_noise_ms=1.0)
+    assert _outside_imports_row(above).rstrip().endswith("4.00 ms")
+    older = dataclasses.replace(below, init_minus_import_noise_ms=None)  # an older document
+    assert "none measurable (-3.00 ms" in _outside_imports_row(older)

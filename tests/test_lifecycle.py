@@ -6,22 +6,25 @@ figures are in benchmarks/cpu_share.py."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import psutil
 import pytest
 
-from coldprof.sandbox import Environment, awslambdaric, readonly
+from coldprof.sandbox import Environment, awslambdaric, processes, readonly, syscalls
 from coldprof.sandbox.cgroup import bases
 from coldprof.sandbox.page_cache import drop_from_page_cache
-from coldprof.sandbox.storage import unmount_stale
+from coldprof.sandbox.processes import new_cgroup
+from coldprof.sandbox.storage import RAM_FOLDER, unmount_stale
 from helpers import sandbox_spec
 
 HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
@@ -137,8 +140,8 @@ def test_init_run_again_inside_the_first_invocation_gets_the_invocations_share(m
     assert again.init_ms > 2 * boosted.init_ms  # 128 MB: 0.072 of a vCPU against at least one
 
 
-def test_a_thread_left_running_runs_only_while_an_invocation_runs(mode, tmp_path):
-    marker = tmp_path / "marker"
+def test_a_thread_left_running_runs_only_while_an_invocation_runs(mode, outside_tmp):
+    marker = outside_tmp / "marker"
     spec = sandbox_spec(HANDLERS / "left_running", timeout_s=10)
     windows = []
     with Environment(spec) as environment:
@@ -188,10 +191,10 @@ def test_a_double_forked_daemon_does_not_survive_its_environment(mode):
 
 
 @needs_awslambdaric
-def test_the_awslambdaric_runtime_is_frozen_and_its_processes_seen(mode, tmp_path):
+def test_the_awslambdaric_runtime_is_frozen_and_its_processes_seen(mode, outside_tmp):
     """AWS's runtime client lives the same life (frozen, held in the environment's cgroup or
     tree); of the work it leaves running only processes are seen, and the result says so."""
-    marker = tmp_path / "marker"
+    marker = outside_tmp / "marker"
     spec = sandbox_spec(HANDLERS / "left_running", timeout_s=10, runtime_client="awslambdaric")
     windows = []
     with Environment(spec) as environment:
@@ -267,6 +270,100 @@ def test_tmp_is_bounded_and_its_peak_reported(mode):
         assert past.ephemeral_peak_mb > 16
 
 
+def test_a_tmpfs_is_mounted_on_a_folder_in_ram_and_a_watched_tmp_stays_on_the_disk(mode):
+    """The mount point costs microseconds to make and remove in /dev/shm, where a disk's journal
+    may take milliseconds of every cold start; a watched /tmp holds the handler's files, which
+    must not fill the machine's memory."""
+    with Environment(sandbox_spec(HANDLERS / "trivial")) as environment:
+        init = environment.start()
+        folder = Path(environment._tmp_dir)
+        mounted = os.path.ismount(folder)
+    tmpfs = init.emulation.ephemeral_storage == "tmpfs"
+    assert mounted == tmpfs
+    assert folder.parent == Path(RAM_FOLDER if tmpfs else tempfile.gettempdir())
+    assert not folder.exists()
+
+
+def _descriptors_under(folder: str) -> list[str]:
+    """What this process has open under a folder."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith(folder):
+                found.append(target)
+    return found
+
+
+def test_the_cgroup_files_used_on_every_invocation_stay_open_until_the_end(mode):
+    if mode == "fallback":
+        pytest.skip("no cgroup")
+    with Environment(sandbox_spec(HANDLERS / "trivial")) as environment:
+        assert environment.start().ok
+        environment.invoke({})
+        environment.invoke({})
+        folder = str(environment._members.cgroup.v2 or environment._members.cgroup.cpu_v1)
+        kept = _descriptors_under(folder)
+    assert kept  # the freeze and the CPU time: no open() per invocation
+    assert _descriptors_under(folder) == []
+
+
+def _procs(folder: Path) -> set[int]:
+    return {int(pid) for pid in (folder / "cgroup.procs").read_text().split()}
+
+
+def test_a_child_is_born_in_its_v1_cgroups_and_the_spawning_thread_goes_back():
+    """A thread moving itself costs no RCU grace period (moving another process waits for one,
+    7-15 ms here), and the child is held to its share from its first instruction."""
+    bases.cache_clear()
+    cgroup = new_cgroup()
+    if cgroup.cpu_v1 is None:
+        cgroup.remove()
+        pytest.skip("needs a v1 cpu cgroup this user may create")
+    own = Path("/proc/thread-self/cgroup").read_text()
+    try:
+        with cgroup.spawning_inside():
+            sleeper = subprocess.Popen(["sleep", "60"])
+            assert _procs(cgroup.cpu_v1) == {os.getpid(), sleeper.pid}
+        assert _procs(cgroup.cpu_v1) == {sleeper.pid}
+        assert Path("/proc/thread-self/cgroup").read_text() == own
+        assert cgroup.join(sleeper.pid) and cgroup.pids() == [sleeper.pid]
+    finally:
+        cgroup.kill()
+        cgroup.remove()
+    assert sleeper.wait() == -9 and not cgroup.cpu_v1.exists()
+
+
+def test_an_empty_mount_point_a_killed_coldprof_left_is_removed_by_the_next():
+    """Killed between making its /tmp folder and mounting on it (or after unmounting it)."""
+    if not os.access(RAM_FOLDER, os.W_OK):
+        pytest.skip(f"needs a writable {RAM_FOLDER}")
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    left = Path(RAM_FOLDER) / f"coldprof-tmp-{ended.stdout.strip()}-left"
+    left.mkdir()
+    unmount_stale.cache_clear()
+    unmount_stale()
+    assert not left.exists()
+
+
+def test_waiting_for_exits_is_woken_by_them_and_bounded():
+    sleeper = subprocess.Popen(["sleep", "60"])
+    started = time.monotonic()
+    syscalls.wait_exited([sleeper.pid], 0.2)
+    assert time.monotonic() - started >= 0.19 and sleeper.poll() is None  # waited its bound
+    sleeper.kill()
+    started = time.monotonic()
+    syscalls.wait_exited([sleeper.pid], 60)
+    assert time.monotonic() - started < 30  # woken by the exit, long before its bound
+    assert sleeper.wait() == -9
+    syscalls.wait_exited([sleeper.pid], 60)  # reaped: nothing to wait for
+
+
 @pytest.mark.skipif(shutil.which("fincore") is None, reason="needs util-linux's fincore")
 def test_the_page_cache_is_dropped_for_the_package(tmp_path):
     package = tmp_path / "package"
@@ -333,3 +430,132 @@ def test_what_a_killed_coldprof_left_is_removed_by_the_next(tmp_path):
         assert environment.start().ok
     assert not os.path.exists(folder)
     assert not cgroup.exists()
+
+
+def test_an_environment_below_one_cpu_is_born_in_its_v1_cgroups_and_others_join_after():
+    """Held below one CPU, the child's interpreter start is held from its first instruction;
+    at one CPU or more it joins after its spawn. coldprof's thread is back where it was."""
+    bases.cache_clear()
+    if not bases().v1.get("cpu"):
+        pytest.skip("needs a v1 cpu cgroup this user may create")
+    own = Path("/proc/thread-self/cgroup").read_text()
+    born = {}
+    for memory_mb in (128, 1769):
+        spec = sandbox_spec(HANDLERS / "trivial", memory_mb=memory_mb, init_cpu="memory")
+        with Environment(spec) as environment:
+            assert environment.start().ok
+            cgroup = environment._members.cgroup
+            born[memory_mb] = cgroup.cpu_v1 in cgroup._born_in
+            assert os.getpid() not in cgroup.pids()
+    assert born == {128: True, 1769: False}
+    assert Path("/proc/thread-self/cgroup").read_text() == own
+
+
+CPU_AT_IMPORT = """import time
+CPU_AT_IMPORT_MS = time.process_time() * 1000
+def handler(event, context):
+    return {"cpu_at_import_ms": CPU_AT_IMPORT_MS}
+"""
+
+
+@pytest.mark.parametrize("init_cpu", ["boosted", "memory"])
+def test_init_cpu_time_is_counted_from_the_spawn(mode, init_cpu, tmp_path):
+    """Also the CPU time the interpreter spent before it joined its cgroup (or was found)."""
+    (tmp_path / "app.py").write_text(CPU_AT_IMPORT)
+    spec = sandbox_spec(tmp_path, memory_mb=128, init_cpu=init_cpu)
+    with Environment(spec) as environment:
+        init = environment.start()
+        at_import_ms = environment.invoke({}).response["cpu_at_import_ms"]
+    assert init.ok and at_import_ms > 0
+    assert init.cpu_ms >= at_import_ms - 0.1  # clocks read to the microsecond
+
+
+def test_children_are_found_in_proc_as_psutil_finds_them(monkeypatch):
+    """The subreaper's look at /proc/PID/task/*/children, against psutil (which reads every
+    process); where the kernel does not list them, psutil's own answer."""
+    tree = subprocess.Popen(
+        ["sh", "-c", "sleep 60 & sh -c 'sleep 60 & sleep 60 & wait' & wait"],
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 5
+        expected: set[int] = set()
+        while len(expected) < 4 and time.monotonic() < deadline:
+            expected = {p.pid for p in psutil.Process(tree.pid).children(recursive=True)}
+        assert len(expected) == 4  # two levels deep
+        assert set(processes._descendants(tree.pid)) == expected
+        monkeypatch.setattr(processes, "_children_listed", lambda: False)
+        assert set(processes._descendants(tree.pid)) == expected
+    finally:
+        os.killpg(tree.pid, 9)
+        tree.wait()
+
+
+def test_an_environment_ends_cleanly_where_pidfds_are_missing(mode, monkeypatch):
+    """Before Linux 5.3 (or Python 3.9's os without pidfd_open), the waits for exits sleep a
+    millisecond at a time, and every process still goes."""
+    monkeypatch.delattr(os, "pidfd_open")
+    sleeper = subprocess.Popen(["sleep", "60"])
+    started = time.monotonic()
+    syscalls.wait_exited([sleeper.pid], 60)
+    assert time.monotonic() - started < 30 and sleeper.poll() is None  # not woken: a short nap
+    sleeper.kill()
+    sleeper.wait()
+    with Environment(sandbox_spec(HANDLERS / "double_fork")) as environment:
+        assert environment.start().ok
+        daemon = environment.invoke({}).response["daemon"]
+    assert gone(daemon)
+
+
+MOUNTS_REFUSED = """
+import sys, tempfile
+from pathlib import Path
+sys.path.insert(0, "tests")
+from helpers import sandbox_spec
+from coldprof.sandbox import Environment
+with Environment(sandbox_spec(Path(sys.argv[1]))) as environment:
+    init = environment.start()
+    print(init.ok, init.emulation.ephemeral_storage, environment._tmp_dir)
+"""
+
+
+@pytest.mark.skipif(shutil.which("capsh") is None, reason="needs libcap's capsh")
+def test_where_mounts_are_refused_tmp_is_watched_on_the_disk():
+    """Without CAP_SYS_ADMIN (and without COLDPROF_TMPFS=off), the probe's mount fails: the
+    folder is made in the temporary folder and watched, and nothing is left in /dev/shm."""
+    before = set(Path(RAM_FOLDER).glob("coldprof-tmp-*"))
+    ran = subprocess.run(
+        [
+            *("capsh", "--drop=cap_sys_admin", "--", "-c", 'exec "$0" -c "$1" "$2"'),
+            *(sys.executable, MOUNTS_REFUSED, str(HANDLERS / "trivial")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    ok, storage, folder = ran.stdout.split()
+    assert (ok, storage) == ("True", "watched"), ran.stderr
+    assert Path(folder).parent == Path(tempfile.gettempdir()) and not Path(folder).exists()
+    assert set(Path(RAM_FOLDER).glob("coldprof-tmp-*")) <= before
+
+
+def test_the_literal_tmp_is_the_environments_bounded_folder(mode):
+    """In the read-only mount namespace, /tmp itself is the environment's folder: a handler that
+    writes to the literal path is held to the ephemeral storage and writes nothing to this
+    machine's /tmp."""
+    if not readonly.namespace_works(sys.executable):
+        pytest.skip("needs a mount namespace this user may make")
+    spec = dataclasses.replace(
+        sandbox_spec(HANDLERS / "fills_tmp", timeout_s=20), ephemeral_storage_mb=16
+    )
+    name = f"coldprof-test-filler-{os.getpid()}"
+    with Environment(spec) as environment:
+        init = environment.start()
+        past = environment.invoke({"mb": 40, "folder": "/tmp", "name": name})
+    assert init.read_only == "mount-namespace"
+    assert not Path("/tmp", name).exists()
+    if mode == "cgroup":  # a size-limited tmpfs: ENOSPC, as on Lambda
+        assert past.response["errno"] == 28 and past.response["written_mb"] < 17
+    else:
+        assert past.error.type == "Sandbox.EphemeralStorageExceeded"
+        assert past.ephemeral_peak_mb > 16

@@ -5,6 +5,7 @@ settings of the function (option, [tool.coldprof] key, serve --function key)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,8 @@ def test_invoke_names_the_thread_left_running_and_gives_the_advice(tmp_path):
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {"ok": True}
     lines = [line for line in result.stderr.splitlines() if line.startswith("coldprof: ")]
-    assert lines[0].startswith("coldprof: CPU: 0.072 vCPU for 128 MB, held by ")
+    held = "coldprof: CPU: held to 0.072 vCPU, the share of 128 MB (memory / 1,769 MB), by "
+    assert lines[0].startswith(held)
     assert "init: 1 vCPU (boosted" in lines[0]
     left = [line for line in lines if "left running" in line]
     assert len(left) == 1 and "thread `notify`" in left[0] and "app.py:15 in notify" in left[0]
@@ -52,6 +54,20 @@ def test_invoke_with_awslambdaric_names_the_process_and_says_threads_are_not_see
     assert any(line.startswith(unseen) for line in lines)
     left = [line for line in lines if line.startswith("coldprof: left running: ")]
     assert len(left) == 1 and "process `sleep`" in left[0]
+
+
+def test_invoke_says_the_share_it_was_held_to_apart_from_what_the_invocation_used():
+    """A handler sleeping 50 ms uses far less than its share: the line says both, each for what
+    it is, not "held" for the CPU it happened to use."""
+    args = ("--handler", "app.handler", "--memory", "512")
+    result = run("invoke", HANDLERS / "sleep_50ms_per_invoke", *args)
+    assert result.exit_code == 0, result.stderr
+    line = next(x for x in result.stderr.splitlines() if x.startswith("coldprof: CPU: "))
+    assert line.startswith("coldprof: CPU: held to 0.289 vCPU, the share of 512 MB (memory / ")
+    used = re.search(
+        r"; the invocation used ([\d.]+) vCPU on average \(its CPU time / its wall", line
+    )
+    assert used is not None and float(used.group(1)) < 0.289, line
 
 
 def test_invoke_with_cpu_share_off_says_the_cpu_is_not_limited():

@@ -42,6 +42,9 @@ def test_the_real_results_cover_what_the_records_can_hold(real_results):
     assert real_results["bench-failing"].errors and real_results["bench-failing"].warnings
     assert real_results["imports-failed"].error.stack_trace
     assert real_results["imports"].modules and real_results["imports"].init_ms.n == 2
+    deferred = real_results["imports-deferred"]
+    assert deferred.deferred and deferred.deferred_distributions and len(deferred.invocations) == 2
+    assert deferred.unused_at_init.modules and deferred.unloaded_files and deferred.files_seen
     check = real_results["check"]
     assert {b.detail.code for b in check.budgets} >= {"forbidden", "growth", "median-of-runs"}
     assert real_results["analyze-layered"].layers and real_results["analyze"].findings
@@ -212,3 +215,12 @@ def test_every_renderer_renders_every_result_including_empty_ones(real_results, 
     page = render(result, "html")
     assert page.startswith("<!DOCTYPE html>") and page.count("plotly.js v") <= 1
     assert loads(render(result, "json"), name) == result
+
+
+def test_an_imports_document_from_before_the_invocations_loads_with_nothing_measured():
+    result = load(V1 / "imports.json")
+    assert result.events == () and result.deferred == () and result.invocations == ()
+    assert result.unused_at_init is None and result.files_seen is None
+    assert result.unloaded_files == () and result.lazy_imports is None
+    assert result.unavailable == () and result.left_running == ()
+    assert "deferred to the first invocation" not in render(result, "table")

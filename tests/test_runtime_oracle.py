@@ -10,7 +10,9 @@ memory figures differ from run to run and are masked before comparing.
 from __future__ import annotations
 
 import base64
+import collections
 import decimal
+import enum
 import json
 import re
 import subprocess
@@ -51,6 +53,7 @@ CASES = {
     "Decimal digits": (RUNTIME / "marshal", "app.handler", {"kind": "decimal"}, ()),
     "bytes returned raw": (RUNTIME / "marshal", "app.handler", {"kind": "bytes"}, ()),
     "non-ASCII text and NaN": (RUNTIME / "marshal", "app.handler", {"kind": "text"}, ()),
+    "namedtuple, bytes inside": (RUNTIME / "marshal", "app.handler", {"kind": "simplejson"}, ()),
     "not JSON": (RUNTIME / "marshal", "app.handler", {"kind": "not_json"}, ()),
     "exception in handler": (RUNTIME / "marshal", "app.handler", {"kind": "error"}, ()),
     "response over 6 MB": (RUNTIME / "marshal", "app.handler", {"kind": "too_large"}, ()),
@@ -120,6 +123,8 @@ def test_the_fixtures_show_what_lambda_does():
     assert digits == b'{"price": 1.10, "big": 12345678901234567890.50}\n'
     _, raw, _ = invoke_in("coldprof", *CASES["bytes returned raw"])
     assert raw == b"\x00raw\xff bytes\n"
+    _, inside, _ = invoke_in("coldprof", *CASES["namedtuple, bytes inside"])
+    assert inside == b'{"point": {"x": 1, "y": "caf\\u00e9"}, "raw": ["bytes"]}\n'
     _, text, _ = invoke_in("coldprof", *CASES["non-ASCII text and NaN"])
     assert text == b'{"greeting": "h\\u00e9llo w\\u00f6rld \\u2603 \\u65e5\\u672c", "nan": NaN}\n'
     code, error, log = invoke_in("coldprof", *CASES["exception at import"])
@@ -157,6 +162,70 @@ def test_marshalling_is_byte_for_byte_the_runtimes(monkeypatch, value, runtime):
     monkeypatch.setenv("AWS_EXECUTION_ENV", f"AWS_Lambda_{runtime}")
     expected, _ = LambdaMarshaller().marshal_response(value)
     ours = Marshaller(runtime in ("python3.12", "python3.13")).to_json(value)
+    assert ours == expected
+
+
+Point = collections.namedtuple("Point", "x y")
+
+
+class Record:
+    """Not a tuple, but with _asdict(): simplejson's namedtuple_as_object writes it as an object."""
+
+    def __init__(self, returned):
+        self.returned = returned
+
+    def _asdict(self):
+        return self.returned
+
+
+class Mapping(dict):
+    def _asdict(self):
+        return {"from": "_asdict"}
+
+
+def _circular() -> list:
+    loop: list = [1]
+    loop.append({"again": loop})
+    return loop
+
+
+SIMPLEJSON_WAYS = {
+    "namedtuple": Point(1, [Point(2, 3)]),
+    "namedtuple at the top": Point("a", None),
+    "object with _asdict": [Record({"a": 1})],
+    "_asdict not a dict": [Record([1])],
+    "dict subclass with _asdict": Mapping(a=1),
+    "bytes in a list": [b"abc", "d"],
+    "bytes deep in a dict": {"k": {"b": "é".encode()}},
+    "bytes not UTF-8": [b"\xff"],
+    "bytes key": {b"k": 1},
+    "number keys": {1: 1, 2.5: 2, False: 3, None: 4, float("inf"): 5},
+    "Decimal key": {decimal.Decimal("1.5"): 1},
+    "tuple key": {(1, 2): 1},
+    "set": [{1}],
+    "circular": _circular(),
+    "IntEnum": [enum.IntEnum("Size", "ONE").ONE],
+}
+
+
+@pytest.mark.parametrize("case", list(SIMPLEJSON_WAYS))
+def test_marshalling_writes_what_simplejson_writes(case):
+    """awslambdaric marshals with simplejson's defaults, not the json module's: the same value
+    through both marshallers gives the same bytes, or the same MarshalError message."""
+    from awslambdaric.lambda_runtime_exception import FaultException
+    from awslambdaric.lambda_runtime_marshaller import LambdaMarshaller
+
+    from coldprof.sandbox.bootstrap import Fault, Marshaller
+
+    value = SIMPLEJSON_WAYS[case]
+    try:
+        expected = LambdaMarshaller().marshal_response(value)
+    except FaultException as error:
+        expected = (error.exception_type, error.msg)
+    try:
+        ours = Marshaller(False).response(value)
+    except Fault as error:
+        ours = (error.error_type, error.message)
     assert ours == expected
 
 

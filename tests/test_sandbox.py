@@ -332,6 +332,7 @@ def test_invoke_needs_a_started_environment():
         with pytest.raises(RuntimeError):
             environment.invoke({})
         environment.start()
+        environment.invoke({})  # the failed init, run again inside it (as Lambda does)
         with pytest.raises(RuntimeError):
             environment.invoke({})
 
@@ -352,3 +353,16 @@ def test_close_twice_and_close_without_start_are_harmless():
     environment.close()
     environment.close()
     assert not psutil.pid_exists(pid)
+
+
+def test_a_failed_init_is_run_again_inside_the_first_invocation():
+    """As Lambda runs a failed on-demand init again in the invoke phase (a suppressed init):
+    its own failure is the invocation's error; the environment then ends."""
+    with Environment(spec_for("raises_at_import")) as environment:
+        init = environment.start()
+        first = environment.invoke({})
+    assert (init.ok, init.status, init.retry, init.phase) == (False, "error", True, "init")
+    assert first.reinit is not None and first.reinit.phase == "invoke"
+    assert first.reinit.error.type == init.error.type == "ValueError"
+    assert first.error == first.reinit.error and first.environment_ended
+    assert json.loads(first.payload)["requestId"] == ""  # the init error's payload, as posted

@@ -16,6 +16,7 @@ import psutil
 import pytest
 
 from coldprof.sandbox import Environment
+from coldprof.sandbox.storage import RAM_FOLDER
 from coldprof.sandbox.syscalls import PR_GET_DUMPABLE, prctl
 from helpers import sandbox_spec, zip_folder
 
@@ -44,6 +45,17 @@ GARBAGE = {
     ),
     "response size as text": '{"ok": false, "duration_ns": 1, "response_bytes": "big"}',
     "left running malformed": '{"ok": true, "duration_ns": 1, "body": "1", "left": [{"id": 1}]}',
+    "import time as text": '{"ok": true, "duration_ns": 1, "body": "1", "import_ns": "1"}',
+    "import time negative": '{"ok": true, "duration_ns": 1, "body": "1", "import_ns": -5}',
+    "usage not an object": '{"ok": true, "duration_ns": 1, "body": "1", "usage": [1]}',
+    "usage of another method": (
+        '{"ok": true, "duration_ns": 1, "body": "1", "usage": {"method": "guess", "used": [], '
+        '"files": [], "refs": {}, "lazy": []}}'
+    ),
+    "usage files malformed": (
+        '{"ok": true, "duration_ns": 1, "body": "1", "usage": {"method": "setprofile", '
+        '"used": [], "files": [["0", "app.py"]], "refs": {}, "lazy": []}}'
+    ),
     "a list": "[1, 2, 3]",
     "ok not a bool": '{"ok": "yes", "duration_ns": 1, "body": "1"}',
 }
@@ -58,6 +70,24 @@ def test_garbage_in_the_control_pipe_ends_the_environment_with_a_lambda_error(pa
     assert result.error.type == "Sandbox.ProtocolError"
     assert result.error.message.startswith(f"RequestId: {result.request_id} Error: ")
     assert set(result.response) == {"errorMessage", "errorType"}  # a platform error's payload
+
+
+def test_a_well_formed_reply_the_handler_forges_is_not_taken_for_the_runtimes():
+    """Without the request's token, the line the handler wrote would be this invocation's reply,
+    the runtime's own would answer the next invocation, and so on, every reply one late."""
+    forged = '{"ok": true, "duration_ns": 1000, "body": "\\"forged\\"", "left": []}'
+    with Environment(sandbox_spec(WRITER, timeout_s=10)) as environment:
+        assert environment.start().ok
+        result = environment.invoke({"payload": forged})
+    assert result.response != "forged" and result.environment_ended
+    assert result.error.type == "Sandbox.ProtocolError"
+
+
+def test_a_ready_line_the_handler_forges_at_init_is_not_taken_for_the_runtimes():
+    spec = sandbox_spec(WRITER, env={"WRITE_AT_INIT": '{"ready": true}'})
+    with Environment(spec) as environment:
+        init = environment.start()
+    assert not init.ok and init.error.type == "Sandbox.ProtocolError"
 
 
 @pytest.mark.parametrize(
@@ -142,3 +172,4 @@ def test_a_stop_signal_ends_every_environment_and_removes_every_folder(signum, c
     assert returncode == 130
     assert not psutil.pid_exists(helper) or psutil.Process(helper).status() == "zombie"
     assert sorted(p.name for p in scratch.iterdir()) == []
+    assert list(Path(RAM_FOLDER).glob(f"coldprof-tmp-{process.pid}-*")) == []  # tmpfs mount points

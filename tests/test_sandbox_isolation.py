@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -175,3 +177,46 @@ def test_no_result_record_holds_a_secret(user_with_credentials):
 def test_serve_takes_the_same_key(user_with_credentials):
     function = parse_function(f"creds={CREDENTIALS}:app.handler,credentials=from-environment")
     assert function.credentials == "from-environment"
+
+
+PAST_THE_HOOK = RUNTIME / "writes_past_the_hook"
+
+
+@pytest.mark.parametrize("mode", ["mount-namespace", "audit-hook"])
+def test_writes_the_audit_hook_does_not_see_are_reported(tmp_path, mode):
+    """A subprocess, os.mkfifo and os.mknod write past the audit hook (no audit event stops
+    them): the package's listing, compared after the invocation, names what changed. A mount
+    namespace refuses them all."""
+    if mode == "mount-namespace" and not readonly.namespace_works(sys.executable):
+        pytest.skip("no mount namespace can be made here")
+    package = tmp_path / "package"
+    shutil.copytree(PAST_THE_HOOK, package)
+    spec = dataclasses.replace(sandbox_spec(package), read_only=mode)
+    with Environment(spec) as environment:
+        init = environment.start()
+        result = environment.invoke({})
+    assert init.ok and init.read_only == mode and init.package_changed == ()
+    if mode == "audit-hook":
+        assert set(result.response.values()) == {"written"}
+        assert result.package_changed == ("fifo", "node", "touched")
+    else:
+        assert all("Read-only file system" in seen for seen in result.response.values())
+        assert result.package_changed == ()
+
+
+def test_invoke_says_what_changed_in_the_package_past_the_hook(tmp_path, monkeypatch):
+    package = tmp_path / "package"
+    shutil.copytree(PAST_THE_HOOK, package)
+    invoking = importlib.import_module("coldprof.bench.invoke")
+    built = invoking.environment_spec  # the audit hook forced, as where no namespace can be made
+    monkeypatch.setattr(
+        invoking,
+        "environment_spec",
+        lambda function: dataclasses.replace(built(function), read_only="audit-hook"),
+    )
+    result = CliRunner().invoke(invoke, [str(package), "--handler", "app.handler"])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "coldprof: package changed though read-only on Lambda: fifo, node, touched (only an "
+        "audit hook guarded it here" in result.stderr
+    )

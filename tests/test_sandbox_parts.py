@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
 import shutil
@@ -23,6 +24,7 @@ from coldprof.sandbox import (
     materialize,
 )
 from coldprof.sandbox.capture import BoundedLog, ImportTimeSplitter
+from coldprof.sandbox.usage import parse_usage
 from helpers import sandbox_spec
 
 HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
@@ -247,3 +249,42 @@ def test_first_invocation_carries_its_own_cost():
         first, second = env.invoke({}), env.invoke({})
     assert first.duration_ms >= 200 > second.duration_ms
     assert first.response == second.response == {"warm": True}
+
+
+def test_a_usage_report_is_read_only_when_it_is_exactly_the_childs_shape():
+    report = {
+        "method": "sys.monitoring",
+        "used": ["app", "settings"],
+        "files": [[0, "app.py"], [1, "python/lib.py"]],
+        "refs": {"unused": ["app"]},
+        "lazy": [["app", "json", "json"]],
+        "lazy_init": [],
+    }
+    usage = parse_usage(report)
+    assert usage.used == ("app", "settings") and usage.files[1] == (1, "python/lib.py")
+    assert usage.referrers == (("unused", ("app",)),) and usage.lazy[0].target == "json"
+    assert usage.lazy_at_init == ()
+    assert parse_usage({**report, "lazy_init": None}) is None
+    assert parse_usage({**report, "used": ["x" * 5000]}) is None
+    assert parse_usage({**report, "refs": {"m": ["a"] * 21}}) is None
+    assert parse_usage({**report, "lazy": [["app", "json"]]}) is None
+    assert parse_usage({**report, "files": [[-1, "app.py"]]}) is None
+    assert parse_usage({key: value for key, value in report.items() if key != "lazy_init"})
+
+
+def test_an_import_inside_the_handler_is_timed_apart_without_showing_in_its_errors():
+    plain = sandbox_spec(HANDLERS / "raises_in_late_import")
+    timed = dataclasses.replace(plain, import_clock=True)
+    traces = []
+    for spec in (plain, timed):
+        with Environment(spec) as environment:
+            assert environment.start().ok
+            result = environment.invoke({})
+        assert result.error.type == "ValueError" and not result.environment_ended
+        assert (result.import_ms is None) == (spec is plain)
+        traces.append(result.error.stack_trace)
+    assert traces[0] == traces[1]  # the clock's own frame is never in the user's stack trace
+    assert [line.split(",")[0] for line in traces[1]] == [
+        f'  File "{(HANDLERS / "raises_in_late_import" / name).resolve()}"'
+        for name in ("app.py", "broken_late.py")
+    ]

@@ -200,10 +200,11 @@ def test_a_crash_at_init_is_reported_and_the_next_invocation_is_cold_again(clien
         assert payload["errorType"] == "Runtime.ExitError"
         assert payload["errorMessage"] == "Runtime exited with error: signal: segmentation fault"
         (report,) = parse_reports(log)
-        assert report.cold
         assert report.error_type == "Runtime.ExitError"
         assert "INIT_REPORT Init Duration: " in log
         assert "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\n" in log
+        # the failed init, run again inside the invocation, as Lambda runs it
+        assert "\tPhase: invoke\tStatus: error\tError Type: Runtime.ExitError\n" in log
 
 
 def test_a_timeout_ends_the_environment_with_status_timeout(client):

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +22,8 @@ from click.testing import CliRunner
 from test_serve import ECHO, echo, invoke, lambda_client, raw_request, running_server
 
 from coldprof.cli.serve import serve
+from coldprof.sandbox.readonly import read_only_mode
+from coldprof.sandbox.storage import RAM_FOLDER
 
 SERVE = "from coldprof.cli.serve import serve; serve()"
 START_TIMEOUT_S = 30
@@ -121,7 +124,9 @@ def test_a_signal_stops_the_server_and_ends_every_environment(signum):
     )
     assert not [child for child in children if child.is_running() and child.status() != "zombie"]
     assert not any("Traceback" in line for line in lines)
-    assert payload["tmp"] != "/tmp" and not Path(payload["tmp"]).exists()
+    assert payload["tmp"] == "/tmp" or not Path(payload["tmp"]).exists()  # "/tmp": namespace
+    for folder in (RAM_FOLDER, tempfile.gettempdir()):
+        assert not list(Path(folder).glob(f"coldprof-tmp-{process.pid}-*"))
 
 
 # The signal arrives while the server accepts a connection (inside socketserver's own
@@ -197,6 +202,8 @@ def test_requests_are_reported_on_stderr(tmp_path):
         invoke(lambda_client(url), "hello")
         process.send_signal(signal.SIGTERM)
     assert any(line.startswith("coldprof serve: hello: cold start, init ") for line in lines)
+    mode = read_only_mode("auto", sys.executable)  # what the environment said it used
+    assert any(f" ms, package read-only by {mode}, duration " in line for line in lines)
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from coldprof.analyze.pyc import cache_path, parse_cache_path, read_header
 from coldprof.cli import main
 from coldprof.errors import UsageError
 from coldprof.function import FunctionConfig
+from coldprof.render.words import word
 from coldprof.results import loads
 from coldprof.sandbox import find_interpreter
 from coldprof.slim import SlimOptions, slim
@@ -321,7 +322,10 @@ def test_a_folder_output_from_a_zip_target_with_checked_hash_bytecode(tmp_path):
         (["-o", "{target}/inside.zip"], "slim never writes over or inside what it reads"),
         (["-o", "{full}"], "exists and is not an empty folder"),
         ([], "name the output: -o OUT.zip or -o OUT/ (or pass --check)"),
-        (["--check", "--drop", "unused-files"], "--drop unused-files is not available yet"),
+        (
+            ["--check", "--drop", "unused-files", "--runtime-client", "awslambdaric"],
+            "--drop unused-files watches which files the handler loads",
+        ),
         (["--check", "--drop", "runtime-sdk"], "--drop runtime-sdk needs --runtime-sdk FOLDER"),
         (["--check", "--drop", "tests,nothing"], "--drop: unknown step 'nothing'"),
     ],
@@ -347,6 +351,24 @@ def test_the_unused_files_step_takes_the_files_it_is_given(tmp_path):
     (row,) = result.steps
     assert row.step == "unused-files" and row.files == 1 and row.paths == ("tinylib/docs/guide.md",)
     assert result.ok  # METADATA is kept: importlib.metadata.version() still answers
+
+
+def test_unused_files_measures_what_the_event_loads_and_states_the_risk(tmp_path):
+    target = FIXTURES.parent / "imports" / "deferred"
+    before = tree_snapshot(target)
+    out = tmp_path / "slim.zip"
+    result = slim_json(str(target), "--handler", "app.handler", "-o", str(out), "--repeat", "1",
+                       "--drop", "unused-files", "--event", '{"kind": "second"}')  # fmt: skip
+    (row,) = result.steps
+    assert row.step == "unused-files" and row.paths == ("data/unused.json",)
+    assert result.ok and result.response.equal
+    assert [note.code for note in result.notes] == ["unused-files-risk"]
+    assert "test the slimmed package with every kind of event" in word(result.notes[0])
+    with zipfile.ZipFile(out) as archive:
+        names = set(archive.namelist())
+    assert "data/table.json" in names and "data/unused.json" not in names
+    assert "zz_hook.pth" in names and "pth_loaded.py" in names
+    assert tree_snapshot(target) == before
 
 
 def test_a_strip_that_breaks_the_file_gives_the_original_back(slimmed, package, monkeypatch):

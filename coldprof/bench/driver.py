@@ -110,15 +110,17 @@ def build_sample(
 ) -> tuple[Sample, list[SampleError]]:
     """The sample and errors of an environment that started: first and warm invocations.
 
-    After an init that passed Lambda's limit, the init figures are those of its second run,
-    inside the first invocation, and the stopped one is kept apart (stopped_init_ms)."""
-    errors = [] if first.ok else [_error(index, "first_invoke", 0, first, first.duration_ms)]
+    After an init that failed or passed Lambda's limit, the init figures are those of its second
+    run, inside the first invocation, and the first one is kept apart (stopped_init_ms); when the
+    second run fails too, the error is the init's."""
+    ran = first.reinit if init.retry else init
+    started = ran is not None and ran.ok
+    phase = "first_invoke" if started else "init"
+    errors = [] if first.ok else [_error(index, phase, 0, first, first.duration_ms)]
     errors += [
         _error(index, "warm_invoke", n, r, r.duration_ms) for n, r in enumerate(warm, 1) if not r.ok
     ]
     ok_warm = [r for r in warm if r.ok]
-    ran = first.reinit if init.retry else init
-    started = ran is not None and ran.ok
     stopped_ms = init.init_duration_ms if init.retry else None
     handler_ms = first.duration_ms - (ran.init_duration_ms if init.retry and started else 0.0)
     cold_ms = (stopped_ms or 0.0) + (ran.init_duration_ms if started else 0.0) + handler_ms
@@ -140,6 +142,7 @@ def build_sample(
         stopped_init_ms=stopped_ms,
         billed_ms=billed_duration_ms(first.duration_ms + (stopped_ms or 0.0), billed_init_ms),
         warm_billed_ms=tuple(billed_duration_ms(r.duration_ms) for r in warm),
+        first_invoke_import_ms=first.import_ms if first.ok else None,
     )
     return sample, errors
 

@@ -69,6 +69,8 @@ class Sample:
     # figures above are then those of its second run, inside the first invocation
     billed_ms: int | None = None  # Billed Duration of the cold invocation, failed or not
     warm_billed_ms: tuple[int, ...] = ()  # Billed Duration of every warm invocation, failed or not
+    first_invoke_import_ms: float | None = None  # of first_invoke_ms, the time spent importing
+    # modules init had not (imports deferred to the first invocation); None: not measured
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,6 +94,9 @@ class ColdStats:
     first_invoke_ms: Stats | None
     total_ms: Stats | None
     runtime_init_ms: Stats | None = None  # the runtime's start (locally; None on real Lambda)
+    first_invoke_import_ms: Stats | None = None  # the first invocation's deferred imports
+    first_invoke_other_ms: Stats | None = None  # the rest of it: first_invoke_ms - imports, per
+    # sample (both None on real Lambda and with awslambdaric, where they cannot be measured)
 
 
 @dataclass(frozen=True, kw_only=True)

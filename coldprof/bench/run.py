@@ -17,7 +17,6 @@ from coldprof.bench.result import BenchResult, ColdStats, Comparison, Sample, Wa
 from coldprof.errors import UsageError
 from coldprof.function import FunctionConfig, environment_spec, prepare
 from coldprof.sandbox import InterpreterInfo
-from coldprof.sandbox.readonly import read_only_mode
 from coldprof.stats import summarize
 
 COMPARED_PHASES = {"cold start": "total_ms", "warm invocation": "invoke_ms"}
@@ -47,6 +46,15 @@ def _values(samples: tuple[Sample, ...], name: str) -> list[float]:
     return values
 
 
+def _first_invoke_other_ms(samples: tuple[Sample, ...]) -> list[float]:
+    """The first invocation's time outside its deferred imports, for each sample that has both."""
+    return [
+        s.first_invoke_ms - s.first_invoke_import_ms
+        for s in samples
+        if s.first_invoke_ms is not None and s.first_invoke_import_ms is not None
+    ]
+
+
 def _cost(
     samples: tuple[Sample, ...], function: FunctionConfig, options: BenchOptions
 ) -> CostEstimate:
@@ -68,7 +76,6 @@ def assemble(
     options: BenchOptions,
     python: InterpreterInfo,
     measured: Measured,
-    read_only: str = "",
 ) -> BenchResult:
     """The result record of one run from what it measured."""
     samples = measured.samples
@@ -77,6 +84,8 @@ def assemble(
         first_invoke_ms=summarize(_values(samples, "first_invoke_ms")),
         total_ms=summarize(_values(samples, "total_ms")),
         runtime_init_ms=summarize(_values(samples, "runtime_init_ms")),
+        first_invoke_import_ms=summarize(_values(samples, "first_invoke_import_ms")),
+        first_invoke_other_ms=summarize(_first_invoke_other_ms(samples)),
     )
     warm = WarmStats(
         invoke_ms=summarize(_values(samples, "invoke_ms")),
@@ -114,7 +123,7 @@ def assemble(
         ephemeral_peak_mb=ephemeral_peak_mb(samples),
         left_running=count_left_running(samples),
         runtime_client=function.runtime_client,
-        read_only=read_only,
+        read_only=measured.emulation.read_only if measured.emulation is not None else "",
     )
 
 
@@ -124,10 +133,9 @@ def bench_one(
     """Measure one function (resolved: its interpreter found)."""
     plan = Plan(options.cold, options.warm, options.warmup)
     with ExitStack() as stack:
-        spec = environment_spec(prepare(stack, function))
+        spec = dataclasses.replace(environment_spec(prepare(stack, function)), import_clock=True)
         measured = measure(spec, options.event, plan, label, observer)
-    read_only = read_only_mode(spec.read_only, spec.interpreter.executable)
-    return assemble(label, function, options, function.interpreter(), measured, read_only)
+    return assemble(label, function, options, function.interpreter(), measured)
 
 
 def run_labels(runs: list[tuple[Path, str]]) -> list[str]:

@@ -36,6 +36,8 @@ class Measurements:
     zipped_exact: bool  # False: a deflate-6 estimate for a folder
     unzipped_bytes: int  # function plus layers
     init_ms: Stats | None  # None when no handler is configured
+    read_only: str = ""  # how the package was kept read-only while init was timed:
+    # mount-namespace | audit-hook ("": no init was timed)
 
 
 @dataclass(frozen=True, kw_only=True)

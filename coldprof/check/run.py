@@ -112,6 +112,7 @@ def _measurements(analysis: AnalyzeResult, timing: InitTiming) -> Measurements:
         zipped_exact=totals.zipped_exact,
         unzipped_bytes=totals.unzipped_bytes + totals.layers_unzipped_bytes,
         init_ms=timing.init_ms,
+        read_only=timing.read_only,
     )
 
 

@@ -19,6 +19,7 @@ class InitTiming:
 
     init_ms: Stats | None
     error: str | None  # "Runtime.ImportModuleError: Unable to import module 'app': ..."
+    read_only: str = ""  # how the package was kept read-only: mount-namespace | audit-hook
 
 
 def time_init(function: FunctionConfig, runs: int, observer: Observer | None = None) -> InitTiming:
@@ -33,6 +34,7 @@ def time_init(function: FunctionConfig, runs: int, observer: Observer | None = N
                 result = environment.start()
             if not result.ok:
                 error = result.error
-                return InitTiming(None, f"{error.type}: {error.message}" if error else "failed")
+                message = f"{error.type}: {error.message}" if error else "failed"
+                return InitTiming(None, message, result.read_only)
             samples.append(result.init_ms)
-    return InitTiming(summarize(samples[1:]), None)
+    return InitTiming(summarize(samples[1:]), None, result.read_only)

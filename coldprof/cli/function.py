@@ -24,6 +24,7 @@ RUN_KEYS = (
     "runtime",
     "runtime_sdk",
     "runtime_client",
+    "lazy_imports",
     "credentials",
     "env",
     "memory",

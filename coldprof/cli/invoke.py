@@ -8,13 +8,12 @@ from typing import Any
 import click
 
 from coldprof.bench.event import load_event
-from coldprof.bench.invocation import Invocation
 from coldprof.bench.invoke import invoke_once
 from coldprof.cli.common import handle_errors
 from coldprof.cli.function import RUN_KEYS, function_options
 from coldprof.errors import EXIT_FAILED
 from coldprof.function import FunctionConfig
-from coldprof.render.lifecycle import ADVICE, emulation_lines, left_running_line
+from coldprof.render.lifecycle import invocation_lines
 
 event_option = click.option(
     "--event",
@@ -50,23 +49,8 @@ def invoke(settings: dict[str, Any], event: str | None) -> None:
     """
     outcome = invoke_once(FunctionConfig(**settings), load_event(event))
     click.echo(outcome.log(), err=True, nl=False)
-    for line in _coldprof_lines(outcome):
+    for line in invocation_lines(outcome):
         click.echo(f"coldprof: {line}", err=True)
     click.echo(outcome.payload())
     if not outcome.ok:
         sys.exit(EXIT_FAILED)
-
-
-def _coldprof_lines(outcome: Invocation) -> list[str]:
-    """How the environment lived, and the left-running finding with its advice."""
-    init, result = outcome.init, outcome.result
-    lines = []
-    if init is not None and init.emulation is not None:
-        held = result.cpu_ms / result.round_trip_ms if result and result.round_trip_ms > 0 else None
-        peak_mb = (result or init).ephemeral_peak_mb
-        lines += emulation_lines(init.emulation, outcome.memory_mb, held, peak_mb)
-    left = result.left_running if result else ()
-    if left:
-        lines += [f"left running: {left_running_line(item)}" for item in left]
-        lines.append(f"advice: {ADVICE}")
-    return lines

@@ -63,4 +63,5 @@ def environment_spec(
         runtime_client=function.runtime_client,
         runtime_dir=runtime_folder(interpreter) if awslambdaric else None,
         credentials=function_credentials(function.credentials),
+        lazy_imports=function.lazy_imports,
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 from coldprof.analyze.runtime import ARCHES
 from coldprof.data import lambda_facts
-from coldprof.sandbox.spec import RUNTIME_CLIENTS
+from coldprof.sandbox.spec import LAZY_IMPORTS, RUNTIME_CLIENTS
 
 HANDLER = re.compile(r"[A-Za-z_][\w/.]*\.[A-Za-z_]\w*")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -93,6 +93,13 @@ def runtime_client(value: Any) -> str:
     """Which runtime runs the handler: coldprof's light one, or AWS's awslambdaric."""
     if value not in RUNTIME_CLIENTS:
         raise ValueError(f"one of {', '.join(RUNTIME_CLIENTS)}")
+    return value
+
+
+def lazy_imports(value: Any) -> str:
+    """A -X lazy_imports mode (PEP 810)."""
+    if value not in LAZY_IMPORTS:
+        raise ValueError(" or ".join(LAZY_IMPORTS))
     return value
 
 

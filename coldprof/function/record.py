@@ -157,6 +157,16 @@ class FunctionConfig:
         "Lambda's, standard library only) or AWS's own awslambdaric (exact; needs "
         'pip install "coldprof[awslambdaric]").',
     )
+    lazy_imports: str | None = setting(
+        default=None,
+        key="lazy_imports",
+        flag="--lazy-imports",
+        parse=parse.lazy_imports,
+        metavar="[all|normal]",
+        help="PEP 810 lazy imports (Python 3.15): run with -X lazy_imports=MODE, as "
+        "PYTHON_LAZY_IMPORTS=MODE does on Lambda; all: every module-level import may be "
+        "deferred; normal: only `lazy import` statements (the default when not given).",
+    )
     credentials: str = setting(
         default="none",
         key="credentials",

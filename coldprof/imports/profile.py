@@ -1,5 +1,7 @@
 """`profile_imports()`: fresh child interpreters run the handler's init, with and without
-`-X importtime`, with and without a warmed bytecode cache, in interleaved rounds.
+`-X importtime`, with and without a warmed bytecode cache, in interleaved rounds; the profiled
+ones then invoke the events, so imports deferred to the invocations are recorded as init's are,
+and one usage run apart watches what the events use (runs.py).
 
 What can be told apart, and what cannot: a module's `-X importtime` self time covers finding
 it, loading its code (compiling the source when no valid `.pyc` exists) and running its body
@@ -12,87 +14,57 @@ at global scope) stays in that module's self time; `-X importtime` cannot split 
 
 from __future__ import annotations
 
-import itertools
-import statistics
-import tempfile
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
-from dataclasses import dataclass, replace
-from pathlib import Path
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
+from coldprof.analyze.model import Context
 from coldprof.data import lambda_facts
 from coldprof.errors import UsageError
-from coldprof.function import FunctionConfig, environment_spec, prepare
+from coldprof.function import FunctionConfig
 from coldprof.imports.attribution import (
+    BUILT_IN,
+    NOT_FOUND,
+    STANDARD_LIBRARY,
     Attributor,
-    Origin,
     build_attributor,
     interpreter_module_names,
     package_contexts,
     package_sizes,
 )
+from coldprof.imports.deferred import deferred_distributions, deferred_rows, invocation_summary
+from coldprof.imports.lazy import defers_imports, lazy_report
 from coldprof.imports.parser import parse_rows
-from coldprof.imports.result import DistributionRow, ErrorRecord, ImportsResult, ModuleRow
-from coldprof.imports.tree import Key, Node, build_forest, find_module, median_tree, walk
+from coldprof.imports.result import ImportsResult
+from coldprof.imports.rows import distribution_rows, error_record, module_rows
+from coldprof.imports.runs import Event, Observer, Runs, run_all, start_once
+from coldprof.imports.tree import Node, build_forest, find_module, median_tree
+from coldprof.imports.unloaded import loaded_files, unloaded_files
+from coldprof.imports.unused import unused_at_init, watched
 from coldprof.results import Note
-from coldprof.sandbox import Environment, EnvironmentSpec, ErrorInfo, InitResult, bare_start_ms
-from coldprof.stats import summarize
+from coldprof.sandbox import InitResult, bare_start_ms
+from coldprof.stats import Stats, summarize
 
-Observer = Callable[[int, int], None]  # (runs done, runs in all)
-
-# (importtime, warm bytecode cache) of the four runs in each round
-VARIANTS = {
-    "init": (False, False),
-    "profile": (True, False),
-    "warm_init": (False, True),
-    "warm_profile": (True, True),
-}
+__all__ = ["error_record", "handler_module", "profile_imports", "start_once"]
+DEFAULT_EVENTS: tuple[Event, ...] = (("{}", {}),)  # without --event: one invocation with {}
+NOT_IN_PACKAGE = (STANDARD_LIBRARY, BUILT_IN, NOT_FOUND)
+AWSLAMBDARIC_UNAVAILABLE = ("unused_at_init", "unloaded_files", "lazy_imports", "left_running")
 
 
 @dataclass(frozen=True)
-class Runs:
-    """The init results of every run, by variant, and the first failure if any."""
+class Trees:
+    """The median init trees: the handler module's, and the modules .pth files imported."""
 
-    by_variant: dict[str, list[InitResult]]
-    error: ErrorInfo | None
+    handler: Node | None
+    warm_handler: Node | None
+    pth: tuple[Node, ...]
+    found: tuple[Node, ...]  # the handler's node in each profiled run that has its row
+    missing: int  # profiled runs without a row for the handler module
 
 
 def handler_module(handler: str) -> str:
     """The dotted module of a Lambda handler string ("pkg/app.handler" -> "pkg.app")."""
     return handler.rsplit(".", 1)[0].replace("/", ".")
-
-
-def start_once(spec: EnvironmentSpec) -> InitResult:
-    """One cold start in a fresh child; the child is gone afterwards. An init that passes
-    Lambda's 10 s limit is run again, as Lambda runs it inside the first invocation."""
-    with Environment(spec) as environment:
-        result = environment.start()
-        return environment.retry_init() if result.retry else result
-
-
-def measure(
-    function: FunctionConfig, cache_dir: Path, repeat: int, observer: Observer | None
-) -> Runs:
-    """A warm-up run filling the bytecode cache, then `repeat` rounds of the four variants."""
-    report = observer or (lambda done, total: None)
-    total = 1 + repeat * len(VARIANTS)
-    runs: dict[str, list[InitResult]] = {variant: [] for variant in VARIANTS}
-    spec = environment_spec(function)
-    warm_up = start_once(replace(spec, pycache_prefix=cache_dir))
-    report(1, total)
-    if not warm_up.ok:
-        runs["init"].append(warm_up)
-        return Runs(runs, warm_up.error)
-    rounds = itertools.chain.from_iterable([VARIANTS.items()] * repeat)
-    for done, (variant, (importtime, warm)) in enumerate(rounds, start=2):
-        cache = cache_dir if warm else None
-        result = start_once(replace(spec, importtime=importtime, pycache_prefix=cache))
-        runs[variant].append(result)
-        report(done, total)
-        if not result.ok:
-            return Runs(runs, result.error)
-    return Runs(runs, None)
 
 
 def handler_roots(results: Sequence[InitResult], module: str) -> list[Node | None]:
@@ -106,82 +78,39 @@ def median_of_found(roots: Sequence[Node | None]) -> Node | None:
     return median_tree(found) if found else None
 
 
-def module_rows(tree: Node, warm_tree: Node | None, attributor: Attributor) -> list[ModuleRow]:
-    """Every module of the handler's tree, in pre-order, with its origin and bytecode effect."""
-    warm_nodes: dict[Key, Node] = {}
-    if warm_tree is not None:
-        warm_nodes = {key: node for node, _, key in walk(warm_tree)}
-    rows = []
-    for node, depth, key in walk(tree):
-        origin = attributor.origin(node.name)
-        warm = None if node.cached else warm_nodes.get(key)
-        rows.append(
-            ModuleRow(
-                name=node.name,
-                distribution=origin.distribution,
-                category=origin.category,
-                self_ms=node.self_ms,
-                cumulative_ms=node.cumulative_ms,
-                depth=depth,
-                bytecode_saving_ms=None if warm is None else max(0.0, node.self_ms - warm.self_ms),
-                body_ms=None if warm is None else warm.self_ms,
-                cached=node.cached,
-                runs=node.runs,
-            )
+def pth_roots(results: Sequence[InitResult], module: str, attributor: Attributor) -> list[Node]:
+    """The median trees of the package's modules a .pth file's import line imported: the other
+    top-level rows of init that come from the function or its layers."""
+    holders = []
+    for result in results:
+        forest = build_forest(parse_rows(result.importtime_lines))
+        tops = tuple(
+            node
+            for node in forest
+            if not node.cached
+            and node.name != module
+            and attributor.origin(node.name).category not in NOT_IN_PACKAGE
         )
-    return rows
+        holders.append(Node("(.pth files)", 0.0, 0.0, False, tops))
+    return list(median_tree(holders).children) if holders else []
 
 
-def distribution_self_ms(
-    roots: Sequence[Node], attributor: Attributor
-) -> dict[tuple[str, str], tuple[float, Origin]]:
-    """Each distribution's self time summed within each run, then the median over the runs.
-
-    Summing before taking the median keeps the rollup consistent with the import total: the
-    median of each of hundreds of small modules would leave out the noise every run has.
-    """
-    per_run: list[dict[tuple[str, str], float]] = []
-    origins: dict[tuple[str, str], Origin] = {}
-    for root in roots:
-        sums: dict[tuple[str, str], float] = {}
-        for node, _, _ in walk(root):
-            if node.cached:
-                continue
-            origin = attributor.origin(node.name)
-            key = (origin.distribution, origin.category)
-            origins.setdefault(key, origin)
-            sums[key] = sums.get(key, 0.0) + node.self_ms
-        per_run.append(sums)
-    return {
-        key: (statistics.median(sums.get(key, 0.0) for sums in per_run), origin)
-        for key, origin in origins.items()
-    }
+def init_trees(ok: Mapping[str, list[InitResult]], module: str, attributor: Attributor) -> Trees:
+    """The init trees from the profiled runs that started."""
+    roots = handler_roots(ok["profile"], module)
+    found = tuple(root for root in roots if root is not None)
+    return Trees(
+        handler=median_tree(found) if found else None,
+        warm_handler=median_of_found(handler_roots(ok["warm_profile"], module)),
+        pth=tuple(pth_roots(ok["profile"], module, attributor)),
+        found=found,
+        missing=len(roots) - len(found),
+    )
 
 
-def distribution_rows(
-    roots: Sequence[Node],
-    modules: Sequence[ModuleRow],
-    attributor: Attributor,
-    sizes: Mapping[tuple[str, str | None], tuple[int, int]],
-    init_median_ms: float | None,
-) -> list[DistributionRow]:
-    """The rollup per distribution: self-time sum, share of init, bytes; costliest first."""
-    counts = Counter((m.distribution, m.category) for m in modules if not m.cached)
-    rows = []
-    for (name, category), (self_ms, origin) in distribution_self_ms(roots, attributor).items():
-        size = sizes.get((origin.package, origin.owner_key)) if origin.package else None
-        rows.append(
-            DistributionRow(
-                name=name,
-                category=category,
-                self_ms=self_ms,
-                share=self_ms / init_median_ms if init_median_ms else 0.0,
-                unzipped_bytes=size[0] if size else None,
-                zipped_bytes=size[1] if size else None,
-                modules=counts[(name, category)],
-            )
-        )
-    return sorted(rows, key=lambda row: row.self_ms, reverse=True)
+def combined_spread(a: Stats | None, b: Stats | None) -> float | None:
+    """The noise of the difference of two medians: their spreads (stdev) combined."""
+    return None if a is None or b is None else math.hypot(a.stdev, b.stdev)
 
 
 def difference(a: float | None, b: float | None) -> float | None:
@@ -189,22 +118,20 @@ def difference(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a - b
 
 
-def error_record(error: ErrorInfo | None) -> ErrorRecord | None:
-    """The result's form of a sandbox error."""
-    if error is None:
-        return None
-    return ErrorRecord(type=error.type, message=error.message, stack_trace=tuple(error.stack_trace))
+def usage_notes(runs: Runs, events: Sequence[Event]) -> list[Note]:
+    """The usage run did not report on every event (an invocation ended its environment): what
+    the events left out used is missing, so more may show as unused than is."""
+    if runs.usage is None:
+        return []
+    reported = sum(1 for result in runs.usage if result.usage is not None)
+    if reported == len(events):
+        return []
+    failed = next((r.error for r in runs.usage if r.usage is None and r.error), None)
+    error = f"{failed.type}: {failed.message}" if failed else ""
+    return [Note("usage-incomplete", {"reported": reported, "events": len(events), "error": error})]
 
 
-def run_all(function: FunctionConfig, repeat: int, observer: Observer | None) -> Runs:
-    """All the runs, in children whose task root and layers are safe, read-only copies of zips."""
-    with ExitStack() as stack:
-        prepared = prepare(stack, function)
-        cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="coldprof-")))
-        return measure(prepared, cache_dir, repeat, observer)
-
-
-def profile_notes(runs: Runs, module: str, trees: Sequence[Node | None]) -> tuple[Note, ...]:
+def profile_notes(runs: Runs, module: str, trees: Trees) -> tuple[Note, ...]:
     """What the reader should know about how far the profile could be read."""
     notes = []
     dropped = sum(r.importtime_dropped for results in runs.by_variant.values() for r in results)
@@ -213,66 +140,146 @@ def profile_notes(runs: Runs, module: str, trees: Sequence[Node | None]) -> tupl
     if any(r.phase == "invoke" for results in runs.by_variant.values() for r in results):
         limit_s = float(lambda_facts()["limits"]["init_max_s"])
         notes.append(Note("init-run-again", {"limit_s": limit_s}))
-    if runs.error is None and not any(trees):
+    if runs.error is None and not trees.found:
         notes.append(Note("no-handler-row", {"module": module}))
-    elif runs.error is None and not all(trees):
-        missing = sum(1 for tree in trees if tree is None)
-        notes.append(Note("handler-row-missing", {"module": module, "runs": missing}))
+    elif runs.error is None and trees.missing:
+        notes.append(Note("handler-row-missing", {"module": module, "runs": trees.missing}))
     return tuple(notes)
 
 
-def build_result(
-    function: FunctionConfig,
-    repeat: int,
-    python: str,
-    python_version: str,
-    runs: Runs,
-    attributor: Attributor,
-    sizes: Mapping[tuple[str, str | None], tuple[int, int]],
-    bare_ms: Sequence[float],
-) -> ImportsResult:
+@dataclass(frozen=True)
+class Measured:
+    """What the runs measured, and what was asked: the profile's inputs."""
+
+    function: FunctionConfig
+    repeat: int
+    python: str
+    version: tuple[int, int]
+    runs: Runs
+    events: tuple[Event, ...]
+    contexts: list[Context]
+    sizes: Mapping[tuple[str, str | None], tuple[int, int]]  # package_sizes(contexts)
+    bare_ms: Sequence[float]
+
+
+def init_fields(measured: Measured, attributor: Attributor, trees: Trees) -> dict:
+    """The init part of the result: times, the import tree and its rollup."""
+    runs = measured.runs
+    ok = {variant: [r for r in results if r.ok] for variant, results in runs.by_variant.items()}
+    init = summarize([r.init_ms for r in ok["init"]])
+    warm_init = summarize([r.init_ms for r in ok["warm_init"]])
+    imports = summarize([root.cumulative_ms for root in trees.found])
+    tree, warm = trees.handler, trees.warm_handler
+    modules = module_rows(tree, warm, attributor) if tree is not None else []
+    init_median = init.median if init else None
+    sizes = measured.sizes
+    all_runs = [r for results in runs.by_variant.values() for r in results]
+    return {
+        "init_ms": init,
+        "import_ms": imports,
+        "init_minus_import_ms": difference(init_median, imports.median if imports else None),
+        "init_minus_import_noise_ms": combined_spread(init, imports),
+        "warm_init_ms": warm_init,
+        "bytecode_saving_ms": difference(init_median, warm_init.median if warm_init else None),
+        "max_rss_mb": max((r.max_rss_mb for r in all_runs), default=None),
+        "distributions": tuple(
+            distribution_rows(trees.found, modules, attributor, sizes, init_median)
+        ),
+        "modules": tuple(modules),
+        "runtime_init_ms": summarize([r.runtime_init_ms for r in ok["init"]]),
+        "read_only": next((r.read_only for r in all_runs if r.read_only), ""),
+        "emulation": next((r.emulation for r in all_runs if r.emulation is not None), None),
+    }
+
+
+def invocation_fields(measured: Measured, attributor: Attributor) -> dict:
+    """The invocations' part: what each imported, and the work left running after the first."""
+    invoked = measured.runs.invoked.get("profile", [])
+    warm = measured.runs.invoked.get("warm_profile", [])
+    events = measured.events
+    summaries = [invocation_summary(invoked, n, label) for n, (label, _) in enumerate(events, 1)]
+    numbers = range(1, len(events) + 1)
+    rows = [row for n in numbers for row in deferred_rows(invoked, warm, attributor, n)]
+    sizes = measured.sizes
+    first = next((results[0] for results in invoked if results), None)
+    return {
+        "events": tuple(label for label, _ in events),
+        "invocations": tuple(summaries),
+        "deferred": tuple(rows),
+        "deferred_distributions": tuple(
+            deferred_distributions(invoked, rows, attributor, sizes, summaries)
+        ),
+        "left_running": tuple(
+            item for item in (first.left_running if first else ()) if item.seen_after == 1
+        ),
+    }
+
+
+def usage_fields(measured: Measured, attributor: Attributor, trees: Trees) -> dict:
+    """The usage run's part: what init loaded that the events did not use, files never loaded,
+    and the lazy imports' fate."""
+    usage = measured.runs.usage or ()
+    seen = watched(usage)
+    fields: dict = {}
+    if seen is not None and trees.handler is not None:
+        fields["unused_at_init"] = unused_at_init(
+            trees.handler, trees.pth, seen, attributor, measured.sizes, measured.version
+        )
+    if seen is not None:
+        files, rollup, totals = unloaded_files(measured.contexts[0], loaded_files(usage))
+        fields.update(unloaded_files=tuple(files), unloaded_distributions=tuple(rollup))
+        fields["files_seen"] = totals
+    mode = measured.function.lazy_imports
+    if mode is not None:
+        invoked = measured.runs.invoked.get("profile", [])
+        deferred = defers_imports(measured.python, mode)
+        fields["lazy_imports"] = lazy_report(mode, deferred, usage, invoked)
+    return fields
+
+
+def unavailable_fields(function: FunctionConfig, events: Sequence[Event]) -> tuple[str, ...]:
+    """What AWS's unmodified client cannot give (nothing in it can watch the invocations)."""
+    if function.runtime_client != "awslambdaric" or not events:
+        return ()
+    wanted = [f for f in AWSLAMBDARIC_UNAVAILABLE if f != "lazy_imports" or function.lazy_imports]
+    return tuple(wanted)
+
+
+def build_result(measured: Measured, attributor: Attributor) -> ImportsResult:
     """The result record from the runs."""
+    function, runs = measured.function, measured.runs
     module = handler_module(str(function.handler))
     ok = {variant: [r for r in results if r.ok] for variant, results in runs.by_variant.items()}
-    trees = handler_roots(ok["profile"], module)
-    found = [root for root in trees if root is not None]
-    tree = median_tree(found) if found else None
-    warm_tree = median_of_found(handler_roots(ok["warm_profile"], module))
-    init = summarize([r.init_ms for r in ok["init"]])
-    runtime_init = summarize([r.runtime_init_ms for r in ok["init"]])
-    warm_init = summarize([r.init_ms for r in ok["warm_init"]])
-    imports = summarize([root.cumulative_ms for root in found])
-    modules = module_rows(tree, warm_tree, attributor) if tree is not None else []
-    init_median = init.median if init else None
-    all_runs = [r for results in runs.by_variant.values() for r in results]
+    trees = init_trees(ok, module, attributor)
+    unavailable = unavailable_fields(function, measured.events)
     return ImportsResult(
         target=str(function.target),
         handler=str(function.handler),
         layers=tuple(str(layer) for layer in function.layers),
-        python=python,
-        python_version=python_version,
-        repeat=repeat,
-        init_ms=init,
-        import_ms=imports,
-        bare_start_ms=summarize(list(bare_ms)),
-        init_minus_import_ms=difference(init_median, imports.median if imports else None),
-        warm_init_ms=warm_init,
-        bytecode_saving_ms=difference(init_median, warm_init.median if warm_init else None),
-        max_rss_mb=max((r.max_rss_mb for r in all_runs), default=None),
-        distributions=tuple(distribution_rows(found, modules, attributor, sizes, init_median)),
-        modules=tuple(modules),
+        python=measured.python,
+        python_version=".".join(map(str, measured.version)),
+        repeat=measured.repeat,
+        bare_start_ms=summarize(list(measured.bare_ms)),
         error=error_record(runs.error),
-        notes=profile_notes(runs, module, trees),
-        runtime_init_ms=runtime_init,
+        notes=(*profile_notes(runs, module, trees), *usage_notes(runs, measured.events)),
         runtime_client=function.runtime_client,
-        read_only=next((r.read_only for r in all_runs), ""),
+        unavailable=unavailable,
+        **init_fields(measured, attributor, trees),
+        **invocation_fields(measured, attributor),
+        **usage_fields(measured, attributor, trees),
     )
 
 
 def profile_imports(
-    function: FunctionConfig, *, repeat: int = 5, observer: Observer | None = None
+    function: FunctionConfig,
+    *,
+    repeat: int = 5,
+    observer: Observer | None = None,
+    events: Sequence[Event] = DEFAULT_EVENTS,
 ) -> ImportsResult:
-    """Where a handler's init phase goes: init time, import tree, costs per distribution."""
+    """Where a handler's init phase goes (init time, import tree, costs per distribution), and,
+    for `events` (name, event) invoked in order after init: what each imported that init had not,
+    what init loaded that they did not use, and the package's files they never loaded."""
     if repeat < 1:
         raise UsageError(f"--repeat must be at least 1, not {repeat}")
     function = function.resolved()
@@ -280,17 +287,19 @@ def profile_imports(
     contexts = package_contexts(
         function.target, function.layers, function.runtime_sdk, info.version
     )
-    runs = run_all(function, repeat, observer)
+    runs = run_all(function, repeat, observer, tuple(events))
     bare_ms = bare_start_ms(info.executable, repeat) if runs.error is None else []
     names = interpreter_module_names(info.executable)
-    version = ".".join(map(str, info.version))
-    return build_result(
+    sizes = package_sizes(contexts)
+    measured = Measured(
         function,
         repeat,
         info.executable,
-        version,
+        info.version,
         runs,
-        build_attributor(contexts, names),
-        package_sizes(contexts),
+        tuple(events),
+        contexts,
+        sizes,
         bare_ms,
     )
+    return build_result(measured, build_attributor(contexts, names))

@@ -32,12 +32,13 @@ def build_forest(rows: Sequence[Row]) -> list[Node]:
     """The top-level nodes, in order, from rows written in post-order.
 
     A row claims as children the nodes pending right before it that sit deeper than it does.
-    Cached rows have no readable depth: they become leaves of the next row that completes.
+    A cached row is a leaf at its depth; one whose depth cannot be read becomes a leaf of the
+    next row that completes.
     """
     pending: list[tuple[Node, int | None]] = []
     for row in rows:
         if row.cached:
-            pending.append((Node(row.name, 0.0, 0.0, True, ()), None))
+            pending.append((Node(row.name, 0.0, 0.0, True, ()), row.depth))
             continue
         depth = row.depth or 0
         children: list[Node] = []

@@ -61,6 +61,8 @@ def _latency(run: BenchResult) -> Section:
         ("cold runtime start", run.cold.runtime_init_ms),
         ("cold init", run.cold.init_ms),
         ("first invocation", run.cold.first_invoke_ms),
+        ("· of it, imports deferred to it", run.cold.first_invoke_import_ms),
+        ("· of it, the rest", run.cold.first_invoke_other_ms),
         ("cold start (runtime + init + first)", run.cold.total_ms),
         ("warm invocation", run.warm.invoke_ms),
         ("warm round trip", run.warm.round_trip_ms),

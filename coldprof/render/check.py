@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from coldprof.check.result import BudgetResult, CheckResult
 from coldprof.render import escape, layout
 from coldprof.render.layout import Section
+from coldprof.render.lifecycle import read_only_way
 from coldprof.render.units import count, ms, size
 from coldprof.render.words import word
 
@@ -70,6 +71,9 @@ def title(result: CheckResult) -> str:
 
 def _notes(result: CheckResult) -> list[str]:
     notes = [f"warning: {b.name}: {word(b.warning)}" for b in result.budgets if b.warning]
+    read_only = result.measurements.read_only
+    if read_only:
+        notes.append(f"init timed with the package read-only {read_only_way(read_only)}")
     return [*notes, summary(result), UNITS_NOTE]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from coldprof.imports.result import ImportsResult, ModuleRow
-from coldprof.render import layout
+from coldprof.render import invocations, layout
 from coldprof.render.layout import Section
 from coldprof.render.units import memory_mb, ms, percent, range_ms, size, spread_ms
 from coldprof.render.words import word
@@ -22,6 +22,7 @@ DISTRIBUTION_HEADERS = [
     "modules",
 ]
 MODULE_HEADERS = ["module", "self", "cumulative", "body", ".pyc saves", "distribution"]
+UNUSED_MARK = " (unused)"  # a module no event used, in the init tree
 
 
 def spread(stats: Stats | None) -> str:
@@ -41,6 +42,22 @@ def saving(saving_ms: float | None) -> str:
     return f"none measurable ({ms(saving_ms)})"
 
 
+def _outside_imports(result: ImportsResult) -> str:
+    """The init outside the handler's import: the figure, or why it is not one (within the
+    noise; below zero, as -X importtime's own cost inflates the profiled import total)."""
+    value, noise = result.init_minus_import_ms, result.init_minus_import_noise_ms
+    if value is None:
+        return "-"
+    if noise is not None and abs(value) <= noise:
+        return f"within the noise ({ms(value)}, spread ± {ms(noise)})"
+    if value < 0:
+        return (
+            f"none measurable ({ms(value)}: -X importtime's own cost makes the profiled "
+            "import total longer than the unprofiled init)"
+        )
+    return ms(value)
+
+
 def _summary(result: ImportsResult) -> Section:
     """The init summary: measured times side by side, and what they imply."""
     rows = [
@@ -51,11 +68,12 @@ def _summary(result: ImportsResult) -> Section:
         ["function init (runtime ready to handler ready)", spread(result.init_ms)],
         ["profiled import total (-X importtime)", spread(result.import_ms)],
         ["bare interpreter start (python -I -S -B -c pass)", spread(result.bare_start_ms)],
-        ["function init minus imports (.pth files, runtime glue)", ms(result.init_minus_import_ms)],
+        ["function init minus imports (.pth files, runtime glue)", _outside_imports(result)],
         ["init with a warm bytecode cache", spread(result.warm_init_ms)],
         ["valid .pyc files for this runtime would save", saving(result.bytecode_saving_ms)],
         ["peak memory after init (resident; Lambda's MB are MiB)", memory_mb(result.max_rss_mb)],
         ["package kept read-only by", result.read_only or "-"],
+        *invocations.deferred_rows(result),
     ]
     return layout.table("Init", ["measure", "value"], rows)
 
@@ -98,9 +116,10 @@ def shown_modules(modules: Sequence[ModuleRow], top: int, min_ms: float) -> list
 def _modules(result: ImportsResult) -> Section:
     """The module tree, indented, limited by --top and --min-ms."""
     shown = shown_modules(result.modules, result.top, result.min_ms)
+    unused = set(result.unused_at_init.unused) if result.unused_at_init else set()
     rows = [
         [
-            INDENT * m.depth + m.name,
+            INDENT * m.depth + m.name + (UNUSED_MARK if m.name in unused else ""),
             ms(m.self_ms),
             ms(m.cumulative_ms),
             ms(m.body_ms),
@@ -130,7 +149,7 @@ def sections(result: ImportsResult) -> list[Section]:
     found = [_summary(result)]
     if result.modules:
         found += [_distributions(result), _modules(result)]
-    return found + _problems(result)
+    return found + invocations.sections(result) + _problems(result)
 
 
 def title(result: ImportsResult) -> str:

@@ -3,6 +3,7 @@ the work its handlers left running (a finding, with its advice)."""
 
 from __future__ import annotations
 
+from coldprof.bench.invocation import Invocation
 from coldprof.bench.result import LeftRunningCount
 from coldprof.results import display_path
 from coldprof.sandbox import Emulation, LeftRunning
@@ -19,6 +20,10 @@ CPU_METHODS = {
 UNSEEN = (
     "threads and asyncio tasks not seen, only processes: AWS's runtime client "
     "(--runtime-client awslambdaric) runs unmodified"
+)
+IMPORTS_UNSEEN = (
+    "not timed apart from the rest: AWS's runtime client (--runtime-client awslambdaric) runs "
+    "unmodified"
 )
 
 
@@ -53,6 +58,20 @@ def _capped(emulation: Emulation, memory_mb: int) -> str:
     )
 
 
+READ_ONLY_WAYS = {
+    "mount-namespace": "by a read-only mount namespace (every write fails, as on Lambda)",
+    "audit-hook": (
+        "by an audit hook only (no mount namespace here): writes through a subprocess, "
+        "os.mkfifo, os.mknod or C code are not stopped, only reported"
+    ),
+}
+
+
+def read_only_way(mode: str) -> str:
+    """How the package was kept read-only."""
+    return READ_ONLY_WAYS.get(mode, mode)
+
+
 def emulation_rows(
     emulation: Emulation, memory_mb: int, held: float | None, peak_mb: float | None
 ) -> list[list[str]]:
@@ -68,29 +87,56 @@ def emulation_rows(
     storage = "size-limited tmpfs" if emulation.ephemeral_storage == "tmpfs" else "watched"
     peak = "" if peak_mb is None else f", peak {peak_mb:,.1f} MB"
     rows.append(["/tmp", f"{emulation.ephemeral_storage_mb:,} MB, {storage}{peak}"])
+    if emulation.read_only:
+        rows.append(["package read-only", read_only_way(emulation.read_only)])
     if emulation.cold_cache_bytes is not None:
         rows.append(["code read cold", f"{emulation.cold_cache_bytes:,} bytes dropped from cache"])
     if not emulation.threads_seen:
         rows.append(["work left running", UNSEEN])
+    if not emulation.imports_seen:
+        rows.append(["imports deferred to the first invocation", IMPORTS_UNSEEN])
     return rows
 
 
+def _held_to(emulation: Emulation, memory_mb: int) -> str:
+    """The CPU share the environment was held to, by its memory size, and how."""
+    if emulation.vcpus is None:
+        return _cpu(emulation, memory_mb)
+    share = f"{vcpus(emulation.vcpus)}, the share of {memory_mb:,} MB (memory / 1,769 MB)"
+    if emulation.vcpus >= emulation.machine_cpus:
+        return f"{share}, not held: this machine has {emulation.machine_cpus} CPUs"
+    method = CPU_METHODS.get(emulation.cpu_method, emulation.cpu_method)
+    return f"held to {share}, by {method}"
+
+
+def _used(used: float | None) -> str:
+    """What the invocation used of it."""
+    if used is None:
+        return ""
+    return f"; the invocation used {vcpus(used)} on average (its CPU time / its wall time)"
+
+
 def emulation_lines(
-    emulation: Emulation, memory_mb: int, held: float | None, peak_mb: float | None
+    emulation: Emulation, memory_mb: int, used: float | None, peak_mb: float | None
 ) -> list[str]:
-    """The same, one compact line per subject, for a log."""
-    held_text = "" if held is None or emulation.vcpus is None else f" (held {vcpus(held)})"
+    """The same, one compact line per subject, for a log; `used`: the CPUs one invocation used
+    on average."""
     storage = "tmpfs" if emulation.ephemeral_storage == "tmpfs" else "watched"
     peak = "" if peak_mb is None else f", peak {peak_mb:,.1f} MB"
-    lines = [f"CPU: {_cpu(emulation, memory_mb)}{held_text}; init: {_init(emulation)}"]
+    used_text = _used(used) if emulation.vcpus is not None else ""
+    lines = [f"CPU: {_held_to(emulation, memory_mb)}{used_text}; init: {_init(emulation)}"]
     if emulation.capped:
         lines.append(f"CPU capped: {_capped(emulation, memory_mb)}")
     lines.append(
         f"environment: frozen between invocations by {emulation.freeze}, processes ended by "
         f"{emulation.processes}, /tmp {emulation.ephemeral_storage_mb:,} MB {storage}{peak}"
     )
+    if emulation.read_only:
+        lines.append(f"package read-only {read_only_way(emulation.read_only)}")
     if not emulation.threads_seen:
         lines.append(f"work left running: {UNSEEN}")
+    if not emulation.imports_seen:
+        lines.append(f"imports deferred to the first invocation: {IMPORTS_UNSEEN}")
     return lines
 
 
@@ -119,3 +165,32 @@ def left_running_count_line(item: LeftRunningCount) -> str:
         f"{item.finished_later} finished during a later invocation, after a freeze; "
         f"{item.lost} were still running when their environment ended"
     )
+
+
+def package_changed_line(paths: tuple[str, ...]) -> str:
+    """What the function changed in its package where only the audit hook guarded it."""
+    shown = ", ".join(display_path(path) for path in paths)
+    return (
+        f"package changed though read-only on Lambda: {shown} (only an audit hook guarded it "
+        "here, which does not see a subprocess, os.mkfifo, os.mknod or C code writing; on "
+        "Lambda those writes fail with EROFS)"
+    )
+
+
+def invocation_lines(outcome: Invocation) -> list[str]:
+    """After one invocation's log: how its environment lived, what changed in its package past
+    the audit hook, and the work it left running with the advice."""
+    init, result = outcome.init, outcome.result
+    lines = []
+    if init is not None and init.emulation is not None:
+        used = result.used_vcpus if result is not None else None
+        peak_mb = (result or init).ephemeral_peak_mb
+        lines += emulation_lines(init.emulation, outcome.memory_mb, used, peak_mb)
+    changed = (*(init.package_changed if init else ()), *(result.package_changed if result else ()))
+    if changed:
+        lines.append(package_changed_line(changed))
+    left = result.left_running if result else ()
+    if left:
+        lines += [f"left running: {left_running_line(item)}" for item in left]
+        lines.append(f"advice: {ADVICE}")
+    return lines

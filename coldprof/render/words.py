@@ -152,6 +152,12 @@ WORDS: dict[str, Callable[[Values], str]] = {
         "again inside the first invocation, under the function's timeout; these figures are "
         "that second run's"
     ),
+    "usage-incomplete": lambda v: (
+        f"the run watching what the events use reported on {v['reported']} of "
+        f"{count(v['events'], 'events')}"
+        + (f" ({display_path(v['error'])})" if v.get("error") else "")
+        + ": what the others use is not known, so more may show as unused or never loaded"
+    ),
     # check budget details and warnings
     "function-zip": lambda v: (
         "function package "
@@ -190,6 +196,12 @@ WORDS: dict[str, Callable[[Values], str]] = {
     "not-copied": lambda v: (
         f"{v['entries']:,} of the target's entries not copied (first: {v['first']}, "
         f"{v['reason']}): `coldprof analyze` lists them all"
+    ),
+    "unused-files-risk": lambda v: (
+        f"unused-files removed {count(v['files'], 'files')} that init and the one --event never "
+        "loaded: another kind of event, or native code reading a file through its own open() "
+        "(an SSL CA bundle), may need them; the response check covers this event only, so test "
+        "the slimmed package with every kind of event before you ship it"
     ),
     "noisy": lambda v: (
         f"the spread (± {ms(v['spread_ms'])}) is wider than the margin "

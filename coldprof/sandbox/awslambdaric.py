@@ -37,7 +37,7 @@ for name in {MODULES!r}:
     path = module.__file__
     if os.path.basename(path).startswith("__init__."):
         path = os.path.dirname(path)
-    found[name] = {{"path": path, "version": getattr(module, "__version__", "")}}
+    found[name] = {{"path": path}}
 print(json.dumps(found))
 """
 
@@ -88,11 +88,6 @@ def runtime_folder(info: InterpreterInfo) -> Path:
         if path:
             os.symlink(path, folder / os.path.basename(path))
     return folder
-
-
-def awslambdaric_version(info: InterpreterInfo) -> str:
-    """The version of awslambdaric the interpreter loads ("" when it has none)."""
-    return installed_modules(info.executable).get("awslambdaric", {}).get("version", "")
 
 
 def available() -> bool:

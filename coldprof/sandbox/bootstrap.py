@@ -16,17 +16,26 @@ standard library only, on CPython 3.9 and later. It does what Lambda's Python ru
    runtime marshals it (Decimal digits kept, bytes raw, UTF-8 from python3.12).
 
 Protocol, one JSON line each way:
-  child -> parent: {"runtime": true, "at_ns": N, "read_only": MODE}, then {"ready": true} or
-                   {"init_error": BODY} (then the child exits)
-  parent -> child: {"id", "deadline_ms", "arn", "client_context", "trace_id", "event"}
+  child -> parent: {"runtime": true, "at_ns": N, "read_only": MODE}, then {"ready": true, "token"}
+                   or {"init_error": BODY, "token"} (then the child exits); token: CONFIG's
+  parent -> child: {"id", "deadline_ms", "arn", "client_context", "trace_id", "token", "event"}
                    (client_context: the caller's decoded ClientContext JSON, or null)
   child -> parent: {"ok": true, "duration_ns": N, "content_type": T, "body": TEXT, "left": [...]}
                    or {"ok": false, "duration_ns": N, "body": ERROR_JSON, "left": [...]}
                    or {"ok": false, "duration_ns": N, "response_bytes": N, "left": [...]} (then
                    exit, as the real runtime does when the Runtime API refuses a response over
-                   the limit)
+                   the limit), each with the request's "token"
+Each token is random and new: a line the handler writes into the reply pipe itself, however
+well formed, is not taken for the runtime's (the parent ends the environment).
 A binary (bytes) body is sent as "body_latin1" so that no module is imported for it. "left": the
 threads and asyncio tasks still running when the handler returned (still_running()).
+
+Two measurements add to a reply, and only when the parent asks (never in runs that time init):
+  "import_ns" (config import_clock): the time the invocation spent importing modules not yet
+      loaded (install_import_clock());
+  "usage" (config watch_code, usage runs apart): what of the function's init the invocation
+      used, and the package files loaded so far (coldprof/sandbox/watch.py, whose code only
+      those runs receive).
 """
 
 import posix
@@ -34,6 +43,7 @@ import sys
 import time
 
 THIS_FILE = sys._getframe().f_code.co_filename  # ends with /bootstrap.py, as awslambdaric's
+OWN_FOLDER = THIS_FILE.rpartition("/")[0] + "/"  # coldprof/sandbox/: no user code lives there
 UTF8_RUNTIMES = ("python3.12", "python3.13", "python3.14", "python3.15")
 ERROR_LOG_IDENT = "\u00a0"
 LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
@@ -107,14 +117,15 @@ def make_error(message, error_type, trace, request_id=None):
 
 
 def user_frames(tb):
-    """The traceback's frames from the first one outside this bootstrap, formatted."""
+    """The traceback's frames from the first one outside this bootstrap, formatted (a frame of
+    coldprof's own further in, such as the import clock's or the watch's, is left out too)."""
     import traceback
 
     # plain tuples, as awslambdaric formats them: no column markers (^^^) under the lines
     frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
     for index, frame in enumerate(frames):
         if "/bootstrap.py" not in frame[0]:
-            frames = frames[index:]
+            frames = [f for f in frames[index:] if not f[0].startswith(OWN_FOLDER)]
             break
     return traceback.format_list(frames)
 
@@ -219,9 +230,10 @@ def write_file(path, text):
         posix.close(fd)
 
 
-def mount_read_only(folders):
-    """This process in its own mount namespace (through a user namespace when not root), each
-    folder bind-mounted read-only in it, and the working directory entered again through it."""
+def mount_read_only(folders, tmp_dir="", kept=()):
+    """This process in its own mount namespace (through a user namespace when not root), the
+    environment's own folder on /tmp (when given), each folder bind-mounted read-only in it,
+    and the working directory entered again through it."""
     unshare, mount = libc_functions()
     uid, gid = posix.getuid(), posix.getgid()
     if uid == 0:
@@ -232,20 +244,61 @@ def mount_read_only(folders):
         write_file("/proc/self/uid_map", f"{uid} {uid} 1")
         write_file("/proc/self/gid_map", f"{gid} {gid} 1")
     mount(None, b"/", None, MS_REC | MS_PRIVATE, None)
+    if tmp_dir:
+        bind_tmp(mount, tmp_dir, [*folders, *kept, posix.getcwd()])
     for folder in folders:
-        kept = posix.statvfs(folder).f_flag & KEPT_FLAGS
+        flags = posix.statvfs(folder).f_flag & KEPT_FLAGS
         mount(folder.encode(), folder.encode(), None, MS_BIND | MS_REC, None)
-        mount(None, folder.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept, None)
+        mount(None, folder.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags, None)
     posix.chdir(posix.getcwd())
 
 
-def protect(asked, folders):
+def bind_tmp(mount, tmp_dir, needed):
+    """The environment's folder on /tmp, so that the literal path is as bounded as Lambda's /tmp;
+    the needed folders that were under /tmp (the package, a layer, the interpreter) bound back
+    at their paths in it, through descriptors opened before /tmp was covered."""
+    held = [(path, posix.open(path, posix.O_RDONLY)) for path in under_tmp(needed)]
+    mount(tmp_dir.encode(), b"/tmp", None, MS_BIND | MS_REC, None)
+    for path, fd in held:
+        make_folders(path)
+        mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None)
+        posix.close(fd)
+    for name in (b"TMPDIR", b"HOME"):
+        posix.environ[name] = b"/tmp"
+        posix.putenv(name, b"/tmp")
+
+
+def under_tmp(paths):
+    """The existing folders under /tmp among paths, none inside another."""
+    found = []
+    for path in sorted({p.rstrip("/") for p in paths if p and p.startswith("/tmp/")}):
+        if not any(path.startswith(outer + "/") for outer in found) and is_folder(path):
+            found.append(path)
+    return found
+
+
+def is_folder(path):
+    try:
+        return posix.stat(path).st_mode & 0o170000 == 0o040000
+    except OSError:
+        return False
+
+
+def make_folders(path):
+    """mkdir -p (os is not imported yet)."""
+    parts = path.split("/")
+    for end in range(2, len(parts) + 1):
+        if not is_folder("/".join(parts[:end])):
+            posix.mkdir("/".join(parts[:end]), 0o755)
+
+
+def protect(asked, folders, tmp_dir="", kept=()):
     """Keep the package read-only: a mount namespace where one can be made ("auto"), else the
-    audit hook; which one is used."""
+    audit hook; which one is used. In the namespace, /tmp is the environment's own folder."""
     if asked == "audit-hook" or not folders:
         return "audit-hook"
     try:
-        mount_read_only(folders)
+        mount_read_only(folders, tmp_dir, kept)
     except OSError:
         if asked == "mount-namespace":
             raise
@@ -330,8 +383,10 @@ def get_handler(handler, importtime=False):
 
 
 class Marshaller:
-    """JSON as awslambdaric's marshaller writes it: Decimal digits kept, NaN allowed, UTF-8 text
-    from python3.12 (ASCII escapes before), bytes returned as they are."""
+    """JSON as awslambdaric's marshaller writes it (simplejson's encoder with its defaults):
+    Decimal digits kept, NaN allowed, UTF-8 text from python3.12 (ASCII escapes before), bytes
+    returned as they are; inside a value, bytes decoded as UTF-8 and an object with _asdict()
+    (a namedtuple) written as a JSON object."""
 
     def __init__(self, utf8):
         import json
@@ -355,7 +410,7 @@ class Marshaller:
     def to_json(self, value):
         """The JSON text of a value."""
         self.used = False
-        text = self.encoder.encode(value)
+        text = self.encoder.encode(plain(value, set()))
         return self.marks.sub(r"\1", text) if self.used else text
 
     def response(self, value):
@@ -366,6 +421,56 @@ class Marshaller:
             return self.to_json(value), "application/json"
         except Exception as error:
             raise Fault("Runtime.MarshalError", f"Unable to marshal response: {error}") from None
+
+
+def plain(value, path):
+    """The value as the json module writes what simplejson writes, checked in simplejson's order:
+    text and numbers as they are; bytes decoded as UTF-8; anything with a callable _asdict()
+    (a namedtuple, even a dict) as the dict it returns; lists and tuples as arrays; dicts with
+    bytes keys decoded; anything else for the encoder's default(). `path`: the ids of the
+    containers being walked (a cycle is simplejson's ValueError)."""
+    if isinstance(value, (str, int, float)) or value is None:
+        return value
+    if isinstance(value, bytes):
+        return str(value, "utf-8")
+    found = as_dict(value)
+    if found is None and not isinstance(value, (list, tuple, dict)):
+        return value
+    marker = id(value)
+    if marker in path:
+        raise ValueError("Circular reference detected")
+    path.add(marker)
+    if found is not None:
+        written = {key(k): plain(v, path) for k, v in found.items()}
+    elif isinstance(value, dict):
+        written = {key(k): plain(v, path) for k, v in value.items()}
+    else:
+        written = [plain(item, path) for item in value]
+    path.discard(marker)
+    return written
+
+
+def as_dict(value):
+    """What simplejson's namedtuple_as_object writes for a value: its _asdict(), or None."""
+    method = getattr(value, "_asdict", None)
+    if not callable(method):
+        return None
+    try:
+        found = method()
+    except TypeError:
+        return None
+    if not isinstance(found, dict):
+        raise TypeError(f"_asdict() must return a dict, not {type(found).__name__}")
+    return found
+
+
+def key(name):
+    """A dict key as simplejson takes it (bytes decoded; its error for the others)."""
+    if isinstance(name, (str, int, float)) or name is None:
+        return name
+    if isinstance(name, bytes):
+        return str(name, "utf-8")
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(name).__name__}")
 
 
 class CognitoIdentity:
@@ -468,8 +573,9 @@ def from_fields(cls, fields):
     return made
 
 
-def init(config, marshaller):
-    """Lambda's logging, then the handler; report ready, or the init error and exit."""
+def init(config, marshaller, token):
+    """Lambda's logging, then the handler; report ready, or the init error and exit (each line
+    with the init's token)."""
     import json
 
     try:
@@ -481,13 +587,13 @@ def init(config, marshaller):
         value = sys.exc_info()[1]
         error = make_error(str(value), type(value).__name__, user_frames(value.__traceback__))
     else:
-        write_all(config["reply_fd"], b'{"ready":true}\n')
+        write_all(config["reply_fd"], json.dumps({"ready": True, "token": token}).encode() + b"\n")
         return handler
     import logging
 
     logging.warning(UNHANDLED_WARNING)
     log_error(error)
-    line = json.dumps({"init_error": marshaller.to_json(error)}) + "\n"
+    line = json.dumps({"init_error": marshaller.to_json(error), "token": token}) + "\n"
     write_all(config["reply_fd"], line.encode())
     sys.exit(1)
 
@@ -554,17 +660,60 @@ def still_running(limit=50):
     return found[:limit]
 
 
-def serve(handler, marshaller, config):
-    """Answer invocation requests until the parent closes the pipe."""
+def serve(handler, marshaller, config, extras=()):
+    """Answer invocation requests until the parent closes the pipe; each of `extras` adds its
+    measurement to the reply."""
     import json
 
     with open(config["request_fd"], "rb") as requests:
         for line in requests:
-            reply = invoke(handler, json.loads(line), marshaller, config["max_response_bytes"])
+            request = json.loads(line)
+            reply = invoke(handler, request, marshaller, config["max_response_bytes"])
             reply["left"] = still_running()
+            for extra in extras:
+                extra(reply)
+            reply["token"] = request["token"]
             write_all(config["reply_fd"], (json.dumps(reply) + "\n").encode())
             if "response_bytes" in reply:
                 sys.exit(1)
+
+
+def install_import_clock():
+    """Time each import that loads a module in the main thread: importlib's _find_and_load, which
+    the import system looks up and calls for every module not yet in sys.modules (what
+    -X importtime times, a lazy import's resolution included); a nested one is in its importer's
+    time. Installed after init: the reply's "import_ns" is what the invocation spent importing."""
+    import _thread
+
+    importlib_bootstrap = sys.modules["_frozen_importlib"]
+    original = importlib_bootstrap._find_and_load
+    main, clock, state = _thread.get_ident(), time.perf_counter_ns, [False, 0]
+
+    def _find_and_load(name, import_):
+        if state[0] or _thread.get_ident() != main:
+            return original(name, import_)
+        state[0], start_ns = True, clock()
+        try:
+            return original(name, import_)
+        finally:
+            state[0], state[1] = False, state[1] + clock() - start_ns
+
+    def report(reply):
+        reply["import_ns"], state[1] = state[1], 0
+
+    importlib_bootstrap._find_and_load = _find_and_load
+    return report
+
+
+def start_watch(code, roots):
+    """A usage run only (never timed): the watch's code (coldprof/sandbox/watch.py), sent in
+    CONFIG for such runs alone, run in a namespace of its own; it starts watching the files the
+    function opens. None in every other run."""
+    if not code:
+        return None
+    namespace = {"__name__": "coldprof_watch"}
+    exec(sys.modules["marshal"].loads(code), namespace)
+    return namespace["watch_files"](roots)
 
 
 def run_light(config):
@@ -574,9 +723,16 @@ def run_light(config):
     report_runtime_ready(config["reply_fd"], config["read_only_used"])
     if config["read_only_used"] == "audit-hook":
         read_only_hook(config["read_only_roots"])
+    watch = start_watch(config["watch_code"], config["package_roots"])
     set_paths(config)
-    handler = init(config, marshaller)
-    serve(handler, marshaller, config)
+    handler = init(config, marshaller, config.pop("token"))
+    extras = []
+    if watch is not None:
+        handler, report = watch["watch_invocations"](watch, handler)
+        extras.append(report)
+    if config["import_clock"]:
+        extras.append(install_import_clock())
+    serve(handler, marshaller, config, extras)
 
 
 def run_awslambdaric(config):
@@ -623,7 +779,11 @@ def main(config):
     del sys.argv[1:]
     posix.set_inheritable(config["request_fd"], False)
     posix.set_inheritable(config["reply_fd"], False)
-    config["read_only_used"] = protect(config["read_only"], config["read_only_roots"])
+    kept = [*config["sys_path"], *config["site_dirs"], *sys.path, sys.prefix, sys.base_prefix]
+    kept += [sys.exec_prefix, sys.pycache_prefix or ""]
+    config["read_only_used"] = protect(
+        config["read_only"], config["read_only_roots"], config["tmp_dir"], kept
+    )
     if config["guard_bytecode"]:
         guard_bytecode()
     if config["runtime_client"] == "awslambdaric":

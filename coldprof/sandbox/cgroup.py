@@ -15,17 +15,22 @@ import functools
 import os
 import re
 import signal
+import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
-from coldprof.sandbox.syscalls import alive
+from coldprof.sandbox.syscalls import alive, wait_exited
 
 V2 = "cgroup-v2"
 V1 = "cgroup-v1"
 STALE = re.compile(r"coldprof-(\d+)-\d+")
 EMPTY_WAIT_S = 2.0  # how long ending waits for the members to be gone
+EXIT_LOOK_S = 0.05  # the members are listed again at least this often while they end
 POLL_S = 0.005
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -121,11 +126,13 @@ def _write(path: Path, text: str) -> bool:
 
 
 def _pids(folder: Path) -> list[int]:
-    """The processes in a cgroup (empty once it is gone)."""
+    """The processes in a cgroup (empty once it is gone); never coldprof itself (one of its
+    threads is in an environment's v1 cgroups while it spawns the environment)."""
     try:
-        return [int(line) for line in (folder / "cgroup.procs").read_text().split()]
+        pids = [int(line) for line in (folder / "cgroup.procs").read_text().split()]
     except (OSError, ValueError):
         return []
+    return [pid for pid in pids if pid != os.getpid()]
 
 
 def _signal_members(folder: Path, signum: int) -> None:
@@ -150,15 +157,22 @@ def _rmdir(folder: Path, wait_s: float) -> None:
 
 
 class Cgroup:
-    """One environment's cgroups: made before the spawn, joined by its first process."""
+    """One environment's cgroups: made before the spawn, joined by its first process. The
+    control files used on every invocation (freeze, CPU time) stay open."""
 
     def __init__(self, name: str):
         found = bases()
         self.v2 = self._make(found.v2, name)
-        self.cpu_v1 = None if self._has_v2_cpu() else self._make(found.v1.get("cpu"), name)
-        freezer = None if self._has_v2_freeze() else found.v1.get("freezer")
+        self._v2_cpu = self.v2 is not None and (self.v2 / "cpu.max").exists()
+        self._v2_freeze = self.v2 is not None and (self.v2 / "cgroup.freeze").exists()
+        self.cpu_v1 = None if self._v2_cpu else self._make(found.v1.get("cpu"), name)
+        freezer = None if self._v2_freeze else found.v1.get("freezer")
         self.freezer_v1 = self._make(freezer, name)
         self._folders = [f for f in (self.v2, self.cpu_v1, self.freezer_v1) if f is not None]
+        self._fds: dict[Path, int] = {}
+        self._fds_lock = threading.Lock()  # serve may end an environment from another thread
+        self._limit = ("", 0)  # the quota and period written last
+        self._born_in: set[Path] = set()  # the v1 cgroups the first process was born in
 
     @staticmethod
     def _make(base: Path | None, name: str) -> Path | None:
@@ -171,27 +185,43 @@ class Cgroup:
             return None
         return folder
 
-    def _has_v2_cpu(self) -> bool:
-        return self.v2 is not None and (self.v2 / "cpu.max").exists()
-
-    def _has_v2_freeze(self) -> bool:
-        return self.v2 is not None and (self.v2 / "cgroup.freeze").exists()
-
     @property
     def cpu_method(self) -> str | None:
         """How a CPU quota is set here: V2, V1, or None (no cpu controller)."""
-        return V2 if self._has_v2_cpu() else V1 if self.cpu_v1 is not None else None
+        return V2 if self._v2_cpu else V1 if self.cpu_v1 is not None else None
 
     @property
     def freeze_method(self) -> str | None:
         """How the members are frozen: V2, V1, or None (then by signals)."""
-        return V2 if self._has_v2_freeze() else V1 if self.freezer_v1 is not None else None
+        return V2 if self._v2_freeze else V1 if self.freezer_v1 is not None else None
+
+    @contextlib.contextmanager
+    def spawning_inside(self) -> Iterator[None]:
+        """The processes this thread starts meanwhile are born in the v1 cgroups: the thread
+        moves itself there and back ("0" in `tasks` moves the writing thread alone, and costs no
+        RCU grace period, where moving another process waits for one)."""
+        own = bases().v1
+        folders = (("cpu", self.cpu_v1), ("freezer", self.freezer_v1))
+        entered = [
+            (folder, own[name])
+            for name, folder in folders
+            if folder is not None and _write(folder / "tasks", "0")
+        ]
+        try:
+            yield
+        finally:
+            for _, back in entered:
+                _write(back / "tasks", "0")
+        self._born_in = {folder for folder, _ in entered}
 
     def join(self, pid: int) -> bool:
-        """Put the environment's first process in every cgroup; False when none holds it."""
-        self._folders = [f for f in self._folders if _write(f / "cgroup.procs", str(pid))]
+        """Put the environment's first process in every cgroup it was not born in; False when
+        none holds it."""
+        self._folders = [
+            f for f in self._folders if f in self._born_in or _write(f / "cgroup.procs", str(pid))
+        ]
         if self.v2 not in self._folders:
-            self.v2 = None
+            self.v2, self._v2_cpu, self._v2_freeze = None, False, False
         self.cpu_v1 = self.cpu_v1 if self.cpu_v1 in self._folders else None
         self.freezer_v1 = self.freezer_v1 if self.freezer_v1 in self._folders else None
         return bool(self._folders)
@@ -203,18 +233,23 @@ class Cgroup:
     def set_cpus(self, cpus: float | None, period_us: int) -> None:
         """Hold the members to `cpus` CPUs per period (None: no limit)."""
         quota = "max" if cpus is None else str(max(1000, round(cpus * period_us)))
-        if self._has_v2_cpu():
+        if (quota, period_us) == self._limit:
+            return
+        if self._v2_cpu:
             _write(self.v2 / "cpu.max", f"{quota} {period_us}")
         elif self.cpu_v1 is not None:
-            _write(self.cpu_v1 / "cpu.cfs_period_us", str(period_us))
+            if period_us != self._limit[1]:
+                _write(self.cpu_v1 / "cpu.cfs_period_us", str(period_us))
             _write(self.cpu_v1 / "cpu.cfs_quota_us", "-1" if cpus is None else quota)
+        self._limit = (quota, period_us)
 
     def freeze(self, frozen: bool) -> bool:
         """Freeze (or thaw) every member at once; False when no freezer is there."""
-        if self._has_v2_freeze():
-            return _write(self.v2 / "cgroup.freeze", "1" if frozen else "0")
+        if self._v2_freeze:
+            return self._write_open(self.v2 / "cgroup.freeze", b"1" if frozen else b"0")
         if self.freezer_v1 is not None:
-            return _write(self.freezer_v1 / "freezer.state", "FROZEN" if frozen else "THAWED")
+            state = b"FROZEN" if frozen else b"THAWED"
+            return self._write_open(self.freezer_v1 / "freezer.state", state)
         return False
 
     def cpu_ns(self) -> int | None:
@@ -222,7 +257,8 @@ class Cgroup:
         if self.v2 is None:
             return None
         try:
-            for line in (self.v2 / "cpu.stat").read_text().splitlines():
+            stat = self._use(self.v2 / "cpu.stat", os.O_RDONLY, lambda fd: os.pread(fd, 4096, 0))
+            for line in stat.decode("ascii").splitlines():
                 key, _, value = line.partition(" ")
                 if key == "usage_usec":
                     return int(value) * 1000
@@ -231,7 +267,8 @@ class Cgroup:
         return None
 
     def kill(self) -> None:
-        """SIGKILL every member and wait (bounded) until they are gone."""
+        """SIGKILL every member and wait (bounded) until they are gone: woken by their exits
+        (pidfds), not by a timer."""
         if not self._folders:
             return
         if self.v2 is None or not _write(self.v2 / "cgroup.kill", "1"):
@@ -239,12 +276,33 @@ class Cgroup:
             _signal_members(self._folders[0], signal.SIGKILL)
             self.freeze(False)
         deadline = time.monotonic() + EMPTY_WAIT_S
-        while self.pids() and time.monotonic() < deadline:
+        while (pids := self.pids()) and time.monotonic() < deadline:
             _signal_members(self._folders[0], signal.SIGKILL)
-            time.sleep(POLL_S)
+            wait_exited(pids, min(EXIT_LOOK_S, deadline - time.monotonic()))
 
     def remove(self) -> None:
         """Remove the cgroups (after kill())."""
-        for folder in self._folders:
+        with self._fds_lock:
+            for fd in self._fds.values():
+                os.close(fd)
+            self._fds = {}
+            self._folders, folders = [], self._folders
+        for folder in folders:
             _rmdir(folder, EMPTY_WAIT_S)
-        self._folders = []
+
+    def _use(self, path: Path, flags: int, action: Callable[[int], T]) -> T:
+        """Run action on a control file's descriptor, opened once (OSError once removed)."""
+        with self._fds_lock:
+            if not self._folders:
+                raise FileNotFoundError(path)
+            if path not in self._fds:
+                self._fds[path] = os.open(path, flags)
+            return action(self._fds[path])
+
+    def _write_open(self, path: Path, value: bytes) -> bool:
+        """Write a control file through its open descriptor; False when it refuses."""
+        try:
+            self._use(path, os.O_WRONLY, lambda fd: os.pwrite(fd, value, 0))
+        except OSError:
+            return False
+        return True

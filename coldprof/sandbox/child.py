@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from coldprof.errors import UsageError
-from coldprof.sandbox.interpreter import InterpreterInfo, library_dir
+from coldprof.sandbox.interpreter import InterpreterInfo, compiled_watch, library_dir
 from coldprof.sandbox.runtime_start import runtime_modules
-from coldprof.sandbox.spec import RUNTIME_CLIENTS, EnvironmentSpec
+from coldprof.sandbox.spec import LAZY_IMPORTS, RUNTIME_CLIENTS, EnvironmentSpec
 
 SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
 SYSTEM_LIBRARIES = ("/lib64", "/usr/lib64")  # Lambda's, after the runtime's own /var/lang/lib
@@ -75,9 +75,10 @@ def read_only_roots(spec: EnvironmentSpec) -> list[str]:
 
 
 def child_config(
-    spec: EnvironmentSpec, fds: tuple[int, int], max_response_bytes: int
+    spec: EnvironmentSpec, fds: tuple[int, int], max_response_bytes: int, tmp_dir: str
 ) -> dict[str, Any]:
-    """What the child's runtime is told (marshalled down the request pipe)."""
+    """What the child's runtime is told (marshalled down the request pipe); `tmp_dir`: the
+    environment's /tmp folder, bound on the literal /tmp in a read-only mount namespace."""
     version = spec.interpreter.version
     return {
         "request_fd": fds[0],
@@ -94,7 +95,17 @@ def child_config(
         "site_dirs": site_dirs(spec, version),
         "read_only": spec.read_only,
         "read_only_roots": read_only_roots(spec),
+        "import_clock": spec.import_clock,
+        "watch_code": compiled_watch(spec.interpreter.executable) if spec.watch_usage else b"",
+        "package_roots": package_roots(spec),
+        "tmp_dir": tmp_dir,
     }
+
+
+def package_roots(spec: EnvironmentSpec) -> list[str]:
+    """The function's folder, then each layer's, resolved (a usage run reports the files it
+    loads as [index in this list, path relative to that folder])."""
+    return [os.path.realpath(root) for root in (spec.task_root, *spec.layers)]
 
 
 def bytecode_flags(spec: EnvironmentSpec) -> list[str]:
@@ -111,6 +122,8 @@ def child_argv(
     argv = [info.executable, "-I", "-S", *bytecode_flags(spec), "-u"]
     if spec.importtime:
         argv += ["-X", "importtime"]
+    if spec.lazy_imports is not None:
+        argv += ["-X", f"lazy_imports={spec.lazy_imports}"]
     return [*argv, "-c", LOADER, str(request_fd), str(sizes[0]), str(sizes[1])]
 
 
@@ -194,6 +207,8 @@ def check_spec(spec: EnvironmentSpec) -> None:
         raise UsageError("--memory and --timeout must be positive")
     if spec.runtime_client not in RUNTIME_CLIENTS:
         raise UsageError(f"--runtime-client {spec.runtime_client}: one of {RUNTIME_CLIENTS}")
+    if spec.lazy_imports is not None and spec.lazy_imports not in LAZY_IMPORTS:
+        raise UsageError(f"--lazy-imports {spec.lazy_imports}: one of {', '.join(LAZY_IMPORTS)}")
     for key, value in {**spec.env, **spec.credentials}.items():
         if not key or "=" in key or "\0" in key + value:
             raise UsageError(f"--env {key}=...: not a valid environment variable")

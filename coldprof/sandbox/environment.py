@@ -6,11 +6,11 @@ its retry, timeout, memory, response size) are enforced by the parent."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import marshal
 import os
-import tempfile
 import time
 import uuid
 from collections.abc import Mapping
@@ -21,15 +21,23 @@ from coldprof.data import lambda_facts
 from coldprof.errors import UsageError
 from coldprof.sandbox import faults
 from coldprof.sandbox.capture import BoundedLog, ImportTimeSplitter
+from coldprof.sandbox.cgroup import Cgroup
 from coldprof.sandbox.child import check_spec, child_argv, child_config, child_env
-from coldprof.sandbox.cpu_share import CpuLimiter, CpuPlan
+from coldprof.sandbox.cpu_share import CpuLimiter, CpuPlan, period_ns
 from coldprof.sandbox.interpreter import compiled_bootstrap
 from coldprof.sandbox.left_running import LeftRunning, LeftRunningTracker, processes
 from coldprof.sandbox.memory import MemoryWatcher
 from coldprof.sandbox.page_cache import drop_from_page_cache
 from coldprof.sandbox.parent import not_dumpable
 from coldprof.sandbox.process import ENDED, LINE, TICK_NS, TIMEOUT, Child, ControlPipes, Reply
-from coldprof.sandbox.processes import CgroupMembers, ProcessTree, confine
+from coldprof.sandbox.processes import (
+    CgroupMembers,
+    ProcessTree,
+    confine,
+    cpu_clock_ns,
+    new_cgroup,
+)
+from coldprof.sandbox.readonly import AUDIT_HOOK, PackageWatch, read_only_mode
 from coldprof.sandbox.replies import (
     InitError,
     InvokeReply,
@@ -41,13 +49,14 @@ from coldprof.sandbox.replies import (
 )
 from coldprof.sandbox.runtime_api import RuntimeApi
 from coldprof.sandbox.spec import Emulation, EnvironmentSpec, ErrorInfo, InitResult, InvokeResult
-from coldprof.sandbox.storage import EphemeralStorage, folder_prefix, remove
+from coldprof.sandbox.storage import EphemeralStorage, make_folder, remove
 
 ACCOUNT_ID = "000000000000"
 MARSHAL_VERSION = 4  # readable by every CPython coldprof runs (3.9+)
 JSON_ESCAPE_FACTOR = 6  # a byte of a body may take up to six in the reply line (\u00XX)
 ERROR_SLACK_BYTES = 1024 * 1024  # room for an error's message and stack trace in a reply
 LEFT_SLACK_BYTES = 64 * 1024  # room for the threads and tasks left running
+USAGE_SLACK_BYTES = 8 * 1024 * 1024  # room for a usage run's report (sandbox/usage.py bounds)
 EXIT_GRACE_S = 2.0  # how long a runtime refused a response is given to exit by itself
 MARKER = "AWS_LAMBDA_LOG_STREAM_NAME"  # unique to each environment: finds its orphans
 
@@ -66,13 +75,18 @@ class Environment:
         self._storage: EphemeralStorage | None = None
         self._tmp_dir: str | None = None
         self._ready = False
-        self._retry_init = False  # init passed its limit: run it again in the first invocation
+        self._retry_init = False  # init failed or passed its limit: run again in the 1st invoke
         self._read_only = ""
+        self._token = ""  # what the runtime's next reply line must carry
+        self._package: PackageWatch | None = None  # where only the audit hook guards it
         self._log = BoundedLog()
         self._stderr = ImportTimeSplitter(self._log)
         self._max_response_bytes = lambda_facts()["limits"]["response_max_bytes"]
         self._max_reply_bytes = (
-            self._max_response_bytes * JSON_ESCAPE_FACTOR + ERROR_SLACK_BYTES + LEFT_SLACK_BYTES
+            self._max_response_bytes * JSON_ESCAPE_FACTOR
+            + ERROR_SLACK_BYTES
+            + LEFT_SLACK_BYTES
+            + (USAGE_SLACK_BYTES if spec.watch_usage else 0)
         )
         self._arn = f"arn:aws:lambda:{spec.region}:{ACCOUNT_ID}:function:{spec.function_name}"
         self._tracker = LeftRunningTracker()
@@ -95,7 +109,8 @@ class Environment:
 
     def start(self) -> InitResult:
         """Start the runtime and import the handler under Lambda's init limit; user-code failures
-        are in the result. An init that passes the limit is run again by the next invoke()."""
+        are in the result. An init that passes the limit or fails is run again by the next
+        invoke(), as Lambda runs a failed on-demand init again inside the first invocation."""
         if self._child is not None:
             raise RuntimeError("Environment.start() may be called once")
         spec = self.spec
@@ -103,8 +118,10 @@ class Environment:
         not_dumpable()
         if spec.cold_cache:
             self._cold_cache_bytes = drop_from_page_cache([spec.task_root, *spec.layers])
+        if read_only_mode(spec.read_only, spec.interpreter.executable) == AUDIT_HOOK:
+            self._package = PackageWatch([spec.task_root, *spec.layers])
         result = self._init(spec.init_timeout_s, "init", None)
-        if result.status == "timeout":
+        if not result.ok:
             self._retry_init = True
             self.ended = False
             result = dataclasses.replace(result, retry=True)
@@ -157,12 +174,14 @@ class Environment:
         phase's CPU is the init's share; init run again inside an invocation gets the
         invocations' share (it runs in Lambda's invoke phase, not in its boosted init)."""
         bootstrap = compiled_bootstrap(self.spec.interpreter.executable)
-        child, message = self._spawn(bootstrap)
-        plan = self._cpu.plan
-        self._cpu.apply(plan.init_vcpus if phase == "init" else plan.vcpus)
+        spec = self.spec
+        plan = CpuPlan.of(spec.cpu_share, spec.init_cpu, spec.memory_mb)
+        vcpus = plan.init_vcpus if phase == "init" else plan.vcpus
+        child, message = self._spawn(bootstrap, plan, vcpus)
+        self._cpu.apply(vcpus)
         started_ns = child.spawn_ns if started_ns is None else started_ns
         deadline_ns = started_ns + _ns(limit_s)
-        cpu_before_ns = self._members.cpu_ns()
+        cpu_before_ns = self._members.cpu_ns() - cpu_clock_ns(child.pid)  # from its spawn on
         reply = self._exchange(message, deadline_ns)
         runtime_ns = None
         started = runtime_started(decode(reply.line)) if reply.kind == LINE else None
@@ -173,45 +192,67 @@ class Environment:
         cpu_ms = (self._members.cpu_ns() - cpu_before_ns) / 1e6
         return self._init_result(reply, (started_ns, runtime_ns), phase, limit_s, cpu_ms)
 
-    def _spawn(self, bootstrap: bytes) -> tuple[Child, bytes]:
-        """Start the child: the loader, its runtime's config, Lambda's variables, its own bounded
-        /tmp, its package read-only; the bytes to send it first (its code and config)."""
+    def _spawn(self, bootstrap: bytes, plan: CpuPlan, vcpus: float | None) -> tuple[Child, bytes]:
+        """Start the child at `vcpus` of its plan: the loader, its runtime's config, Lambda's
+        variables, its own bounded /tmp, its package read-only; the bytes to send it first (its
+        code and config)."""
         spec = self.spec
         info = spec.interpreter
         self._make_tmp()
         control = ControlPipes.open()
+        self._token = _token()
         if spec.runtime_client == "awslambdaric":
             reply_write = os.dup(control.reply_write)
             self._api = RuntimeApi(
-                os.dup(control.request_read), reply_write, self._max_response_bytes
+                os.dup(control.request_read), reply_write, self._max_response_bytes, self._token
             )
         fds = control.child_fds()
-        config = child_config(spec, fds, self._max_response_bytes)
+        config = child_config(spec, fds, self._max_response_bytes, self._tmp_dir)
+        config["token"] = self._token
         config_bytes = marshal.dumps(config, MARSHAL_VERSION)
         argv = child_argv(spec, info, fds[0], (len(bootstrap), len(config_bytes)))
         env = child_env(spec, info, self._tmp_dir, self._api.address if self._api else None)
-        stderr_sink = self._stderr.write if spec.importtime else self._log.write
-        try:
-            child = Child(argv, env, str(spec.task_root), self._log.write, stderr_sink, control)
-        except (OSError, ValueError) as error:
-            self._close_child()
-            raise UsageError(f"cannot start {info.executable}: {error}") from None
-        self._child = child
-        self._confine(child, env[MARKER])
+        cgroup = new_cgroup()
+        child = self._start_child(argv, env, control, cgroup, plan.limit(vcpus))
+        self._confine(child, env[MARKER], cgroup, plan)
         return child, bootstrap + config_bytes
+
+    def _start_child(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        control: ControlPipes,
+        cgroup: Cgroup,
+        cpus: float | None,
+    ) -> Child:
+        """Spawn the child into cgroups limited to `cpus` CPUs; born in those this thread may
+        enter for it where the limit would hold its start back (_born_held)."""
+        stderr_sink = self._stderr.write if self.spec.importtime else self._log.write
+        cgroup.set_cpus(cpus, period_ns() // 1000)
+        inside = cgroup.spawning_inside() if _born_held(cpus) else contextlib.nullcontext()
+        try:
+            with inside:
+                child = Child(
+                    argv, env, str(self.spec.task_root), self._log.write, stderr_sink, control
+                )
+        except (OSError, ValueError) as error:
+            cgroup.remove()
+            self._close_child()
+            raise UsageError(f"cannot start {self.spec.interpreter.executable}: {error}") from None
+        self._child = child
+        return child
 
     def _make_tmp(self) -> None:
         """The environment's /tmp, once (init run again inside an invocation keeps it)."""
         if self._tmp_dir is None:
-            self._tmp_dir = tempfile.mkdtemp(prefix=folder_prefix())
+            self._tmp_dir = make_folder()
             self._storage = EphemeralStorage(self._tmp_dir, self.spec.ephemeral_storage_mb)
 
-    def _confine(self, child: Child, marker: str) -> None:
+    def _confine(self, child: Child, marker: str, cgroup: Cgroup, plan: CpuPlan) -> None:
         """Hold the new child's processes together (before it runs any code of the function)."""
         spec = self.spec
-        self._members = confine(child.pid, marker)
+        self._members = confine(child.pid, marker, cgroup)
         self._killed = False
-        plan = CpuPlan.of(spec.cpu_share, spec.init_cpu, spec.memory_mb)
         self._cpu = CpuLimiter(plan, self._members)
         self._watcher = MemoryWatcher(
             child.pid, spec.memory_mb, self._members.kill, self._members.pids
@@ -238,10 +279,10 @@ class Environment:
             self._cpu.end()
 
     def retry_init(self) -> InitResult:
-        """Run init again after it passed its limit, as Lambda does inside the first invocation
-        (Phase: invoke), under the function's timeout; the handler is not invoked."""
+        """Run init again after it failed or passed its limit, as Lambda does inside the first
+        invocation (Phase: invoke), under the function's timeout; the handler is not invoked."""
         if not self._retry_init:
-            raise RuntimeError("Environment.retry_init() follows an init that passed its limit")
+            raise RuntimeError("Environment.retry_init() follows an init that failed")
         self._retry_init = False
         self._close_child()
         return self._init(self.spec.timeout_s, "invoke", time.perf_counter_ns())
@@ -249,8 +290,8 @@ class Environment:
     def _invoke_with_init(
         self, event: Any, request_id: str, context: Mapping[str, Any]
     ) -> InvokeResult:
-        """The first invocation after an init that passed its limit: Lambda runs init again
-        inside it, under the function's timeout, then the handler in the time left."""
+        """The first invocation after an init that failed or passed its limit: Lambda runs init
+        again inside it, under the function's timeout, then the handler in the time left."""
         sent_ns = time.perf_counter_ns()
         deadline_ns = sent_ns + _ns(self.spec.timeout_s)
         reinit = self.retry_init()
@@ -307,7 +348,7 @@ class Environment:
         self._freeze()
         self._invocations += 1
         self._sample_now()
-        parsed = invoke_reply(decode(reply.line)) if reply.kind == LINE else None
+        parsed = invoke_reply(decode(reply.line), self._token) if reply.kind == LINE else None
         if parsed is not None and parsed.response_bytes is None and not self._over_a_limit():
             return self._invoke_result(parsed, round_trip_ms, cpu_ms, request_id)
         return self._ended_invocation(reply, parsed, request_id, round_trip_ms, cpu_ms)
@@ -387,8 +428,10 @@ class Environment:
             "arn": context.get("invoked_function_arn", self._arn),
             "client_context": context.get("client_context"),
             "trace_id": _trace_id(),
+            "token": _token(),
             "event": event,
         }
+        self._token = request["token"]
         try:
             return json.dumps(request).encode() + b"\n"
         except (TypeError, ValueError) as error:
@@ -411,6 +454,8 @@ class Environment:
             ephemeral_storage_mb=self._storage.size_mb,
             cold_cache_bytes=self._cold_cache_bytes,
             threads_seen=self.spec.runtime_client != "awslambdaric",
+            imports_seen=self.spec.runtime_client != "awslambdaric",
+            read_only=self._read_only,
         )
 
     def _life(self, cpu_ms: float) -> dict[str, Any]:
@@ -421,7 +466,13 @@ class Environment:
             "cpu_ms": cpu_ms,
             "ephemeral_peak_mb": self._storage.peak_mb,
             "left_running": self._tracker.running(),
+            "package_changed": self._package_changed(),
         }
+
+    def _package_changed(self) -> tuple[str, ...]:
+        """What the function changed in its package since the last phase, where only the audit
+        hook guards it (a write the hook does not see)."""
+        return self._package.changes() if self._package is not None else ()
 
     def _init_result(
         self, reply: Reply, clock: tuple[int, int | None], phase: str, limit_s: float, cpu_ms: float
@@ -430,7 +481,7 @@ class Environment:
         init started and when the runtime was ready (None: it never said so)."""
         runtime_init_ms, init_ms = _init_split_ms(clock, reply.at_ns)
         self._sample_now()
-        answer = init_reply(decode(reply.line)) if reply.kind == LINE else None
+        answer = init_reply(decode(reply.line), self._token) if reply.kind == LINE else None
         error, payload = None, b""
         if answer is True and not self._over_a_limit():
             self._ready = True
@@ -458,6 +509,7 @@ class Environment:
             phase=phase,
             read_only=self._read_only,
             payload=payload,
+            package_changed=self._package_changed(),
         )
 
     def _invoke_result(
@@ -479,6 +531,8 @@ class Environment:
             importtime_lines=tuple(self._stderr.take_rows()[0]),
             payload=reply.payload,
             content_type=reply.content_type,
+            import_ms=None if reply.import_ns is None else reply.import_ns / 1e6,
+            usage=reply.usage,
             **self._life(cpu_ms),
         )
 
@@ -507,14 +561,29 @@ class Environment:
         return faults.protocol_error(request_id)
 
 
+def _born_held(cpus: float | None) -> bool:
+    """Whether the child must be born in its cgroups: held below one CPU, its interpreter's own
+    start would run faster than its share until it joined them. At one CPU or more a single
+    thread's start is not held back, and the spawning thread's move into a new cpu cgroup costs
+    it a wait for the CPU on a busy machine (2.4 ms median at a load of 7 on 2 CPUs), so the
+    child joins its cgroups after its spawn (its CPU time is counted from the spawn either way)."""
+    return cpus is not None and cpus < 1
+
+
 def _ns(seconds: float) -> int:
     return int(seconds * 1e9)
 
 
+def _token() -> str:
+    """A new token the runtime echoes in its reply (64 random bits: not guessed by a handler)."""
+    return os.urandom(8).hex()
+
+
 def _trace_id() -> str:
-    """An X-Ray trace header shaped like the one Lambda hands the runtime."""
-    root = f"1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
-    return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+    """An X-Ray trace header shaped like the one Lambda hands the runtime (96 random bits in
+    the root, 64 in the parent id)."""
+    random = os.urandom(20).hex()
+    return f"Root=1-{int(time.time()):08x}-{random[:24]};Parent={random[24:]};Sampled=0"
 
 
 def _runtime_ready_ns(at_ns: int, started_ns: int, read_ns: int) -> int:

@@ -26,6 +26,7 @@ OLDEST = (3, 9)
 FLAGS = ("-I", "-S", "-B", "-u")  # isolated, no site, no bytecode written, unbuffered output
 BARE_ENV = {"PATH": "/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC"}  # as a child has
 BOOTSTRAP_SOURCE = Path(__file__).with_name("bootstrap.py")
+WATCH_SOURCE = Path(__file__).with_name("watch.py")
 COMPILE = (  # prints the bootstrap's code object, marshalled, as hex
     "import marshal, sys; source = open(sys.argv[1], 'rb').read(); "
     "sys.stdout.write(marshal.dumps(compile(source, sys.argv[1], 'exec')).hex())"
@@ -162,13 +163,24 @@ def check_runtime(info: InterpreterInfo, runtime: str | None) -> None:
         )
 
 
-@functools.cache
 def compiled_bootstrap(executable: str) -> bytes:
     """bootstrap.py compiled once by that interpreter (marshalled), so no child compiles it."""
-    argv = [executable, "-I", "-S", "-c", COMPILE, str(BOOTSTRAP_SOURCE)]
+    return _compiled(executable, BOOTSTRAP_SOURCE)
+
+
+def compiled_watch(executable: str) -> bytes:
+    """watch.py (the usage watch, for usage runs only) compiled once by that interpreter."""
+    return _compiled(executable, WATCH_SOURCE)
+
+
+@functools.cache
+def _compiled(executable: str, source: Path) -> bytes:
+    argv = [executable, "-I", "-S", "-c", COMPILE, str(source)]
     done = _run(executable, argv, keep_bytes=COMPILED_MAX_BYTES)
     if done.returncode != 0:
-        raise UsageError(f"{executable} cannot compile coldprof's bootstrap: {done.stderr.strip()}")
+        raise UsageError(
+            f"{executable} cannot compile coldprof's {source.name}: {done.stderr.strip()}"
+        )
     return bytes.fromhex(done.stdout)
 
 

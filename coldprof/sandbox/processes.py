@@ -10,6 +10,7 @@ their environment, or, when it is the only environment running, started after it
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import signal
@@ -20,16 +21,17 @@ from collections.abc import Iterable
 
 import psutil
 
-from coldprof.sandbox.cgroup import Cgroup
+from coldprof.sandbox.cgroup import EXIT_LOOK_S, Cgroup
 from coldprof.sandbox.parent import become_subreaper
 from coldprof.sandbox.process import spawned_pids
+from coldprof.sandbox.syscalls import wait_exited
 
 CGROUP = "cgroup"
 SUBREAPER = "subreaper"
 SIGNALS = "signals"
 KILL_ROUNDS = 20  # stop-and-look rounds before the kill, so nothing forks past it
 REAP_WAIT_S = 2.0
-POLL_S = 0.005
+MAX_PROCESSES = 100_000  # a fork bomb's tree is not followed past this
 MARKER = "AWS_LAMBDA_LOG_STREAM_NAME="  # its value is unique to each environment
 
 _names = itertools.count(1)
@@ -55,10 +57,14 @@ def send(pids: Iterable[int], signum: int) -> None:
             os.kill(pid, signum)
 
 
-def confine(pid: int, marker: str) -> CgroupMembers | ProcessTree:
+def new_cgroup() -> Cgroup:
+    """The cgroups of an environment about to be spawned (none where none may be made)."""
+    return Cgroup(f"coldprof-{os.getpid()}-{next(_names)}")
+
+
+def confine(pid: int, marker: str, cgroup: Cgroup) -> CgroupMembers | ProcessTree:
     """The processes of the environment whose first process is `pid` (just spawned): its own
     cgroup where one can hold it, else the subreaper's tree. `marker`: its log stream name."""
-    cgroup = Cgroup(f"coldprof-{os.getpid()}-{next(_names)}")
     if cgroup.join(pid):
         return CgroupMembers(cgroup)
     cgroup.remove()
@@ -172,15 +178,11 @@ class ProcessTree:
 
     def _scan(self) -> set[int]:
         """The root's descendants and this environment's adopted orphans (and theirs)."""
-        found: list[psutil.Process] = []
-        with contextlib.suppress(psutil.Error):
-            found += psutil.Process(self.root).children(recursive=True)
+        found = _descendants(self.root)
         for orphan in _orphans():
             if self.owns(orphan):
-                found.append(orphan)
-                with contextlib.suppress(psutil.Error):
-                    found += orphan.children(recursive=True)
-        return {process.pid for process in found if process.pid != self.root}
+                found += [orphan.pid, *_descendants(orphan.pid)]
+        return {pid for pid in found if pid != self.root}
 
 
 def _environ(pid: int) -> bytes:
@@ -197,21 +199,56 @@ def _orphans() -> list[psutil.Process]:
     with _trees_lock:
         roots = set(_trees)
     spawned = spawned_pids()
-    try:
-        children = psutil.Process().children()
-    except psutil.Error:
+    found = []
+    for pid in _children(os.getpid()):
+        if pid not in roots and pid not in spawned:
+            with contextlib.suppress(psutil.Error):
+                found.append(psutil.Process(pid))
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    """A process's children, theirs, and so on."""
+    found, pending = [], [pid]
+    while pending and len(found) < MAX_PROCESSES:
+        children = _children(pending.pop())
+        found += children
+        pending += children
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    """A process's children: what each of its threads lists in /proc (Linux; a look at that
+    process only, where psutil reads every process of the machine; exact while they are
+    stopped, as they are when an environment ends), else psutil's."""
+    if not _children_listed():
+        with contextlib.suppress(psutil.Error):
+            return [child.pid for child in psutil.Process(pid).children()]
         return []
-    return [c for c in children if c.pid not in roots and c.pid not in spawned]
+    found = []
+    with contextlib.suppress(OSError):
+        for thread in os.listdir(f"/proc/{pid}/task"):
+            path = f"/proc/{pid}/task/{thread}/children"
+            with contextlib.suppress(OSError), open(path, "rb") as children:
+                found += [int(child) for child in children.read().split()]
+    return found
+
+
+@functools.cache
+def _children_listed() -> bool:
+    """Whether this kernel lists a thread's children in /proc (CONFIG_PROC_CHILDREN)."""
+    return os.path.exists(f"/proc/self/task/{threading.get_native_id()}/children")
 
 
 def _reap(pids: set[int]) -> None:
-    """Collect the exit of the killed processes re-parented to coldprof (bounded wait)."""
+    """Collect the exit of the killed processes re-parented to coldprof (bounded wait, woken by
+    their exits)."""
     pending = set(pids)
     deadline = time.monotonic() + REAP_WAIT_S
     while pending and time.monotonic() < deadline:
         pending = {pid for pid in pending if not _reaped_or_gone(pid)}
         if pending:
-            time.sleep(POLL_S)
+            wait_exited(pending, min(EXIT_LOOK_S, deadline - time.monotonic()))
 
 
 def _reaped_or_gone(pid: int) -> bool:

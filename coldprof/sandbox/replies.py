@@ -6,12 +6,14 @@ Sandbox.ProtocolError."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from coldprof.sandbox.left_running import Running, text
 from coldprof.sandbox.spec import ErrorInfo
+from coldprof.sandbox.usage import Usage, parse_usage
 
 MAX_DURATION_NS = 10**15  # no invocation lasts 11 days: a larger figure is not the runtime's
 MAX_LEFT = 50
@@ -49,6 +51,8 @@ class InvokeReply:
     error: ErrorInfo | None
     running: tuple[Running, ...]  # threads and tasks left running (empty: not reported)
     response_bytes: int | None = None  # a response over the limit: its size (the runtime exits)
+    import_ns: int | None = None  # time spent importing (the import clock; None: not asked)
+    usage: Usage | None = None  # what it used of init, files loaded (a usage run; None: not one)
 
 
 def decode(line: bytes) -> dict | None:
@@ -88,8 +92,18 @@ def runtime_started(decoded: dict | None) -> RuntimeStarted | None:
     return RuntimeStarted(at_ns, read_only)
 
 
-def init_reply(decoded: dict | None) -> bool | InitError | None:
-    """True for ready, the init error, or None when the line is not the runtime's."""
+def _signed(decoded: dict | None, token: str) -> dict | None:
+    """The line without its token, or None when it does not carry the one expected (a line the
+    handler wrote into the pipe itself)."""
+    if decoded is None or decoded.get("token") != token:
+        return None
+    return {key: value for key, value in decoded.items() if key != "token"}
+
+
+def init_reply(decoded: dict | None, token: str) -> bool | InitError | None:
+    """True for ready, the init error, or None when the line is not the runtime's (`token`:
+    the init's)."""
+    decoded = _signed(decoded, token)
     if decoded is None:
         return None
     if decoded.get("ready") is True and len(decoded) == 1:
@@ -101,15 +115,18 @@ def init_reply(decoded: dict | None) -> bool | InitError | None:
     return None if error is None else InitError(body.encode("utf-8", "surrogatepass"), error)
 
 
-def invoke_reply(decoded: dict | None) -> InvokeReply | None:
-    """The reply to an invocation, or None when the line is not the runtime's."""
+def invoke_reply(decoded: dict | None, token: str) -> InvokeReply | None:
+    """The reply to an invocation, or None when the line is not the runtime's (`token`: the
+    request's)."""
+    decoded = _signed(decoded, token)
     if decoded is None or not isinstance(decoded.get("ok"), bool):
         return None
     duration_ns = decoded.get("duration_ns")
     if type(duration_ns) is not int or not 0 <= duration_ns <= MAX_DURATION_NS:
         return None
     running = _running(decoded.get("left", []))
-    if running is None:
+    measured = _measured(decoded)
+    if running is None or measured is None:
         return None
     if "response_bytes" in decoded:
         return _too_large(decoded, duration_ns, running)
@@ -121,7 +138,26 @@ def invoke_reply(decoded: dict | None) -> InvokeReply | None:
     error = None if decoded["ok"] else error_info(response)
     if not decoded["ok"] and error is None:
         return None
-    return InvokeReply(decoded["ok"], duration_ns, payload, content_type, response, error, running)
+    reply = InvokeReply(decoded["ok"], duration_ns, payload, content_type, response, error, running)
+    return dataclasses.replace(reply, import_ns=measured[0], usage=measured[1])
+
+
+def _measured(decoded: dict) -> tuple[int | None, Usage | None] | None:
+    """The import clock's time and the usage a reply carries (each None when absent), or None
+    when either is there but malformed."""
+    import_ns, usage = decoded.get("import_ns"), None
+    if import_ns is not None and not _duration(import_ns):
+        return None
+    if "usage" in decoded:
+        usage = parse_usage(decoded["usage"])
+        if usage is None:
+            return None
+    return import_ns, usage
+
+
+def _duration(value: Any) -> bool:
+    """A time in ns the runtime could have measured."""
+    return type(value) is int and 0 <= value <= MAX_DURATION_NS
 
 
 def _too_large(decoded: dict, duration_ns: int, running: tuple) -> InvokeReply | None:

@@ -32,8 +32,9 @@ TOO_LARGE = b'"errorType":"RequestEntityTooLarge"}'
 class RuntimeApi:
     """The Runtime API server of one environment, bridged to its control pipes."""
 
-    def __init__(self, request_fd: int, reply_fd: int, max_response_bytes: int):
+    def __init__(self, request_fd: int, reply_fd: int, max_response_bytes: int, token: str):
         self.max_response_bytes = max_response_bytes
+        self._token = token  # the init's, then each request's: echoed in every reply line
         self._request_fd = request_fd
         self._pending = b""  # read from the request pipe, not yet a whole line
         self._reply_fd = reply_fd
@@ -61,7 +62,9 @@ class RuntimeApi:
         if not line:
             return None
         self._started_ns = time.perf_counter_ns()
-        return json.loads(line)
+        request = json.loads(line)
+        self._token = request.pop("token")
+        return request
 
     def response(self, body: bytes | None, content_type: str, length: int) -> int:
         """A result posted (None: over the limit): the reply line, and the HTTP status."""
@@ -113,7 +116,7 @@ class RuntimeApi:
         return line
 
     def _reply(self, message: dict[str, Any]) -> None:
-        line = (json.dumps(message) + "\n").encode()
+        line = (json.dumps({**message, "token": self._token}) + "\n").encode()
         with self._lock:
             try:
                 view = memoryview(line)

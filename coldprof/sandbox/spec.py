@@ -9,10 +9,12 @@ from typing import Any
 
 from coldprof.sandbox.interpreter import InterpreterInfo
 from coldprof.sandbox.left_running import LeftRunning
+from coldprof.sandbox.usage import Usage
 
 TIMED_OUT = "Sandbox.Timedout"
 RUNTIME_CLIENTS = ("coldprof", "awslambdaric")  # the light stdlib runtime, or AWS's own client
 READ_ONLY_MODES = ("auto", "mount-namespace", "audit-hook")
+LAZY_IMPORTS = ("all", "normal")  # -X lazy_imports modes (PEP 810, Python 3.15)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +47,10 @@ class EnvironmentSpec:
     runtime_dir: Path | None = None  # the awslambdaric mode's runtime folder (/var/runtime)
     read_only: str = "auto"  # how the package is made read-only: one of READ_ONLY_MODES
     credentials: Mapping[str, str] = field(default_factory=dict, repr=False)  # AWS_* keys
+    lazy_imports: str | None = None  # -X lazy_imports=MODE (one of LAZY_IMPORTS); None: not passed
+    import_clock: bool = False  # the light runtime times each invocation's imports (import_ms)
+    watch_usage: bool = False  # the light runtime watches what the invocations use (usage); such
+    # a run is never timed: its hooks slow init and invocations alike
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +71,9 @@ class Emulation:
     cold_cache_bytes: int | None  # bytes dropped from the page cache (None: cold_cache off)
     threads_seen: bool = True  # threads and asyncio tasks left running are seen (processes
     # always are); False with awslambdaric, which runs unmodified
+    imports_seen: bool = True  # an invocation's imports can be timed in the child (import_ms)
+    # and what it uses watched (usage); False with awslambdaric, which runs unmodified
+    read_only: str = ""  # how the package was kept read-only: "mount-namespace" | "audit-hook"
 
 
 @dataclass(frozen=True)
@@ -104,9 +113,12 @@ class InitResult:
     ephemeral_peak_mb: float = 0.0  # the most /tmp held so far (MiB, sampled)
     runtime_init_ms: float = 0.0  # parent clock: just before spawn -> the runtime ready
     phase: str = "init"  # "init", or "invoke" when Lambda runs init again inside an invocation
-    retry: bool = False  # init passed the init limit: it runs again inside the first invocation
+    retry: bool = False  # init failed or passed the init limit: it runs again inside the first
+    # invocation (Phase: invoke), as Lambda runs a failed on-demand init again
     read_only: str = ""  # how the package was kept read-only: "mount-namespace" | "audit-hook"
     payload: bytes = b""  # the init error as the runtime posted it (empty requestId)
+    package_changed: tuple[str, ...] = ()  # paths the function changed in its package all the
+    # same (audit-hook only: a subprocess, os.mkfifo, os.mknod, C code; at most 20)
 
     @property
     def init_duration_ms(self) -> float:
@@ -143,3 +155,14 @@ class InvokeResult:
     content_type: str = "application/json"  # "application/unknown" for a bytes response
     reinit: InitResult | None = None  # init run again inside this invocation (after a timeout)
     timed_out: bool = False  # stopped at the function's timeout (Duration is the timeout)
+    import_ms: float | None = None  # time the handler spent importing modules not yet loaded
+    # (spec.import_clock; None: not measured)
+    usage: Usage | None = None  # what it used of init, and the files loaded (spec.watch_usage)
+    package_changed: tuple[str, ...] = ()  # paths the function changed in its package all the
+    # same during this invocation (audit-hook only; at most 20)
+
+    @property
+    def used_vcpus(self) -> float | None:
+        """The CPUs the environment used on average: its CPU time over the round trip's wall time
+        (None: no wall time measured)."""
+        return self.cpu_ms / self.round_trip_ms if self.round_trip_ms > 0 else None

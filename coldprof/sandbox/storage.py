@@ -7,6 +7,11 @@ ends the invocation once it is past the size. The peak used is reported either w
 a file written and removed between two samples is not seen). `COLDPROF_TMPFS=off` forces the
 watch. A tmpfs left by a coldprof that was killed (SIGKILL: nothing could clean up) is
 unmounted by the next one: the folder's name holds the pid of the coldprof that made it.
+
+A folder a tmpfs is mounted on is made in /dev/shm, a RAM file system: making and removing it
+there costs microseconds, where a disk's journal may take milliseconds of every cold start. A
+watched folder stays in the temporary folder (tempfile's), on the disk: what the handler writes
+there must not fill the machine's memory.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import functools
 import os
 import re
 import shutil
+import tempfile
 import time
 
 from coldprof.sandbox import syscalls
@@ -28,6 +34,8 @@ MAX_ENTRIES = 100_000  # a walk stops counting here: a flood of files cannot sta
 PREFIX = "coldprof-tmp-"  # then coldprof's pid: a folder of a coldprof that was killed is known
 STALE = re.compile(rf"{PREFIX}(\d+)-")
 ESCAPED = re.compile(r"\\([0-7]{3})")  # mountinfo writes a space as \040
+RAM_FOLDER = "/dev/shm"  # where the folders a tmpfs is mounted on are made
+PROBE_BYTES = 1024 * 1024
 
 
 def folder_prefix() -> str:
@@ -50,11 +58,46 @@ def unmount_stale() -> None:
             with contextlib.suppress(OSError):
                 syscalls.unmount(mount_point)
                 os.rmdir(mount_point)
+    with contextlib.suppress(OSError):  # mount points not mounted yet, or unmounted already
+        for entry in os.scandir(RAM_FOLDER):
+            match = STALE.match(entry.name)
+            if match and not syscalls.alive(int(match.group(1))):
+                with contextlib.suppress(OSError):
+                    os.rmdir(entry.path)
+
+
+def _tmpfs_off() -> bool:
+    """COLDPROF_TMPFS=off: watch /tmp even where a tmpfs could be mounted."""
+    return os.environ.get("COLDPROF_TMPFS", "").lower() in ("off", "0", "no")
+
+
+@functools.cache
+def _mounts_in_ram() -> bool:
+    """Whether this process may mount a tmpfs on a folder of the RAM file system (tried once)."""
+    if not os.access(RAM_FOLDER, os.W_OK):
+        return False
+    folder = tempfile.mkdtemp(prefix=folder_prefix(), dir=RAM_FOLDER)
+    try:
+        syscalls.mount_tmpfs(folder, PROBE_BYTES)
+        syscalls.unmount(folder)
+    except OSError:
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+    return True
+
+
+def make_folder() -> str:
+    """A new folder for an environment's /tmp: in the RAM file system where a tmpfs will be
+    mounted on it, else in the temporary folder."""
+    in_ram = not _tmpfs_off() and _mounts_in_ram()
+    return tempfile.mkdtemp(prefix=folder_prefix(), dir=RAM_FOLDER if in_ram else None)
 
 
 def _mount(folder: str, size_mb: int) -> bool:
     """Mount a tmpfs of size_mb on folder; False where this user may not."""
-    if os.environ.get("COLDPROF_TMPFS", "").lower() in ("off", "0", "no"):
+    if _tmpfs_off():
         return False
     unmount_stale()
     try:

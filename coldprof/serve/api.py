@@ -56,6 +56,7 @@ def describe_outcome(name: str, outcome: Outcome) -> str:
     start = "warm"
     if init is not None:
         start = f"cold start, init {init.init_duration_ms:.1f} ms"
+        start += f", package read-only by {init.read_only}" if init.read_only else ""
     if init is not None and init.retry:
         start += ", stopped at Lambda's init limit and run again inside the invocation"
     version = outcome.configuration.version

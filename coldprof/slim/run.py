@@ -16,6 +16,10 @@ from coldprof.analyze.rules import run_rules
 from coldprof.analyze.runtime import runtime_named
 from coldprof.errors import UsageError
 from coldprof.function import FunctionConfig, environment_spec, prepare
+from coldprof.imports.runs import usage_run
+from coldprof.imports.unloaded import loaded_files, unloaded_paths
+from coldprof.package.model import Package
+from coldprof.results import Note
 from coldprof.slim import proof
 from coldprof.slim.archive import write_zip
 from coldprof.slim.build import Stage, Target, build
@@ -38,8 +42,8 @@ class SlimOptions:
     event: Any = field(default_factory=dict)  # the event both sides must answer alike
     repeat: int = 5  # fresh environments per side
     check: bool = False  # measure everything, write nothing
-    # The package paths that init and the events never loaded, measured by `imports --event`
-    # (issue 17); the unused-files step removes them. None: not measured.
+    # The package paths that init and the event never loaded; the unused-files step removes them.
+    # None: measured by slim itself, in a run apart watching the original package on `event`.
     unloaded_files: frozenset[str] | None = None
 
 
@@ -51,10 +55,10 @@ def _refuse_bad_options(function: FunctionConfig, options: SlimOptions) -> None:
         raise UsageError(f"unknown step {unknown[0]!r}; the steps are {', '.join(STEP_RULES)}")
     if options.repeat < 1:
         raise UsageError(f"--repeat must be at least 1, not {options.repeat}")
-    if "unused-files" in options.drop and options.unloaded_files is None:
+    if "unused-files" in options.drop and function.runtime_client == "awslambdaric":
         raise UsageError(
-            "--drop unused-files is not available yet: it needs the files `coldprof imports "
-            "--event` finds never loaded, which this coldprof cannot measure"
+            "--drop unused-files watches which files the handler loads, which AWS's unmodified "
+            "client (--runtime-client awslambdaric) cannot show: use --runtime-client coldprof"
         )
     if "runtime-sdk" in options.drop and function.runtime_sdk is None:
         raise UsageError(
@@ -89,18 +93,44 @@ def slim(
         function.target, (), runtime, function.arch, reading, runtime_sdk=function.runtime_sdk
     )
     compiles = options.bytecode != "none"
-    unloaded = options.unloaded_files or frozenset()
     package, findings = context.packages[0], run_rules(context)
+    unloaded = _unloaded(function, options, package)
     plan = make_plan(package, findings, options.drop, runtime.version, compiles, unloaded)
     with ExitStack() as stack:
         original = prepare(stack, function)
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="coldprof-slim-")))
         target = Target(context, function, original, options.bytecode)
         result = _build_and_prove(target, options, plan, work, stage)
+        if "unused-files" in options.drop:
+            result = _with_risk(result, plan)
         if result.ok and not options.check and options.output is not None:
             _publish(work, options.output)
             result = dataclasses.replace(result, output=str(options.output))
     return result
+
+
+def _unloaded(function: FunctionConfig, options: SlimOptions, package: Package) -> frozenset[str]:
+    """The package's files the unused-files step removes: as given, else those a run watching
+    the original package (init, then the event) never loaded; none without the step."""
+    if "unused-files" not in options.drop:
+        return frozenset()
+    if options.unloaded_files is not None:
+        return options.unloaded_files
+    init, invoked = usage_run(function, (("event", options.event),))
+    if not init.ok:
+        error = init.error
+        raise UsageError(
+            f"--drop unused-files: the handler does not initialise ({error.type}: "
+            f"{error.message}), so nothing shows which files it needs"
+        )
+    return unloaded_paths(package, loaded_files(invoked))
+
+
+def _with_risk(result: SlimResult, plan: Plan) -> SlimResult:
+    """The unused-files step's risk, stated: files one event did not load may be needed."""
+    removed = plan.removed.get("unused-files", ())
+    note = Note("unused-files-risk", {"files": len(removed)})
+    return dataclasses.replace(result, notes=(*result.notes, note))
 
 
 def _build_and_prove(

@@ -26,7 +26,7 @@ from coldprof.render.report import timing
 from coldprof.render.report.entries import Entry, by_kind
 from coldprof.render.report.findings import HEADERS as FINDING_HEADERS
 from coldprof.render.report.findings import finding_rows
-from coldprof.render.report.tree import NO_FINDING, Node, import_tree, size_tree
+from coldprof.render.report.tree import NO_FINDING, Node, deferred_tree, import_tree, size_tree
 from coldprof.render.units import KIB, MIB, memory_mb, ms, percent, size
 
 PALETTE = qualitative.Bold + qualitative.Safe
@@ -40,6 +40,8 @@ TABLE_CHARS = 190  # characters across a full-width table
 TABLE_MARGIN_PX = 150
 LINE_PX = 20
 MAX_TABLE_PX = 1400
+UNUSED_MARK = " (unused)"
+UNUSED_HOVER = "<br>no event used it"
 PERCENTILE_COLOURS = {"median": "black", "p90": "rgb(230, 131, 16)", "p99": "rgb(207, 28, 72)"}
 
 
@@ -148,29 +150,63 @@ def package_size(entry: Entry) -> go.Figure:
     return figure.update_layout(title=title, height=760, legend_title_text="finding")
 
 
-def import_icicle(entry: Entry) -> go.Figure:
-    """Icicle of the import tree, self ms per module, coloured by distribution."""
-    nodes = import_tree(entry.result)
-    colours = _colours([n.category for n in nodes], neutral="")
+def _icicle(nodes: list[Node], colours: dict[str, str], unused: set[str]) -> go.Icicle:
+    """One import tree; a module no event used is outlined in red and says so."""
     cumulative = _cumulative(nodes)
-    icicle = go.Icicle(
+    marked = [bool(n.parent) and n.label in unused for n in nodes]
+    return go.Icicle(
         ids=[label(n.id) for n in nodes],
-        labels=[label(n.label) for n in nodes],
+        labels=[
+            label(n.label) + (UNUSED_MARK if m else "") for n, m in zip(nodes, marked, strict=True)
+        ],
         parents=[label(n.parent) for n in nodes],
         values=[n.value for n in nodes],
         branchvalues="remainder",
-        marker_colors=[colours[n.category] for n in nodes],
-        customdata=[[label(n.category), ms(n.value), ms(cumulative[n.id])] for n in nodes],
+        marker={
+            "colors": [colours[n.category] for n in nodes],
+            "line": {
+                "color": [OVER_RED if m else "white" for m in marked],
+                "width": [3 if m else 1 for m in marked],
+            },
+        },
+        customdata=[
+            [label(n.category), ms(n.value), ms(cumulative[n.id]), UNUSED_HOVER if m else ""]
+            for n, m in zip(nodes, marked, strict=True)
+        ],
         hovertemplate="<b>%{label}</b> (%{customdata[0]})<br>self %{customdata[1]}"
-        "<br>cumulative %{customdata[2]}<extra></extra>",
+        "<br>cumulative %{customdata[2]}%{customdata[3]}<extra></extra>",
         tiling_orientation="v",
         maxdepth=6,
     )
-    figure = go.Figure(icicle)
+
+
+def import_icicle(entry: Entry) -> go.Figure:
+    """Icicle of the init import tree (a module no event used marked), self ms per module,
+    coloured by distribution; the imports deferred to the invocations beside it."""
+    result = entry.result
+    init_nodes = import_tree(result)
+    deferred = deferred_tree(result) if result.deferred else []
+    colours = _colours([n.category for n in init_nodes + deferred], neutral="")
+    unused = set(result.unused_at_init.unused) if result.unused_at_init else set()
+    if deferred:
+        figure = make_subplots(
+            rows=1,
+            cols=2,
+            column_widths=[0.6, 0.4],
+            horizontal_spacing=0.03,
+            specs=[[{"type": "domain"}, {"type": "domain"}]],
+            subplot_titles=["at init", "deferred to the invocations"],
+        )
+        figure.add_trace(_icicle(init_nodes, colours, unused), row=1, col=1)
+        figure.add_trace(_icicle(deferred, colours, set()), row=1, col=2)
+    else:
+        figure = go.Figure(_icicle(init_nodes, colours, unused))
     _legend_keys(figure, colours)
     figure.update_xaxes(visible=False).update_yaxes(visible=False)
+    marked = "; red outline = no event used it" if unused else ""
     return figure.update_layout(
-        title=f"Import tree: {label(entry.name)} (width = cumulative ms; colour = distribution)",
+        title=f"Import tree: {label(entry.name)} (width = cumulative ms; colour = "
+        f"distribution{marked})",
         height=620,
         legend_title_text="distribution",
         plot_bgcolor="white",

@@ -39,6 +39,9 @@ def _imports_summary(result: ImportsResult) -> str:
     parts = [f"init median {ms(init.median)} ± {ms(init.stdev)}" if init else "no init time"]
     if imports:
         parts.append(f"imports {ms(imports.median)}")
+    first = result.invocations[0].import_ms if result.invocations else None
+    if first:
+        parts.append(f"deferred to the first invocation {ms(first.median)}")
     if result.max_rss_mb is not None:
         parts.append(f"peak memory {memory_mb(result.max_rss_mb)}")
     if result.error is not None:

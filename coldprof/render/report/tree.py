@@ -11,10 +11,11 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from coldprof.analyze.result import AnalyzeResult, Finding, SizeRow
-from coldprof.imports.result import ImportsResult
+from coldprof.imports.result import ImportsResult, ModuleRow
 
 MAX_SIZE_ROWS = 500  # folders and files taken from one analyze result
 MAX_MODULES = 3000  # modules taken from one imports result
@@ -159,17 +160,33 @@ def size_tree(result: AnalyzeResult) -> list[Node]:
     return _consistent(nodes)
 
 
-def import_tree(result: ImportsResult) -> list[Node]:
-    """The import tree of an imports result (values are self ms; category the distribution)."""
-    root = "imports"
-    nodes = [Node(root, root, "", 0.0, "")]
+def _module_nodes(modules: Sequence[ModuleRow], root: str, prefix: str) -> list[Node]:
+    """Nodes of modules in pre-order with depths, under `root` (ids start with `prefix`)."""
+    nodes = []
     stack: list[tuple[int, str]] = []
-    for index, module in enumerate(result.modules[:MAX_MODULES]):
+    for index, module in enumerate(modules[:MAX_MODULES]):
         while stack and stack[-1][0] >= module.depth:
             stack.pop()
         depth_ok = stack and stack[-1][0] == module.depth - 1
         parent = stack[-1][1] if depth_ok else root
-        key = str(index)
+        key = f"{prefix}{index}"
         nodes.append(Node(key, module.name, parent, module.self_ms, module.distribution))
         stack.append((module.depth, key))
+    return nodes
+
+
+def import_tree(result: ImportsResult) -> list[Node]:
+    """The import tree of an imports result (values are self ms; category the distribution)."""
+    root = "imports"
+    return [Node(root, root, "", 0.0, ""), *_module_nodes(result.modules, root, "")]
+
+
+def deferred_tree(result: ImportsResult) -> list[Node]:
+    """The modules each invocation imported, under one node per invocation."""
+    nodes = [Node("deferred", "invocations", "", 0.0, "")]
+    for number in sorted({module.invocation for module in result.deferred}):
+        root = f"invocation {number}"
+        nodes.append(Node(root, root, "deferred", 0.0, ""))
+        modules = [module for module in result.deferred if module.invocation == number]
+        nodes += _module_nodes(modules, root, f"{number}:")
     return nodes
