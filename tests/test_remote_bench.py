@@ -583,7 +583,7 @@ def test_every_lambda_action_the_code_calls_is_listed_in_help_errors_and_docs():
     """The IAM actions a user must grant, read from the calls coldprof/bench/remote.py makes
     (waiters by the operation botocore's waiter model polls)."""
     source = (ROOT / "coldprof" / "bench" / "remote.py").read_text(encoding="utf-8")
-    lambda_api = boto3.client("lambda", region_name="us-east-1")
+    lambda_api = boto3.session.Session().client("lambda", region_name="us-east-1")  # its own
     mapping = lambda_api.meta.method_to_api_mapping
     iam = {"Invoke": "InvokeFunction"}  # the one operation whose IAM action is named otherwise
     calls = [mapping[m] for m in re.findall(r"client\.(\w+)\(", source) if m in mapping]
