@@ -23,7 +23,7 @@ from coldprof.data import lambda_facts
 from coldprof.errors import UsageError
 from coldprof.function import SETTINGS, FunctionConfig
 from coldprof.function.settings import Setting, read_value, unknown_key
-from coldprof.render.units import exact_bytes
+from coldprof.render.units import exact_bytes, ms
 
 MAX_CONFIG_BYTES = 1024 * 1024
 DEFAULT_RUNS = 5
@@ -41,7 +41,7 @@ DURATION_UNITS_MS = {"ms": Decimal(1), "s": Decimal(1000)}
 MAX_SIZE_BYTES = 2**40  # 1,024 GiB: beyond any package Lambda runs (and exact as a float)
 SIZE_EXPECTED = (
     'a size: whole bytes (52428800) or a string like "50 MiB" or "50 MB", '
-    f"from 0 to {MAX_SIZE_BYTES:,} bytes (1,024 GiB)"
+    f"from 0 to {exact_bytes(MAX_SIZE_BYTES)} (1,024 GiB)"
 )
 MAX_DURATION_MS = 10**9  # 11.6 days: beyond any init or invocation
 DURATION_EXPECTED = 'a duration: milliseconds (800) or a string like "800 ms" or "1.5 s"'
@@ -131,7 +131,7 @@ def parse_size(value: object) -> int:
 
 def parse_duration_ms(value: object) -> float:
     """Milliseconds from 800, 1.5, "800 ms" or "1.5 s" (ValueError saying what is expected)."""
-    expected = f"{DURATION_EXPECTED}, above zero and below {MAX_DURATION_MS:,} ms"
+    expected = f"{DURATION_EXPECTED}, above zero and below {ms(MAX_DURATION_MS)}"
     if isinstance(value, int | float) and not isinstance(value, bool):
         duration_ms = value
     else:

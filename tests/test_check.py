@@ -450,10 +450,10 @@ HUGE = "9" * 400  # TOML takes integers of any length; Python's float does not
         ("top", "memory", "expected a memory size in MB, a whole number from 128 to 10240"),
         ("top", "timeout", "expected a timeout in seconds, above 0 and at most 900"),
         ("top", "ephemeral_storage", "a whole number from 512 to 10240"),
-        ("budget", "zipped", "from 0 to 1,099,511,627,776 bytes (1,024 GiB)"),
-        ("budget", "unzipped", "from 0 to 1,099,511,627,776 bytes (1,024 GiB)"),
-        ("budget", "max_distribution", "from 0 to 1,099,511,627,776 bytes (1,024 GiB)"),
-        ("budget", "init_ms", "above zero and below 1,000,000,000 ms"),
+        ("budget", "zipped", "from 0 to 1,099,511,627,776 B (1,024 GiB)"),
+        ("budget", "unzipped", "from 0 to 1,099,511,627,776 B (1,024 GiB)"),
+        ("budget", "max_distribution", "from 0 to 1,099,511,627,776 B (1,024 GiB)"),
+        ("budget", "init_ms", "above zero and below 1,000,000,000.0 ms"),
     ],
 )
 def test_a_400_digit_integer_is_a_one_line_usage_error(tmp_path, table, key, expected):
