@@ -24,12 +24,11 @@ from coldprof.data import lambda_facts
 from coldprof.errors import UsageError
 from coldprof.function import SETTINGS, FunctionConfig
 from coldprof.function.settings import Setting, read_value, unknown_key
-from coldprof.render.units import exact_bytes
+from coldprof.render.units import exact_bytes, ms
 
 MAX_CONFIG_BYTES = 1024 * 1024
 DEFAULT_RUNS = 5
 MAX_RUNS = 100
-MAX_SIZE_DIGITS = 20  # whole bytes, as NUMBER_AND_UNIT takes at most 20 digits before a unit
 SIZE_UNITS = {
     "b": 1,
     "kb": 10**3,
@@ -40,7 +39,12 @@ SIZE_UNITS = {
     "gib": 2**30,
 }
 DURATION_UNITS_MS = {"ms": Decimal(1), "s": Decimal(1000)}
-SIZE_EXPECTED = 'a size: whole bytes (52428800) or a string like "50 MiB" or "50 MB"'
+MAX_SIZE_BYTES = 2**40  # 1,024 GiB: beyond any package Lambda runs (and exact as a float)
+SIZE_EXPECTED = (
+    'a size: whole bytes (52428800) or a string like "50 MiB" or "50 MB", '
+    f"from 0 to {exact_bytes(MAX_SIZE_BYTES)} (1,024 GiB)"
+)
+MAX_DURATION_MS = 10**9  # 11.6 days: beyond any init or invocation
 DURATION_EXPECTED = 'a duration: milliseconds (800) or a string like "800 ms" or "1.5 s"'
 TARGET_EXPECTED = "the path of the package folder or .zip to check"
 FUNCTION_KEYS = tuple(setting.key for setting in SETTINGS.values())
@@ -111,13 +115,16 @@ def _number_and_unit(value: str) -> tuple[Decimal, str] | None:
 
 def parse_size(value: object) -> int:
     """Bytes from 52428800, "52428800", "50 MiB" or "50 MB" (ValueError saying what is expected)."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**MAX_SIZE_DIGITS:
-        return value
-    parsed = _number_and_unit(value) if isinstance(value, str) else None
-    multiplier = {"": 1, **SIZE_UNITS}.get(parsed[1]) if parsed else None
-    if parsed is None or multiplier is None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = Decimal(value)
+    else:
+        parsed = _number_and_unit(value) if isinstance(value, str) else None
+        multiplier = {"": 1, **SIZE_UNITS}.get(parsed[1]) if parsed else None
+        if parsed is None or multiplier is None:
+            raise ValueError(SIZE_EXPECTED)
+        size = parsed[0] * multiplier
+    if not 0 <= size <= MAX_SIZE_BYTES:
         raise ValueError(SIZE_EXPECTED)
-    size = parsed[0] * multiplier
     if size != size.to_integral_value():
         raise ValueError(f"{SIZE_EXPECTED}, a whole number of bytes")
     return int(size)
@@ -125,12 +132,17 @@ def parse_size(value: object) -> int:
 
 def parse_duration_ms(value: object) -> float:
     """Milliseconds from 800, 1.5, "800 ms" or "1.5 s" (ValueError saying what is expected)."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 10**9:
-        return float(value)
-    parsed = _number_and_unit(value) if isinstance(value, str) else None
-    if parsed is None or parsed[1] not in DURATION_UNITS_MS or parsed[0] <= 0:
-        raise ValueError(DURATION_EXPECTED + ", above zero")
-    return float(parsed[0] * DURATION_UNITS_MS[parsed[1]])
+    expected = f"{DURATION_EXPECTED}, above zero and below {ms(MAX_DURATION_MS)}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        duration_ms = value
+    else:
+        parsed = _number_and_unit(value) if isinstance(value, str) else None
+        if parsed is None or parsed[1] not in DURATION_UNITS_MS:
+            raise ValueError(expected)
+        duration_ms = parsed[0] * DURATION_UNITS_MS[parsed[1]]
+    if not 0 < duration_ms < MAX_DURATION_MS:
+        raise ValueError(expected)
+    return float(duration_ms)
 
 
 def parse_growth(value: object) -> Growth:

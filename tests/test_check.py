@@ -439,3 +439,27 @@ def test_bundled_sdk_is_forbidden_and_botocore_over_the_distribution_budget(tmp_
     assert budgets["forbid"]["detail"].startswith("boto")
     assert budgets["max_distribution"]["detail"].startswith("over: botocore ")
     assert budgets["max_distribution"]["actual"] > 10 * 1024 * 1024
+
+
+HUGE = "9" * 400  # TOML takes integers of any length; Python's float does not
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "expected"),
+    [
+        ("top", "memory", "expected a memory size in MB, a whole number from 128 to 10240"),
+        ("top", "timeout", "expected a timeout in seconds, above 0 and at most 900"),
+        ("top", "ephemeral_storage", "a whole number from 512 to 10240"),
+        ("budget", "zipped", "from 0 to 1,099,511,627,776 B (1,024 GiB)"),
+        ("budget", "unzipped", "from 0 to 1,099,511,627,776 B (1,024 GiB)"),
+        ("budget", "max_distribution", "from 0 to 1,099,511,627,776 B (1,024 GiB)"),
+        ("budget", "init_ms", "above zero and below 1,000,000,000.0 ms"),
+    ],
+)
+def test_a_400_digit_integer_is_a_one_line_usage_error(tmp_path, table, key, expected):
+    setting = f"{key} = {HUGE}\n"
+    config = make_project(tmp_path, **{table: setting})
+    result = run_check(config)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("coldprof: error: ") and result.output.count("\n") == 1
+    assert f"] {key}: expected " in result.output and expected in result.output

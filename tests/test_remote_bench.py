@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,12 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
-from test_serve import ECHO, HANDLERS, echo, lambda_client, running_server, served
+from test_serve import ECHO, HANDLERS, ROOT, echo, lambda_client, running_server, served
 
 from coldprof.bench.remote import (
+    PERMISSIONS,
     Invocation,
     RemoteOptions,
     SizeRun,
@@ -161,14 +164,27 @@ def test_a_memory_sweep_marks_the_cheapest_and_the_fastest(server, client):
     assert client.get_function_configuration(FunctionName="sweep")["MemorySize"] == 128
 
 
+def vcpu_share(probe_s: float = 0.3) -> float:
+    """The share of a vCPU this machine gives a busy thread now: its CPU time over wall time."""
+    cpu_start, wall_start = time.thread_time(), time.perf_counter()
+    while time.perf_counter() - wall_start < probe_s:
+        pass
+    return (time.thread_time() - cpu_start) / (time.perf_counter() - wall_start)
+
+
 def test_a_memory_sweep_of_cpu_bound_code_finds_the_larger_size_faster(server, client):
     """Each size gets its share of a vCPU, as on Lambda: 1,769 MB runs CPU-bound code about 13.8
-    times faster than 128 MB, so the sweep no longer says every size is as fast."""
+    times faster than 128 MB, so the sweep no longer says every size is as fast. The share is a
+    cap: a saturated machine gives 1,769 MB less than its vCPU, so this needs one to spare."""
+    before = vcpu_share()
     result = bench(
         server, "--function-name", "cpu", "--memory", "128,1769", "--cold", "2", "--warm", "3",
         "--format", "json",
     )  # fmt: skip
+    spare = min(before, vcpu_share())
     assert result.exit_code == 0, result.output
+    if spare < 0.5:
+        pytest.skip(f"this machine gave a busy thread {spare:.2f} of a vCPU: none to spare")
     doc = json.loads(result.stdout)
     rows = {row["memory_mb"]: row for row in doc["remote"]["sweep"]}
     assert rows[128]["warm_median_ms"] > 3 * rows[1769]["warm_median_ms"]
@@ -177,7 +193,10 @@ def test_a_memory_sweep_of_cpu_bound_code_finds_the_larger_size_faster(server, c
 
 
 def test_a_memory_sweep_has_its_own_table(server):
-    result = bench(server, "--function-name", "sweep", "--memory", "128,512", "--cold", "2")
+    # 2 cold samples and 1 warm: fewer than 3, too few to tell sizes apart, so the table shows
+    # the tie whatever the machine's load did between the sizes (run one after the other)
+    args = ["--function-name", "sweep", "--memory", "128,512", "--cold", "2", "--warm", "1"]
+    result = bench(server, *args)
     assert result.exit_code == 0, result.output
     sweep = result.stdout.split("== Memory sweep\n\n")[1].split("\n\n")[0].splitlines()
     headers = ["memory", "cold start median", "warm median", "mean at 1.0% cold", "per million"]
@@ -477,11 +496,8 @@ def test_cold_starts_via_published_versions_end_to_end(server, client):
     assert remote["versions_deleted"] and remote["configuration_restored"]
     restored = Note(remote["restore"]["code"], remote["restore"]["values"])
     assert word(restored).endswith("; the 3 version(s) published for the cold starts were deleted")
-    assert (
-        "the 3 version(s) published for the cold starts were deleted"
-        in result.stderr + result.stdout
-        or True
-    )
+    table = render(loads(result.stdout, "snap.json"), "table")  # what the user reads
+    assert "the 3 version(s) published for the cold starts were deleted" in table
     new = lines[before:]
     ran = [x.split(":")[1] for x in new if x.startswith("snap:") and ": cold start" in x]
     assert ran == ["1", "2", "3"]
@@ -561,3 +577,25 @@ def test_a_sweep_marks_the_fastest_only_beyond_the_noise():
     rows = sweep_rows((slow, same))
     assert not any(row.fastest for row in rows)
     assert all(row.within_noise_of_fastest for row in rows)
+
+
+def test_every_lambda_action_the_code_calls_is_listed_in_help_errors_and_docs():
+    """The IAM actions a user must grant, read from the calls coldprof/bench/remote.py makes
+    (waiters by the operation botocore's waiter model polls)."""
+    source = (ROOT / "coldprof" / "bench" / "remote.py").read_text(encoding="utf-8")
+    lambda_api = boto3.session.Session().client("lambda", region_name="us-east-1")  # its own
+    mapping = lambda_api.meta.method_to_api_mapping
+    iam = {"Invoke": "InvokeFunction"}  # the one operation whose IAM action is named otherwise
+    calls = [mapping[m] for m in re.findall(r"client\.(\w+)\(", source) if m in mapping]
+    called = {iam.get(operation, operation) for operation in calls}
+    waiters = re.findall(r'get_waiter\("(\w+)"\)', source)
+    called |= {lambda_api.get_waiter(name).config.operation for name in waiters}
+    assert called >= {"PublishVersion", "DeleteFunction", "InvokeFunction", "GetFunction"}
+    help_text = " ".join(
+        CliRunner().invoke(BENCH, ["--function-name", "f", "--help"]).output.split()
+    )
+    docs = (ROOT / "docs" / "real-lambda.md").read_text(encoding="utf-8")
+    for action in called:
+        assert (
+            action in help_text and f"lambda:{action}" in PERMISSIONS and f"lambda:{action}" in docs
+        )

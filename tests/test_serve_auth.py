@@ -192,6 +192,18 @@ def test_a_malformed_request_line_gets_a_400_in_json(server, line):
     assert b'"message": ' in body and b"<html" not in body.lower()
 
 
+@pytest.mark.parametrize("method", [b"GE\x1bT", b"G\x00ET", b"GET\x7f", b"G\x85ET"])
+def test_a_method_with_a_control_byte_gets_a_400_logged_escaped(server, method):
+    _, lines = server
+    line = method + b" /2015-03-31/functions/ HTTP/1.1\r\nConnection: close\r\n\r\n"
+    head = _send_raw(server[0].url, line).partition(b"\r\n\r\n")[0]
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"X-Amzn-ErrorType: MalformedHttpRequestException" in head
+    shown = method.decode("latin-1").encode("unicode_escape").decode("ascii")
+    assert f"{shown} /2015-03-31/functions/ HTTP/1.1: 400 MalformedHttpRequestException" in lines
+    assert not any(character in "".join(lines) for character in "\x1b\x00\x7f")
+
+
 def test_control_characters_in_paths_and_headers_are_logged_escaped(server):
     _, lines = server
     request = b"GET /\x1b[31mred\x07 HTTP/1.1\r\nHost: x\x1b]0;t\x07\r\nConnection: close\r\n\r\n"

@@ -10,6 +10,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import psutil
 import pytest
 from botocore.exceptions import ClientError
 from test_serve import ECHO, ROOT, echo, invoke, lambda_client, raw_request, running_server, served
@@ -17,6 +18,8 @@ from test_serve import ECHO, ROOT, echo, invoke, lambda_client, raw_request, run
 from coldprof.bench.report_line import parse_reports
 from coldprof.errors import TargetError
 from coldprof.serve import ServeOptions, serve
+from coldprof.serve.errors import throttled
+from coldprof.serve.events import EventQueue, EventSettings, QueuedEvent
 
 CONTEXT = ROOT / "fixtures" / "serve" / "context"
 ARN = "arn:aws:lambda:us-east-1:000000000000:function"
@@ -27,6 +30,28 @@ def wait_for(predicate, what: str, timeout_s: float = 20.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, what
         time.sleep(0.02)
+
+
+def environments(function_name: str) -> set[int]:
+    """The pids of this process's sandbox environments that run `function_name`."""
+    found = set()
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if process.environ().get("AWS_LAMBDA_FUNCTION_NAME") == function_name:
+                found.add(process.pid)
+        except psutil.Error:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+def in_flight(call, function_name: str) -> threading.Thread:
+    """Start `call` in a thread; return once it runs in a new environment of the function (it
+    holds its concurrency from before the environment starts until it ends)."""
+    before = environments(function_name)
+    thread = threading.Thread(target=call)
+    thread.start()
+    wait_for(lambda: environments(function_name) - before, f"{function_name} to start")
+    return thread
 
 
 def code_of(call) -> str:
@@ -193,9 +218,7 @@ def test_reserved_concurrency_throttles_with_lambdas_reason(client):
     assert client.get_function(FunctionName="reserved")["Concurrency"] == {
         "ReservedConcurrentExecutions": 1
     }
-    busy = threading.Thread(target=invoke, args=(client, "reserved", {"sleep_ms": 1500}))
-    busy.start()
-    time.sleep(0.5)
+    busy = in_flight(lambda: invoke(client, "reserved", {"sleep_ms": 1500}), "reserved")
     with pytest.raises(ClientError) as raised:
         client.invoke(FunctionName="reserved")
     busy.join(10)
@@ -221,9 +244,7 @@ def test_the_account_limit_throttles_the_unreserved_functions():
     specs = [echo("a"), echo("b")]
     with running_server(specs, account_concurrency=1) as (server, _):
         client = lambda_client(server.url)
-        busy = threading.Thread(target=invoke, args=(client, "a", {"sleep_ms": 1500}))
-        busy.start()
-        time.sleep(0.5)
+        busy = in_flight(lambda: invoke(client, "a", {"sleep_ms": 1500}), "a")
         with pytest.raises(ClientError) as raised:
             client.invoke(FunctionName="b")
         busy.join(10)
@@ -233,9 +254,7 @@ def test_the_account_limit_throttles_the_unreserved_functions():
 def test_the_machine_bound_is_reported_as_this_machines():
     with running_server([echo("a")], max_environments=1) as (server, _):
         client = lambda_client(server.url)
-        busy = threading.Thread(target=invoke, args=(client, "a", {"sleep_ms": 1500}))
-        busy.start()
-        time.sleep(0.5)
+        busy = in_flight(lambda: invoke(client, "a", {"sleep_ms": 1500}), "a")
         with pytest.raises(ClientError) as raised:
             client.invoke(FunctionName="a")
         busy.join(10)
@@ -284,11 +303,16 @@ def test_event_invocations_are_retried_after_a_function_error_then_dropped():
 
 def test_a_full_event_queue_answers_429_and_queued_events_are_dropped_at_shutdown():
     lines: list[str] = []
+
+    def slow_terminal(line: str) -> None:  # each drop is told before the server has stopped
+        time.sleep(0.3 if "dropped" in line else 0)
+        lines.append(line)
+
     options = ServeOptions(port=0, max_queued_events=2, no_auth=True, max_environments=1)
-    with serve([echo("slow")], options, lines.append) as server:
+    with serve([SLOW], options, slow_terminal) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        slow = b'{"sleep_ms": 3000}'
+        slow = b'{"sleep_ms": 60000}'  # still running at shutdown, however slow the machine
         for _ in range(2):
             assert raw_request(server.url, "POST", INVOKE_SLOW, slow, key=None, headers=EVENT)
         full = raw_request(server.url, "POST", INVOKE_SLOW, slow, key=None, headers=EVENT)
@@ -297,9 +321,30 @@ def test_a_full_event_queue_answers_429_and_queued_events_are_dropped_at_shutdow
         server.shutdown()
     dropped = [line for line in lines if "dropped (stopping)" in line]
     assert len(dropped) == 2, lines
+    attempts = sorted(line.split(" after ")[1].split(",")[0] for line in dropped)
+    assert attempts == ["0 attempt(s)", "1 attempt(s)"]  # the throttled one, the running one
     assert not any("Traceback" in line for line in lines)
 
 
+def always_throttled(item: QueuedEvent):
+    """An attempt that never runs: the function is always at its concurrency limit."""
+    raise throttled("Rate Exceeded.")
+
+
+def test_an_event_older_than_its_maximum_age_is_dropped_as_too_old():
+    lines: list[str] = []
+    queue = EventQueue(always_throttled, 10, (60.0,), lines.append)
+    settings = EventSettings(maximum_retry_attempts=2, maximum_event_age_s=1)
+    queue.submit(QueuedEvent("r-1", "busy", None, {}, settings))
+    wait_for(lambda: queue.status()["Dropped"] == 1, "the event to grow too old", 30)
+    queue.close()
+    (event,) = queue.status()["Events"]
+    assert (event["State"], event["DroppedBecause"], event["Attempts"]) == ("dropped", "too-old", 0)
+    assert event["AgeSeconds"] > 1  # it waited throttled past its age, tried every second
+    assert "busy: event r-1 dropped (too-old) after 0 attempt(s)" in lines
+
+
+SLOW = served("slow", ECHO, timeout_s=60)  # runs as long as it is asked to (up to 60 s)
 INVOKE_SLOW = "/2015-03-31/functions/slow/invocations"
 EVENT = {"X-Amz-Invocation-Type": "Event"}
 
@@ -308,17 +353,14 @@ def test_an_in_flight_invocation_gets_a_lambda_shaped_error_when_the_server_stop
     lines: list[str] = []
     options = ServeOptions(port=0, no_auth=True)
     replies = []
-    with serve([echo("slow")], options, lines.append) as server:
+    with serve([SLOW], options, lines.append) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        call = threading.Thread(
-            target=lambda: replies.append(
-                raw_request(server.url, "POST", INVOKE_SLOW, b'{"sleep_ms": 5000}', key=None)
-            )
+        body = b'{"sleep_ms": 60000}'
+        call = in_flight(
+            lambda: replies.append(raw_request(server.url, "POST", INVOKE_SLOW, body, key=None)),
+            "slow",
         )
-        call.start()
-        wait_for(lambda: any("slow" in line for line in lines) or call.is_alive(), "started")
-        time.sleep(1.0)
         server.shutdown()
     call.join(10)
     (reply,) = replies
@@ -347,7 +389,7 @@ def test_a_zip_that_cannot_be_extracted_is_a_refused_function(tmp_path, damage):
     with serve(specs, options, lines.append) as server:
         refused = server.startup.refused
     ((name, why),) = refused
-    assert name == "broken" and str(broken) in why and "\n" not in why
+    assert name == "broken" and why.count(str(broken)) == 1 and "\n" not in why
     with (
         pytest.raises(TargetError, match="no function can be served"),
         serve([served("broken", broken)], options),

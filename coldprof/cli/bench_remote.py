@@ -140,7 +140,8 @@ def bench_remote_command(
     has an Init Duration counts as cold. The function's MemorySize and environment
     variables are put back afterwards, also after an error or Ctrl-C, and the report says
     so. Needs lambda:GetFunction, GetFunctionConfiguration, UpdateFunctionConfiguration and
-    InvokeFunction (docs/real-lambda.md).
+    InvokeFunction; with --cold-via publish-version, also lambda:PublishVersion and
+    lambda:DeleteFunction (docs/real-lambda.md).
 
     \b
     Examples:

@@ -110,8 +110,11 @@ def signals_as_ctrl_c() -> Iterator[None]:
     try:
         yield
     finally:
+        # After a stop signal they stay ignored: the process is ending, and a repeat while
+        # Python shuts down would kill it (exit -15) instead of letting it exit as it chose.
+        stopping = signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            signal.signal(signum, signal.SIG_IGN if stopping else handler)
 
 
 def handle_errors(command: Callable) -> Callable:

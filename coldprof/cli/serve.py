@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import signal
-from types import FrameType
+import threading
+import time
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -17,16 +19,40 @@ if TYPE_CHECKING:  # coldprof.serve loads botocore: only when serve runs
     from coldprof.serve import AccessKey, LambdaServer
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STOP_POLL_S = 0.1  # how often the main thread looks whether a stop signal has arrived
 
 
-class _Stop(Exception):
-    """SIGINT, SIGTERM or SIGHUP arrived: stop serving and end every environment."""
+class _StopSignals:
+    """SIGINT, SIGTERM and SIGHUP armed, while in use, to note the first that arrives (a repeat
+    changes nothing). The handler only notes it: an exception raised from a handler would be
+    swallowed by socketserver's `except Exception`, or would cut the ending of environments.
+    Once one has arrived, they are ignored from then on: the process is ending, and Python
+    resets a handler of its own to the default while it shuts down, where a repeat would kill
+    it."""
+
+    def __init__(self) -> None:
+        self.received: str | None = None
+
+    def __enter__(self) -> _StopSignals:
+        self._previous = {signum: signal.signal(signum, self._note) for signum in STOP_SIGNALS}
+        return self
+
+    def __exit__(self, kind: type | None, error: BaseException | None, tb: TracebackType | None):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler if self.received is None else signal.SIG_IGN)
+
+    def _note(self, signum: int, frame: FrameType | None) -> None:
+        self.received = self.received or signal.Signals(signum).name
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
-    for other in STOP_SIGNALS:
-        signal.signal(other, signal.SIG_IGN)
-    raise _Stop(signal.Signals(signum).name)
+def _serve_until_stopped(server: LambdaServer, signals: _StopSignals) -> None:
+    """Serve in a thread until a stop signal arrives, then stop the loop (the main thread only
+    waits, so a signal never lands inside the server's own code)."""
+    loop = threading.Thread(target=server.serve_forever, name="serve", daemon=True)
+    loop.start()
+    while signals.received is None and loop.is_alive():
+        time.sleep(STOP_POLL_S)
+    server.shutdown()
 
 
 def _say(message: str) -> None:
@@ -197,17 +223,12 @@ def serve(
         no_auth=no_auth,
         region=settings.get("region"),
     )
-    previous = {signum: signal.signal(signum, _stop) for signum in STOP_SIGNALS}
-    try:
+    with _StopSignals() as signals:
         with run_server(served, options, None if quiet else _say) as server:
             for line in _startup_lines(server):
                 _say(line)
             refused = {name for name, _ in server.startup.refused}
             names = ", ".join(f.function_name for f in served if f.function_name not in refused)
             _say(f"serving {names} on {server.url} (Ctrl-C to stop)")
-            server.serve_forever()
-    except _Stop as stop:
-        _say(f"{stop}: stopped; every environment ended")
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            _serve_until_stopped(server, signals)
+        _say(f"{signals.received or 'the server loop ended'}: stopped; every environment ended")

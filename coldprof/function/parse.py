@@ -177,8 +177,8 @@ def _number(value: Any, pattern: re.Pattern) -> float | None:
     """The number in an int, a float or a string matching `pattern`; None otherwise."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value  # whole, and compared as an int: a 400-digit one never becomes a float
+    if isinstance(value, int):  # no more digits than the text forms take (TOML has no bound)
+        return value if abs(value) < 10**9 else None
     if isinstance(value, float):
         return value if pattern is NUMBER or value.is_integer() else None
     if isinstance(value, str) and pattern.fullmatch(value):

@@ -3,6 +3,7 @@ origin and bytecode effect, and the rollup per distribution."""
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -31,12 +32,18 @@ def module_rows(tree: Node, warm_tree: Node | None, attributor: Attributor) -> l
                 cumulative_ms=node.cumulative_ms,
                 depth=depth,
                 bytecode_saving_ms=None if warm is None else max(0.0, node.self_ms - warm.self_ms),
+                bytecode_saving_noise_ms=None if warm is None else _noise_ms(node, warm),
                 body_ms=None if warm is None else warm.self_ms,
                 cached=node.cached,
                 runs=node.runs,
             )
         )
     return rows
+
+
+def _noise_ms(cold: Node, warm: Node) -> float:
+    """The spreads of a module's self time without and with a bytecode cache, combined."""
+    return math.hypot(cold.self_spread_ms, warm.self_spread_ms)
 
 
 def distribution_self_ms(

@@ -26,6 +26,7 @@ class Node:
     cached: bool  # an `-X importtime=2` row for a module already imported: no time, depth unknown
     children: tuple[Node, ...]
     runs: int = 1  # how many runs the median was taken over
+    self_spread_ms: float = 0.0  # the standard deviation of self_ms over those runs
 
 
 def build_forest(rows: Sequence[Row]) -> list[Node]:
@@ -83,6 +84,7 @@ def median_tree(roots: Sequence[Node]) -> Node:
         cached=all(root.cached for root in roots),
         children=tuple(median_tree(group) for group in groups.values()),
         runs=len(roots),
+        self_spread_ms=statistics.stdev(r.self_ms for r in roots) if len(roots) > 1 else 0.0,
     )
 
 

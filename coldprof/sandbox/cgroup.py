@@ -228,7 +228,8 @@ class Cgroup:
 
     def pids(self) -> list[int]:
         """Every process of the environment, however it was started."""
-        return _pids(self._folders[0]) if self._folders else []
+        folders = self._folders  # read once: remove(), in another thread, may empty it
+        return _pids(folders[0]) if folders else []
 
     def set_cpus(self, cpus: float | None, period_us: int) -> None:
         """Hold the members to `cpus` CPUs per period (None: no limit)."""
@@ -269,15 +270,16 @@ class Cgroup:
     def kill(self) -> None:
         """SIGKILL every member and wait (bounded) until they are gone: woken by their exits
         (pidfds), not by a timer."""
-        if not self._folders:
+        folders = self._folders  # read once: remove(), in another thread, may empty it
+        if not folders:
             return
         if self.v2 is None or not _write(self.v2 / "cgroup.kill", "1"):
             self.freeze(True)
-            _signal_members(self._folders[0], signal.SIGKILL)
+            _signal_members(folders[0], signal.SIGKILL)
             self.freeze(False)
         deadline = time.monotonic() + EMPTY_WAIT_S
-        while (pids := self.pids()) and time.monotonic() < deadline:
-            _signal_members(self._folders[0], signal.SIGKILL)
+        while (pids := _pids(folders[0])) and time.monotonic() < deadline:
+            _signal_members(folders[0], signal.SIGKILL)
             wait_exited(pids, min(EXIT_LOOK_S, deadline - time.monotonic()))
 
     def remove(self) -> None:

@@ -176,7 +176,7 @@ def _prepared(stack: ExitStack, function: FunctionConfig) -> FunctionConfig | st
         own.close()
         message = error.message if isinstance(error, ColdprofError) else str(error)
         message = message or type(error).__name__
-        if message.startswith(f"{function.target}: "):  # extraction errors name the zip already
+        if str(function.target) in message:  # most extraction errors name the zip already
             return display_path(message)
         return display_path(f"{function.target}: {message}")
     stack.enter_context(own)

@@ -157,6 +157,10 @@ class Functions:
                     raise service_error(STOPPED) from None
                 self.tell(f"{pool.name}: could not run: {error}")
                 raise service_error(f"coldprof serve could not run {pool.name}: {error}") from None
+            except Exception:  # the environment closed under the invocation by the shutdown
+                if self.stopping:
+                    raise service_error(STOPPED) from None
+                raise
         if self.stopping:
             raise service_error(STOPPED)
         self.tell(describe_outcome(function.name, outcome))

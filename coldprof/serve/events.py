@@ -15,7 +15,7 @@ from typing import Any
 
 from coldprof.render.units import seconds
 from coldprof.results import display_path
-from coldprof.serve.errors import ApiError, throttled
+from coldprof.serve.errors import ApiError, service_error, throttled
 from coldprof.serve.invoke import Outcome
 
 THROTTLE_WAIT_S = 1.0  # a throttled event is tried again this much later (not an attempt)
@@ -90,8 +90,11 @@ class EventQueue:
         self._scheduler.start()
 
     def submit(self, item: QueuedEvent) -> None:
-        """Queue an event; TooManyRequestsException when the queue is full (this server's bound)."""
+        """Queue an event; TooManyRequestsException when the queue is full (this server's bound),
+        ServiceException once the server is stopping."""
         with self._cond:
+            if self._closing:
+                raise service_error("coldprof serve is stopping: the event cannot be queued")
             if len(self._pending) >= self.max_events:
                 raise throttled(
                     f"the event queue holds {self.max_events} events (--max-queued-events, this "
@@ -150,6 +153,8 @@ class EventQueue:
 
     def _run(self, item: QueuedEvent) -> None:
         """One attempt of an event, then what follows: done, a retry, a wait, or a drop."""
+        if self._closing:
+            return self._drop(item, "stopping")
         if time.monotonic() - item.enqueued_at > item.settings.maximum_event_age_s:
             return self._drop(item, "too-old")
         try:
@@ -162,10 +167,10 @@ class EventQueue:
         item.attempts += 1
         error = outcome.error
         if error is None:
-            self._finish(item, "succeeded")
-            return self._tell(
+            self._tell(
                 f"{item.function}: event {item.request_id} succeeded (attempt {item.attempts})"
             )
+            return self._finish(item, "succeeded")
         item.error_type = error.type
         if self._closing:
             return self._drop(item, "stopping")
@@ -174,12 +179,13 @@ class EventQueue:
         self._retry(item)
 
     def _refused(self, item: QueuedEvent, error: ApiError) -> None:
-        """A throttled attempt waits (it is not an attempt); any other refusal drops the event."""
-        if error.status == 429 and not self._closing:
-            with self._cond:
-                item.state = "queued"
-                self._push(item, THROTTLE_WAIT_S)
+        """A throttled attempt waits (it is not an attempt); any other refusal drops the event.
+        A service error (5xx: the environment could not start, or the server stopped while the
+        function ran) counts as an attempt made; a client error (the function gone) does not."""
+        if error.status == 429 and self._requeue(item, "queued", THROTTLE_WAIT_S):
             return
+        if error.status >= 500:
+            item.attempts += 1
         item.error_type = error.error_type
         reason = "not-found" if error.status == 404 else "error"
         self._drop(item, "stopping" if self._closing else reason)
@@ -191,10 +197,20 @@ class EventQueue:
             f"{item.function}: event {item.request_id} attempt {item.attempts} of {total} failed "
             f"({display_path(item.error_type or '')}); retrying in {seconds(delay_s)}"
         )
+        if not self._requeue(item, "retrying", delay_s):
+            self._drop(item, "stopping")
+
+    def _requeue(self, item: QueuedEvent, state: str, delay_s: float) -> bool:
+        """Queue an event again (a retry, or a wait after a throttle); False once stopping, when
+        the queue no longer runs anything (checked under the lock close() takes)."""
         with self._cond:
-            item.state = "retrying"
-            self._counts["retried"] += 1
+            if self._closing:
+                return False
+            item.state = state
+            if state == "retrying":
+                self._counts["retried"] += 1
             self._push(item, delay_s)
+        return True
 
     def _finish(self, item: QueuedEvent, state: str) -> None:
         with self._cond:
@@ -205,13 +221,15 @@ class EventQueue:
             self._cond.notify_all()
 
     def _drop(self, item: QueuedEvent, reason: str) -> None:
+        """Say why an event is dropped, then count it finished (told before whoever waits for
+        the queue to empty, such as close(), goes on)."""
         item.dropped_because = reason
-        self._finish(item, "dropped")
         error = f", last error {display_path(item.error_type)}" if item.error_type else ""
         self._tell(
             f"{item.function}: event {item.request_id} dropped ({reason}) after "
             f"{item.attempts} attempt(s){error}"
         )
+        self._finish(item, "dropped")
 
     def _tell(self, message: str) -> None:
         if self.observer is not None:

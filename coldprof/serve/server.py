@@ -3,6 +3,7 @@ signature), routed to its operation by botocore's model, and answered in JSON, e
 
 from __future__ import annotations
 
+import re
 import socket
 import sys
 import threading
@@ -36,6 +37,7 @@ DRAIN_CHUNK_BYTES = 64 * 1024
 SOCKET_TIMEOUT_S = 120.0
 DRAIN_WAIT_S = 5.0  # how long stopping waits for requests in flight to be answered
 LOGGED_LINE_BYTES = 200  # of a request line or path told to the observer
+METHOD = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP token (RFC 9110, 5.6.2)
 
 Reply = tuple[int, dict[str, str], bytes]
 Observer = Callable[[str], None]
@@ -110,12 +112,18 @@ class LambdaRequestHandler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def parse_request(self) -> bool:
-        """A request line must be `METHOD PATH HTTP/x.y` (HTTP/0.9's two words are refused)."""
+        """A request line must be `METHOD PATH HTTP/x.y` (HTTP/0.9's two words are refused), its
+        method a token: no control byte, no byte beyond ASCII."""
         if len(self.raw_requestline.split()) != 3:
             self.command, self.request_version = None, self.default_request_version
             self.send_error(HTTPStatus.BAD_REQUEST, "Bad request line")
             return False
-        return super().parse_request()
+        if not super().parse_request():
+            return False
+        if METHOD.fullmatch(self.command) is None:
+            self.send_error(HTTPStatus.BAD_REQUEST, "Bad request method (not an HTTP token)")
+            return False
+        return True
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """A protocol error (bad request line, header too long, ...) as a JSON error, never HTML."""

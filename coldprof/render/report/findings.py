@@ -8,6 +8,7 @@ analyze finding names are listed too.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -32,6 +33,7 @@ HEADERS = [
     "finding: advice",
 ]
 MIN_BYTECODE_SAVING_MS = 1.0
+NOISE_BOUND = 2  # a saving counts beyond this many times its noise (about a 95% bound)
 SHOWN_OWNERS = 3
 # Module categories of imports whose bytecode the package cannot ship.
 NOT_SHIPPED = {"standard library", "built-in", "runtime SDK", "not found"}
@@ -45,6 +47,16 @@ def bytecode_ms(result: ImportsResult) -> dict[str, float]:
         if module.category not in NOT_SHIPPED:
             saving[module.distribution] += module.bytecode_saving_ms or 0.0
     return saving
+
+
+def bytecode_noise_ms(result: ImportsResult) -> dict[str, float]:
+    """Per distribution in the package, the noise of its bytecode saving: its modules' noises
+    combined (unknown noise counts as none)."""
+    squares: dict[str, float] = defaultdict(float)
+    for module in result.modules:
+        if module.category not in NOT_SHIPPED:
+            squares[module.distribution] += (module.bytecode_saving_noise_ms or 0.0) ** 2
+    return {owner: math.sqrt(square) for owner, square in squares.items()}
 
 
 def owners(finding: Finding) -> list[str]:
@@ -79,10 +91,13 @@ def _analyze_rows(entry: Entry, saving_by_key: dict[str, float]) -> list[list]:
 
 
 def _bytecode_rows(entry: Entry, covered: set[str]) -> list[list]:
-    """Distributions whose missing bytecode costs time, from imports, not already listed."""
+    """Distributions whose missing bytecode costs time, from imports, not already listed: a
+    saving of at least MIN_BYTECODE_SAVING_MS and beyond twice the noise of the two timings."""
     found = []
+    noise = bytecode_noise_ms(entry.result)
     for owner, saved_ms in sorted(bytecode_ms(entry.result).items(), key=lambda kv: -kv[1]):
-        if canonicalize_name(owner) in covered or saved_ms < MIN_BYTECODE_SAVING_MS:
+        too_small = saved_ms < max(MIN_BYTECODE_SAVING_MS, NOISE_BOUND * noise.get(owner, 0.0))
+        if canonicalize_name(owner) in covered or too_small:
             continue
         row = [entry.source, "warning", "bytecode", owner or "-", "-", ms(saved_ms)]
         found.append([*row, BYTECODE_ADVICE])
