@@ -401,3 +401,29 @@ def test_an_init_past_10_s_is_stopped_and_run_again_inside_the_invocation(slow_i
         "Phase: init\tStatus: timeout" in served_log
         and "Phase: invoke\tStatus: success" in served_log
     )
+
+
+def test_pth_files_in_layers_are_processed_as_lambdas_bootstrap_does(tmp_path):
+    """Lambda's bootstrap calls site.addsitedir() on /opt/python and on
+    /opt/python/lib/python3.X/site-packages too: a layer's .pth adds paths and runs imports."""
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    function = tmp_path / "function"
+    function.mkdir()
+    (function / "app.py").write_text(
+        "import os, layermod, sitemod\n"
+        "def handler(event, context):\n"
+        "    return [layermod.NAME, sitemod.NAME, os.environ.get('LAYER_HOOK')]\n"
+    )
+    python = tmp_path / "layer1" / "python"
+    (python / "vendored").mkdir(parents=True)
+    (python / "vendored" / "layermod.py").write_text("NAME = 'layermod'\n")
+    (python / "hook.py").write_text("import os\nos.environ['LAYER_HOOK'] = 'ran'\n")
+    (python / "one.pth").write_text("vendored\nimport hook\n")
+    site = tmp_path / "layer2" / "python" / "lib" / f"python{version}" / "site-packages"
+    (site / "extra").mkdir(parents=True)
+    (site / "extra" / "sitemod.py").write_text("NAME = 'sitemod'\n")
+    (site / "two.pth").write_text("extra\n")
+    layers = ("--layer", str(tmp_path / "layer1"), "--layer", str(tmp_path / "layer2"))
+    light, real = (invoke_in(mode, function, "app.handler", {}, layers) for mode in MODES)
+    assert light[0] == real[0] == 0
+    assert json.loads(light[1]) == json.loads(real[1]) == ["layermod", "sitemod", "ran"]
