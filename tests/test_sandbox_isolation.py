@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from coldprof.bench import BenchOptions, bench
 from coldprof.cli.invoke import invoke
+from coldprof.config import load_config
 from coldprof.errors import UsageError
 from coldprof.function import FunctionConfig, environment_spec
 from coldprof.render import render
@@ -174,9 +175,18 @@ def test_no_result_record_holds_a_secret(user_with_credentials):
     assert SECRET not in repr(spec)  # the spec holds them, but never shows them
 
 
-def test_serve_takes_the_same_key(user_with_credentials):
+def test_serve_and_tool_coldprof_take_the_same_key(user_with_credentials, tmp_path):
     function = parse_function(f"creds={CREDENTIALS}:app.handler,credentials=from-environment")
     assert function.credentials == "from-environment"
+    config = tmp_path / "pyproject.toml"
+    config.write_text(
+        f'[tool.coldprof]\ntarget = "{CREDENTIALS}"\nhandler = "app.handler"\n'
+        'credentials = "profile:dev"\n'
+    )
+    assert load_config(config).function.credentials == "profile:dev"
+    config.write_text(config.read_text().replace("profile:dev", "mine"))
+    with pytest.raises(UsageError, match="none, from-environment or profile:NAME"):
+        load_config(config)
 
 
 PAST_THE_HOOK = RUNTIME / "writes_past_the_hook"
