@@ -427,3 +427,35 @@ def test_pth_files_in_layers_are_processed_as_lambdas_bootstrap_does(tmp_path):
     light, real = (invoke_in(mode, function, "app.handler", {}, layers) for mode in MODES)
     assert light[0] == real[0] == 0
     assert json.loads(light[1]) == json.loads(real[1]) == ["layermod", "sitemod", "ran"]
+
+
+CONTEXT_HANDLER = """
+def describe(value):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    public = sorted(n for n in dir(value) if not n.startswith("_"))
+    methods = [n for n in public if callable(getattr(value, n))]
+    values = {n: describe(getattr(value, n)) for n in public if n not in methods}
+    return {"type": type(value).__name__, "values": values, "methods": methods}
+
+
+def handler(event, context):
+    return describe(context)
+"""
+
+
+def test_the_context_object_is_awslambdarics(tmp_path):
+    """Every public attribute and method of the context, `identity` (an object whose fields are
+    None) and `tenant_id` among them, as AWS's runtime client builds it."""
+    (tmp_path / "app.py").write_text(CONTEXT_HANDLER)
+    light, real = (invoke_in(mode, tmp_path, "app.handler", {}, ()) for mode in MODES)
+    assert light[0] == real[0] == 0
+    stream = re.compile(r"\[\$LATEST\][0-9a-f]{32}")  # each environment's own log stream
+    assert stream.sub("", masked(light[1].decode())) == stream.sub("", masked(real[1].decode()))
+    context = json.loads(light[1])
+    assert context["values"]["identity"] == {
+        "type": "CognitoIdentity",
+        "values": {"cognito_identity_id": None, "cognito_identity_pool_id": None},
+        "methods": [],
+    }
+    assert "tenant_id" in context["values"]
