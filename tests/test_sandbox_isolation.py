@@ -153,6 +153,16 @@ def test_credentials_that_cannot_be_found_are_one_line_without_secrets(user_with
         assert SECRET not in result.output + result.stderr
 
 
+def test_credentials_in_env_are_refused_with_the_way_to_pass_them(user_with_credentials):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        args = [str(CREDENTIALS), "--handler", "app.handler", "--env", f"{name}={SECRET}"]
+        result = CliRunner().invoke(invoke, args)
+        assert result.exit_code == 2
+        expected = f"{name} is reserved (credentials reach the function only through --credentials"
+        assert expected in result.stderr
+        assert SECRET not in result.output + result.stderr
+
+
 def test_from_environment_without_variables_is_a_usage_error(monkeypatch):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
     function = FunctionConfig(
