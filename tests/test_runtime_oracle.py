@@ -459,3 +459,36 @@ def test_the_context_object_is_awslambdarics(tmp_path):
         "methods": [],
     }
     assert "tenant_id" in context["values"]
+
+
+LIMIT_HANDLER = """
+def handler(event, context):
+    if "raw" in event:
+        return b"x" * event["raw"]
+    return "\\u00e9" * event["text"]
+"""
+RESPONSE_MAX_BYTES = 6_291_556  # what Lambda's Function.ResponseSizeTooLarge quotes
+
+
+@pytest.mark.parametrize(
+    ("event", "sent_bytes"),
+    [
+        ({"raw": RESPONSE_MAX_BYTES}, RESPONSE_MAX_BYTES),
+        ({"raw": RESPONSE_MAX_BYTES + 1}, RESPONSE_MAX_BYTES + 1),
+        # as JSON text: each é is 6 bytes escaped (up to python3.11), 2 in UTF-8 (python3.12+)
+        ({"text": 1_048_592}, None),
+        ({"text": 1_048_593}, None),
+    ],
+)
+def test_the_response_limit_is_on_the_bytes_the_runtime_sends(tmp_path, event, sent_bytes):
+    (tmp_path / "app.py").write_text(LIMIT_HANDLER)
+    if sent_bytes is None:
+        per_char = 6 if sys.version_info < (3, 12) else 2
+        sent_bytes = event["text"] * per_char + 2  # the quotes
+    light, real = (invoke_in(mode, tmp_path, "app.handler", event, ()) for mode in MODES)
+    assert (light[0], masked(light[1].decode("latin-1"))) == (
+        real[0],
+        masked(real[1].decode("latin-1")),
+    )
+    refused = b"Function.ResponseSizeTooLarge" in light[1]
+    assert refused == (sent_bytes > RESPONSE_MAX_BYTES)
