@@ -23,6 +23,7 @@ from coldprof.data import lambda_facts
 from coldprof.errors import UsageError
 from coldprof.function import SETTINGS, FunctionConfig
 from coldprof.function.settings import Setting, read_value, unknown_key
+from coldprof.render.units import exact_bytes
 
 MAX_CONFIG_BYTES = 1024 * 1024
 DEFAULT_RUNS = 5
@@ -157,7 +158,9 @@ def _read_text(path: Path) -> str:
     except OSError as error:
         raise UsageError(f"cannot read config file {path}: {error.strerror}") from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise UsageError(f"{path} is larger than {MAX_CONFIG_BYTES:,} bytes: not a config file")
+        raise UsageError(
+            f"{path} is larger than {exact_bytes(MAX_CONFIG_BYTES)}: not a config file"
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -135,7 +135,9 @@ def read_bytes(path: Path, what: str = "result") -> bytes:
     with path.open("rb") as stream:
         data = stream.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise TargetError(f"{shown} is larger than {MAX_DOCUMENT_BYTES:,} bytes: not a {what}")
+        from coldprof.render.units import exact_bytes  # the render package imports this module
+
+        raise TargetError(f"{shown} is larger than {exact_bytes(MAX_DOCUMENT_BYTES)}: not a {what}")
     return data
 
 

@@ -93,3 +93,27 @@ def median_interval(
     )
     tail = (1 - confidence) / 2
     return medians[int(tail * (resamples - 1))], medians[round((1 - tail) * (resamples - 1))]
+
+
+def median_ratio_interval(
+    numerator: list[float],
+    denominator: list[float],
+    confidence: float = 0.95,
+    resamples: int = 2000,
+    seed: int = 0,
+) -> tuple[float, float] | None:
+    """Percentile-bootstrap interval of median(numerator) / median(denominator), each side
+    resampled on its own (fixed seed); None without samples or with a median of 0."""
+    if not numerator or not denominator:
+        return None
+    rng = random.Random(seed)
+    ratios = []
+    for _ in range(resamples):
+        bottom = statistics.median(rng.choices(denominator, k=len(denominator)))
+        if bottom > 0:
+            ratios.append(statistics.median(rng.choices(numerator, k=len(numerator))) / bottom)
+    if not ratios:
+        return None
+    ratios.sort()
+    tail = (1 - confidence) / 2
+    return ratios[int(tail * (len(ratios) - 1))], ratios[round((1 - tail) * (len(ratios) - 1))]

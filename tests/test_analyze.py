@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -119,7 +120,8 @@ def test_runtime_sdk_finding_names_the_bytes_it_saves():
     assert set(sdk) == {"jmespath", "six"}
     assert sdk["six"]["bytes"] == rows["six"]["unzipped_bytes"]
     assert sdk["six"]["severity"] != "error"
-    assert "newer" in sdk["six"]["risk"] or "newer" in sdk["six"]["message"]
+    assert sdk["six"]["code"] == "unneeded" and sdk["six"]["values"]["name"] == "six"
+    assert "message" not in sdk["six"] and "advice" not in sdk["six"]  # no sentences stored
 
 
 def test_analyze_never_writes_into_the_target(sdk_target, tmp_path):
@@ -139,7 +141,7 @@ def test_output_file_gets_json_while_the_screen_gets_the_table(tmp_path):
     assert "MiB" in result.output and "MB)" in result.output
     document = json.loads(out.read_text())
     assert document["kind"] == "analyze"
-    assert document["schema_version"] == 2
+    assert document["schema_version"] == 3
 
 
 def test_markdown_has_tables():
@@ -152,7 +154,8 @@ def test_markdown_has_tables():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--runtime", "python2.7"], "unknown runtime"),
+        (["--runtime", "python2.7"], "expected one of Lambda's Python runtimes"),
+        (["--arch", "sparc"], "Invalid value for '--arch'"),
         (["--top", "0"], "Invalid value"),
         (["--output", "x.unknown"], "cannot tell the format"),
     ],
@@ -245,11 +248,46 @@ NEW_FIELDS = {
 }
 
 
-def test_a_version_1_document_still_loads_and_renders(tmp_path):
+def as_version_2(document: dict) -> dict:
+    """A current document as version 2 wrote it: sentences in findings and skipped entries."""
+    from coldprof.analyze.result import Finding
+    from coldprof.decode import decode
+    from coldprof.render import finding_words
+    from coldprof.render.words import skipped_reason
+
+    for finding in document["findings"]:
+        record = decode(Finding, finding)
+        finding["message"] = finding_words.found(record)
+        finding["advice"] = finding_words.advice(record)
+        finding["risk"] = finding_words.risk(record)
+        del finding["code"], finding["values"]
+    for row in document["skipped"]:
+        row["reason"] = skipped_reason(row.pop("code"), row.pop("values"))
+    return {**document, "schema_version": 2}
+
+
+def test_a_version_2_document_loads_with_its_sentences_as_they_were(tmp_path):
     from coldprof.render import render
     from coldprof.results import load
 
     document = analyze_json(str(DEMO))
+    current = render(load(_written(tmp_path / "now.json", document)), "table")
+    old = load(_written(tmp_path / "old.json", as_version_2(document)))
+    assert old.schema_version == 3
+    assert {f.code for f in old.findings} == {"text"}
+    assert render(old, "table") == current  # the same words, stored instead of worded
+
+
+def _written(path: Path, document: dict) -> Path:
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_a_version_1_document_still_loads_and_renders(tmp_path):
+    from coldprof.render import render
+    from coldprof.results import load
+
+    document = as_version_2(analyze_json(str(DEMO)))
     document["schema_version"] = 1
     document.pop("handler")
     for name in NEW_FIELDS["totals"]:
@@ -258,12 +296,10 @@ def test_a_version_1_document_still_loads_and_renders(tmp_path):
         finding["message"] += "; " + finding["advice"]  # version 1 kept its advice there
         for name in NEW_FIELDS["finding"]:
             finding.pop(name)
-    path = tmp_path / "old.json"
-    path.write_text(json.dumps(document))
-    result = load(path)
-    assert result.schema_version == 2
+    result = load(_written(tmp_path / "old.json", document))
+    assert result.schema_version == 3
     assert result.totals.removable_bytes is None and result.totals.zipped_estimates == ()
-    assert all(f.advice == "" and f.package is None for f in result.findings)
+    assert all(f.values["advice"] == "" and f.package is None for f in result.findings)
     table = render(result, "table")
     assert "findings free" not in table and "Advice and risk" not in table
     assert "compileall" in table  # the advice, inside the version-1 message
@@ -293,3 +329,69 @@ def test_a_wide_terminal_keeps_every_column(pip_target):
     assert "left out to fit" not in result.output
     assert "removal frees (unzipped)" in result.output
     assert max(len(line) for line in result.output.splitlines()) <= 200
+
+
+PROJECT = """
+[tool.coldprof]
+target = "build"
+layers = ["layer"]
+runtime = "python3.12"
+arch = "arm64"
+handler = "app.handler"
+"""
+
+
+def test_analyze_takes_the_function_of_tool_coldprof(tmp_path, monkeypatch):
+    shutil.copytree(DEMO, tmp_path / "build")
+    (tmp_path / "layer" / "python").mkdir(parents=True)
+    (tmp_path / "layer" / "python" / "shared.py").write_text("X = 1\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(PROJECT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    document = analyze_json()
+    assert (document["runtime"], document["arch"]) == ("python3.12", "arm64")
+    assert document["handler"] == "app.handler"
+    assert document["target"].endswith("build") and len(document["layers"]) == 1
+    overridden = analyze_json("--runtime", "python3.13", "--arch", "x86_64")
+    assert (overridden["runtime"], overridden["arch"]) == ("python3.13", "x86_64")
+    (tmp_path / "conf").mkdir()
+    elsewhere = tmp_path / "conf" / "pyproject.toml"  # paths are relative to its folder
+    elsewhere.write_text(PROJECT.replace('"build"', '"../build"').replace('"layer"', '"../layer"'))
+    monkeypatch.chdir(tmp_path.parent)
+    assert analyze_json("--config", str(elsewhere))["arch"] == "arm64"
+
+
+def test_analyze_without_target_or_project_says_what_to_give(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["analyze"])
+    assert result.exit_code == 2
+    assert "give TARGET (a package folder or .zip), or run where a pyproject.toml" in result.output
+
+
+V2_DOCUMENT = Path(__file__).resolve().parent.parent / "fixtures" / "results" / "analyze-v2.json"
+
+
+def test_a_document_written_by_schema_2_s_coldprof_loads_renders_and_round_trips():
+    """fixtures/results/analyze-v2.json: written by the coldprof before schema 3 (a function
+    with a FIFO, a layer zip with `..` and absolute entries, python3.9, a handler)."""
+    from coldprof.render import render
+    from coldprof.render.report import render_report
+    from coldprof.results import load, loads, to_json
+
+    written = json.loads(V2_DOCUMENT.read_text(encoding="utf-8"))
+    assert written["schema_version"] == 2
+    result = load(V2_DOCUMENT)
+    assert result.schema_version == 3
+    assert [f.values["text"] for f in result.findings] == [
+        f["message"] for f in written["findings"]
+    ]
+    assert [f.values["advice"] for f in result.findings] == [
+        f["advice"] for f in written["findings"]
+    ]
+    assert [s.values["text"] for s in result.skipped] == [s["reason"] for s in written["skipped"]]
+    table, markdown = render(result, "table"), render(result, "markdown")
+    for finding in written["findings"]:
+        assert finding["rule"] in table and finding["rule"] in markdown
+    assert "FIFO (named pipe): never opened" in table
+    assert "path with '..' escapes the package: skipped" in table
+    assert "python3.9" in render_report([("old.json", result)], "markdown")
+    assert loads(to_json(result), "analyze") == result

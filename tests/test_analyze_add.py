@@ -16,9 +16,9 @@ from test_markdown_gfm import expected_tables, markup, parsed_tables
 from coldprof.analyze.add import pip_failure, with_additions
 from coldprof.analyze.result import Limit
 from coldprof.cli import main
-from coldprof.render import render
+from coldprof.render import layout, render
 from coldprof.render.added import added_sections
-from coldprof.results import loads
+from coldprof.results import loads, to_json
 
 APP = """import requests
 
@@ -144,3 +144,36 @@ def test_pip_s_words_for_no_index_access_are_read_as_such():
         "--add six: cannot reach the package index (no network, or a proxy refused); pip could "
         "not resolve it for python3.12 x86_64"
     )
+
+
+@pytest.mark.parametrize("width", [72, 80])
+def test_the_added_tables_fit_the_terminal_as_analyze_s_do(added, width):
+    text = layout.terminal(None, added_sections(added.added), width=width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert "Distributions it adds" in text and "requests-toolbelt" in text
+
+
+def test_conflicts_and_what_the_runtime_provides_are_reported(function, tmp_path):
+    """six.py vendored without its dist-info, then --add six (which Lambda's runtime ships)
+    and --add requests at a version the package does not hold."""
+    vendored = tmp_path / "build"
+    shutil.copytree(function, vendored)
+    (vendored / "six.py").write_text("# vendored\n", encoding="utf-8")
+    held = next(vendored.glob("requests-*.dist-info")).name.removesuffix(".dist-info").split("-")[1]
+    result = analyze(str(vendored), "--add", "six", "--add", "requests==2.0.0")
+    extra = result.added
+    assert [(c.code, c.distribution) for c in extra.conflicts] == [
+        ("other-version", "requests"),
+        ("file-present", "six"),
+    ]
+    assert extra.conflicts[0].held_version == held
+    assert extra.conflicts[0].requirement == "requests==2.0.0"
+    assert extra.conflicts[1].path == "six.py"
+    (row,) = extra.distributions
+    assert row.name == "six" and row.runtime_provided
+    text = "\n".join(" | ".join(map(str, row)) for s in added_sections(extra) for row in s.rows)
+    assert f"requests==2.0.0: the package holds requests {held}; a version change" in text
+    assert "six.py (six) is in the package already: adding would replace it" in text
+    assert f"the Lambda runtime provides | six {row.version}: " in text
+    assert "leave them out to use the runtime's copy" in text
+    assert loads(to_json(result), "analyze") == result

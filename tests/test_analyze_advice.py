@@ -13,6 +13,8 @@ import pytest
 from coldprof.analyze import analyze, scan
 from coldprof.analyze.rules import run_rules
 from coldprof.analyze.runtime import runtime_named
+from coldprof.render import finding_words
+from coldprof.results import to_json
 from helpers import zip_folder
 from rules_support import context_of, one, rules_of, write_distribution
 
@@ -36,8 +38,8 @@ def test_pandas_needs_python_dateutil_so_it_is_never_left_out(pandas_tree):
     sdk = by_distribution(run_rules(context_of(pandas_tree)), "runtime-sdk")
     dateutil = sdk["python-dateutil"]
     assert (dateutil.severity, dateutil.bytes) == ("info", 0)
-    assert "pandas need(s) it: keep it" in dateutil.message
-    assert not any("leave it out" in f.message for f in sdk.values())
+    assert "pandas need(s) it: keep it" in finding_words.found(dateutil)
+    assert not any("leave it out" in finding_words.found(f) for f in sdk.values())
 
 
 def test_sdk_dependencies_alone_are_info_with_what_leaving_them_out_frees(pip_target):
@@ -45,7 +47,7 @@ def test_sdk_dependencies_alone_are_info_with_what_leaving_them_out_frees(pip_ta
     (finding,) = by_distribution(run_rules(context_of(tree)), "runtime-sdk").values()
     assert finding.severity == "info"
     assert finding.bytes > 0
-    assert "ships it as an SDK dependency; nothing here needs it" in finding.message
+    assert "ships it as an SDK dependency; nothing here needs it" in finding_words.found(finding)
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +63,19 @@ def test_a_distribution_needing_a_newer_botocore_than_the_runtime_keeps_it(
     context = scan(tree, runtime=PY311, runtime_sdk=older_runtime_sdk)
     botocore = by_distribution(run_rules(context), "runtime-sdk")["botocore"]
     assert (botocore.severity, botocore.bytes) == ("info", 0)
-    assert "bundling it is needed: aiobotocore" in botocore.message
-    assert "requires botocore" in botocore.message and "the runtime has 1.34.0" in botocore.message
+    assert botocore.code == "bundling-needed"
+    assert botocore.values["needs"][0]["requirer"] == "aiobotocore"
+    assert "bundling it is needed: aiobotocore" in finding_words.found(botocore)
+    assert "requires botocore" in finding_words.found(
+        botocore
+    ) and "the runtime has 1.34.0" in finding_words.found(botocore)
+    # botocore stays, so what it needs stays too: urllib3 is kept, never counted removable
+    urllib3 = by_distribution(run_rules(context), "runtime-sdk")["urllib3"]
+    assert (urllib3.severity, urllib3.bytes, urllib3.code) == ("info", 0, "needed")
+    assert "botocore" in urllib3.values["needed_by"]
     # without the runtime's versions (AWS publishes none), the usual advice stands
     plain = by_distribution(run_rules(context_of(tree)), "runtime-sdk")["botocore"]
-    assert plain.severity == "warning" and "leave it out" in plain.message
+    assert plain.severity == "warning" and "leave it out" in finding_words.found(plain)
 
 
 def test_without_bundling_it_the_too_old_runtime_botocore_is_missing(
@@ -77,7 +87,7 @@ def test_without_bundling_it_the_too_old_runtime_botocore_is_missing(
     context = scan(tree, runtime=PY311, runtime_sdk=older_runtime_sdk)
     missing = one(run_rules(context), "missing-dependency")
     assert missing.distribution == "aiobotocore"
-    assert "(the runtime has 1.34.0)" in missing.message
+    assert "(the runtime has 1.34.0)" in finding_words.found(missing)
     assert "missing-dependency" not in rules_of(run_rules(context_of(tree)))
 
 
@@ -90,9 +100,9 @@ def test_pth_files_say_what_they_do_at_every_cold_start(pip_target, tmp_path):
     assert shim.distribution == "setuptools"
     assert (
         "is processed at every cold start: runs `import os; var = 'SETUPTOOLS_USE_DISTUTILS'"
-        in (shim.message)
+        in finding_words.found(shim)
     )
-    extra = findings["extra.pth"].message
+    extra = finding_words.found(findings["extra.pth"])
     assert "adds vendored to sys.path" in extra
     assert "names /home/me/src, absent on Lambda (ignored)" in extra
     assert {f.severity for f in findings.values()} == {"info"}
@@ -110,7 +120,9 @@ def test_a_later_layer_overwrites_an_earlier_ones_files_in_opt(tmp_path):
     (tmp_path / "fn").mkdir()
     context = context_of(tmp_path / "fn", layers=(first.parent, second.parent))
     finding = one(run_rules(context), "duplicate-top-level", "layer 1")
-    assert "mod 2.0 (layer 2) comes first on sys.path and is imported" in finding.message
+    assert "mod 2.0 (layer 2) comes first on sys.path and is imported" in finding_words.found(
+        finding
+    )
     assert finding.paths == ("python/mod/__init__.py", "python/mod/util.py")  # overwritten
     assert finding.bytes == sum(
         (first / p).stat().st_size for p in ("mod/__init__.py", "mod/util.py")
@@ -177,9 +189,13 @@ def test_secrets_are_errors_and_their_content_is_never_shown(tmp_path, pip_targe
     (secret,) = [f for f in result.findings if f.rule == "secret-file"]
     assert secret.severity == "error"
     assert secret.paths == (".aws", ".env", ".terraform", "certs/client.pem", "deploy")
-    assert "5 file(s) that look like secrets" in secret.message
-    assert "content not shown" in secret.message
-    text = "".join(f.message + f.advice + f.risk for f in result.findings)
+    assert "5 file(s) that look like secrets" in finding_words.found(secret)
+    assert "content not shown" in finding_words.found(secret)
+    text = "".join(
+        finding_words.found(f) + finding_words.advice(f) + finding_words.risk(f)
+        for f in result.findings
+    )
+    text += to_json(result)
     assert "hunter2" not in text and "PRIVATE KEY" not in text and "aws_secret" not in text
 
 
@@ -253,6 +269,6 @@ def test_python_dateutil_staying_keeps_what_it_needs(tmp_path):
         "Metadata-Version: 2.1\nName: frames\nVersion: 1.0\nRequires-Dist: python-dateutil\n"
     )
     sdk = by_distribution(run_rules(context_of(root)), "runtime-sdk")
-    assert "frames need(s) it" in sdk["python-dateutil"].message
-    assert "python-dateutil need(s) it" in sdk["six"].message
+    assert "frames need(s) it" in finding_words.found(sdk["python-dateutil"])
+    assert "python-dateutil need(s) it" in finding_words.found(sdk["six"])
     assert sdk["six"].bytes == 0

@@ -17,8 +17,9 @@ from coldprof.analyze import analyze, scan
 from coldprof.analyze.rules import run_rules
 from coldprof.analyze.runtime import runtime_named
 from coldprof.cli import main
+from coldprof.render import finding_words
 from helpers import zip_folder
-from rules_support import context_of, rules_of
+from rules_support import context_of, rules_of, write_distribution
 
 HANDLER_SOURCE = "import requests\n\n\ndef handler(event, context):\n    return 1\n"
 
@@ -45,9 +46,13 @@ def test_requests_without_idna_is_a_missing_dependency(requests_without_idna):
     (finding,) = found["missing-dependency"]
     assert finding.distribution == "requests"
     assert finding.paths[0].startswith("requests-") and finding.paths[0].endswith(".dist-info")
-    assert "requires idna<4,>=2.5" in finding.message
-    assert "nothing on Lambda's sys.path provides it" in finding.message
-    assert "--no-deps" in finding.advice
+    assert finding.code == "unmet"
+    assert finding.values["missing"] == [
+        {"requirement": "idna<4,>=2.5", "holds_on": ["3.11.0", "3.11.99"]}
+    ]
+    assert "requires idna<4,>=2.5" in finding_words.found(finding)
+    assert "nothing on Lambda's sys.path provides it" in finding_words.found(finding)
+    assert "--no-deps" in finding_words.advice(finding)
 
 
 def test_a_layer_or_the_full_install_provides_what_was_missing(requests_without_idna, pip_target):
@@ -68,8 +73,37 @@ def test_markers_are_evaluated_for_the_target_runtime(pip_target):
     assert "missing-dependency" not in rules_of(run_rules(context_of(tree, "python3.11")))
     (older,) = errors(run_rules(context_of(tree, "python3.10")))["missing-dependency"]
     assert older.distribution == "pytest"
-    assert "requires exceptiongroup>=1, tomli>=2" in older.message
-    assert "python3.10 runtime" in older.message
+    assert "requires exceptiongroup>=1, tomli>=2" in finding_words.found(older)
+    assert "python3.10 runtime" in finding_words.found(older)
+
+
+def _patch_marked(root: Path, *requirements: str) -> Path:
+    """A distribution whose requirements carry the given markers; nothing provides them."""
+    info = write_distribution(root, "patchy", "1.0", {"patchy/__init__.py": b""}, ("patchy",))
+    lines = "".join(f"Requires-Dist: {r}\n" for r in requirements)
+    (info / "METADATA").write_text((info / "METADATA").read_text() + lines)
+    return root
+
+
+def test_a_requirement_that_depends_on_the_patch_release_is_a_warning(tmp_path):
+    root = _patch_marked(
+        tmp_path / "fn",
+        'backport-a>=1; python_full_version < "3.11.4"',
+        'backport-b>=1; python_full_version >= "3.11.2"',
+        'backport-c>=1; python_version < "3.12"',
+    )
+    findings = [f for f in run_rules(context_of(root, "python3.11")) if f.distribution == "patchy"]
+    by_code = {f.code: f for f in findings if f.rule == "missing-dependency"}
+    assert set(by_code) == {"unmet", "unmet-on-some-patches"}
+    assert by_code["unmet"].severity == "error"
+    assert [m["requirement"] for m in by_code["unmet"].values["missing"]] == ["backport-c>=1"]
+    sometimes = by_code["unmet-on-some-patches"]
+    assert sometimes.severity == "warning"
+    assert sometimes.values["missing"] == [
+        {"requirement": "backport-a>=1", "holds_on": ["3.11.0"]},
+        {"requirement": "backport-b>=1", "holds_on": ["3.11.99"]},
+    ]
+    assert "depends on the runtime's patch release" in finding_words.found(sometimes)
 
 
 def test_an_extra_another_distribution_requests_is_required(pip_target):
@@ -77,7 +111,7 @@ def test_an_extra_another_distribution_requests_is_required(pip_target):
     wanted = ("httpie", "requests", "urllib3", "idna", "certifi", "charset-normalizer")
     tree = pip_target(*wanted, extra=("--no-deps",))
     found = {f.distribution: f for f in errors(run_rules(context_of(tree)))["missing-dependency"]}
-    assert "requires PySocks!=1.5.7,>=1.5.6" in found["requests"].message
+    assert "requires PySocks!=1.5.7,>=1.5.6" in finding_words.found(found["requests"])
     assert "requests" not in {
         f.distribution
         for f in run_rules(context_of(pip_target("requests")))
@@ -107,8 +141,9 @@ def test_a_handler_function_the_module_does_not_define_is_not_found(function_tre
     found = errors(run_rules(scan(function_tree, handler="app.main")))
     (finding,) = found["handler-not-found"]
     assert finding.paths == ("app.py",)
-    assert "defines no 'main' at module level" in finding.message
-    assert "Runtime.HandlerNotFound" in finding.message
+    assert finding.values == {"module_file": "app.py", "in": "function", "function": "main"}
+    assert "defines no 'main' at module level" in finding_words.found(finding)
+    assert "Runtime.HandlerNotFound" in finding_words.found(finding)
 
 
 @pytest.mark.skipif(shutil.which("zip") is None, reason="Info-ZIP zip is not installed")
@@ -118,13 +153,14 @@ def test_zip_r_of_the_build_folder_puts_the_handler_below_the_root(function_tree
     with_handler = errors(run_rules(scan(archive, handler="app.handler")))
     (finding,) = with_handler["handler-not-at-root"]
     assert finding.paths == ("build/app.py",)
-    assert "found at build/app.py" in finding.message
-    assert "Runtime.ImportModuleError" in finding.message
-    assert "cd build && zip -r ../function.zip ." in finding.advice
+    assert (finding.code, finding.values["found_at"]) == ("module-not-found", ["build/app.py"])
+    assert "found at build/app.py" in finding_words.found(finding)
+    assert "Runtime.ImportModuleError" in finding_words.found(finding)
+    assert "cd build && zip -r ../function.zip ." in finding_words.advice(finding)
     without = errors(run_rules(scan(archive)))
     (single,) = without["handler-not-at-root"]
     assert single.paths == ("build",)
-    assert "every file sits under build/" in single.message
+    assert "every file sits under build/" in finding_words.found(single)
 
 
 def test_a_handler_module_in_a_layer_is_found(tmp_path):
@@ -137,7 +173,7 @@ def test_a_handler_module_in_a_layer_is_found(tmp_path):
     context = scan(function, (layer.parent.parent,), handler="shared.entry.handler")
     assert errors(run_rules(context)) == {}
     missing = errors(run_rules(scan(function, handler="shared.entry.handler")))
-    assert "found nowhere in the package" in missing["handler-not-at-root"][0].message
+    assert "found nowhere in the package" in finding_words.found(missing["handler-not-at-root"][0])
 
 
 def test_a_single_python_package_at_the_root_is_no_error(tmp_path):
@@ -161,9 +197,28 @@ def test_layer_code_where_the_runtime_never_looks(pip_target, tmp_path, prefix, 
     found = errors(run_rules(context_of(tmp_path, runtime, layers=(layer,))))
     (finding,) = found["layer-path-not-on-sys-path"]
     assert finding.package == "layer 1"
-    assert why in finding.message
+    assert why in finding_words.found(finding)
     place = prefix.rstrip("/") or "six.py"
     assert place in finding.paths
+
+
+def test_a_layer_built_for_two_pythons_works_on_either(pip_target, tmp_path):
+    six = pip_target("six")
+    (tmp_path / "fn").mkdir()
+    layer = tmp_path / "layer"
+    for version in ("3.11", "3.12"):
+        shutil.copytree(six, layer / f"python/lib/python{version}/site-packages")
+    findings = run_rules(context_of(tmp_path / "fn", "python3.11", layers=(layer,)))
+    assert "layer-path-not-on-sys-path" not in errors(findings)
+    (finding,) = [f for f in findings if f.rule == "layer-path-not-on-sys-path"]
+    assert (finding.severity, finding.code) == ("info", "partly-imported")
+    assert finding.values["places"] == [
+        {"place": "python/lib/python3.12/site-packages", "python": "3.12"}
+    ]
+    only_312 = tmp_path / "only312"
+    shutil.copytree(six, only_312 / "python/lib/python3.12/site-packages")
+    found = errors(run_rules(context_of(tmp_path / "fn", "python3.11", layers=(only_312,))))
+    assert found["layer-path-not-on-sys-path"][0].code == "never-imported"
 
 
 def test_a_layer_for_the_runtimes_own_site_packages_is_fine(pip_target, tmp_path):
@@ -187,10 +242,10 @@ def test_files_others_cannot_read_in_a_zip_fail_on_lambda(tmp_path):
     for target in (root, archive):  # the folder's modes, and the zip's external attributes
         (finding,) = errors(run_rules(context_of(target)))["unreadable-by-lambda"]
         assert finding.paths == ("private", "secret_sauce.py")
-        assert "1 file(s) without read permission for others" in finding.message
-        assert "1 folder(s) without r-x for others" in finding.message
-        assert "600" in finding.message and "700" in finding.message
-        assert "chmod 644" in finding.advice
+        assert "1 file(s) without read permission for others" in finding_words.found(finding)
+        assert "1 folder(s) without r-x for others" in finding_words.found(finding)
+        assert "600" in finding_words.found(finding) and "700" in finding_words.found(finding)
+        assert "chmod 644" in finding_words.advice(finding)
 
 
 def test_a_zip_written_without_unix_modes_is_not_judged(tmp_path):
@@ -222,8 +277,8 @@ def standing(runtime: str, today: datetime.date) -> list:
 def test_a_deprecated_runtime_is_warned_about_with_its_dates():
     (finding,) = standing("python3.9", datetime.date(2026, 11, 29))
     assert (finding.rule, finding.severity) == ("runtime-deprecated", "warning")
-    assert "python3.9 was deprecated on 2025-12-15" in finding.message
-    assert "creating functions blocked from 2026-02-03" in finding.message
+    assert "python3.9 was deprecated on 2025-12-15" in finding_words.found(finding)
+    assert "creating functions blocked from 2026-02-03" in finding_words.found(finding)
     assert standing("python3.9", datetime.date(2025, 12, 14)) == []
     assert standing("python3.12", datetime.date(2026, 11, 29)) == []
 
@@ -231,9 +286,18 @@ def test_a_deprecated_runtime_is_warned_about_with_its_dates():
 def test_python315_is_a_preview_and_python314_a_runtime():
     (finding,) = standing("python3.15", datetime.date(2026, 11, 29))
     assert finding.rule == "runtime-preview"
-    assert "public preview since 2026-07-24: not for production" in finding.message
+    assert "public preview since 2026-07-24: not for production" in finding_words.found(finding)
     assert runtime_named("python3.14").glibc == (2, 34)
     assert runtime_named("python3.15").version == (3, 15)
+
+
+def test_python314_has_the_dates_aws_lists():
+    """lambda-python.html: deprecated Jun 30 2029, create blocked Jul 31, update Aug 31."""
+    assert standing("python3.14", datetime.date(2029, 6, 29)) == []
+    (finding,) = standing("python3.14", datetime.date(2029, 6, 30))
+    assert "python3.14 was deprecated on 2029-06-30" in finding_words.found(finding)
+    assert "creating functions blocked from 2029-07-31" in finding_words.found(finding)
+    assert "updating blocked from 2029-08-31" in finding_words.found(finding)
 
 
 def test_analyze_exits_0_with_errors_and_check_is_the_gate(requests_without_idna, tmp_path):

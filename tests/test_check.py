@@ -281,7 +281,7 @@ GOOD_BASELINE = {"kind": "coldprof-baseline", "schema_version": 1, "zipped_bytes
         (b"not json", "is not JSON"),
         (b"[" * 60_000, "is not JSON"),
         (b"\xff\xfe", "is not JSON"),
-        (b" " * 70_000, "is larger than 65,536 bytes"),
+        (b" " * 70_000, "is larger than 65,536 B"),
         (json.dumps({"kind": "analyze"}).encode(), "is not a coldprof baseline"),
         (
             json.dumps({**GOOD_BASELINE, "schema_version": 2}).encode(),

@@ -273,7 +273,7 @@ def test_files_that_are_not_a_config(tmp_path):
         load_config(binary)
     huge = tmp_path / "huge.toml"
     huge.write_bytes(b"#" * (1024 * 1024 + 1))
-    with pytest.raises(UsageError, match="larger than 1,048,576 bytes"):
+    with pytest.raises(UsageError, match="larger than 1,048,576 B"):
         load_config(huge)
 
 

@@ -1,5 +1,6 @@
 """Work that must grow with its input, not faster: metadata graphs, owner fallbacks, RECORD
-rows, report lookups, captured -X importtime output and huge folder files.
+rows, report lookups, the report's HTML and Markdown, captured -X importtime output and huge
+folder files.
 
 Time bounds are ratios of a small input and a 10x one measured side by side (the fastest of
 three alternating runs), with a factor well above linear and well below what the quadratic
@@ -8,22 +9,26 @@ code took; benchmarks/input_growth.py measures the issue's full sizes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from coldprof.analyze import analyze, scan
 from coldprof.analyze.owners import MAX_RECORD_ROWS
 from coldprof.analyze.report import distribution_rows
-from coldprof.analyze.result import Finding
+from coldprof.analyze.result import AnalyzeResult, Finding
 from coldprof.analyze.runtime import runtime_named
 from coldprof.cli import main
 from coldprof.package.model import MAX_UNZIPPED_BYTES
+from coldprof.render.report import render_report
 from coldprof.render.report.tree import Colours
+from coldprof.render.words import skipped_reason
 from coldprof.sandbox.capture import (
     MAX_IMPORTTIME_BYTES,
     MAX_LINE_BYTES,
@@ -124,8 +129,7 @@ def hostile_findings(distributions: int, findings: int) -> tuple[list[tuple[str,
             distribution="dist0",
             paths=(f"dist0/tests{n}",),
             bytes=n,
-            message="",
-            risk="",
+            code="folders",
         )
         for n in range(findings)
     ]
@@ -153,8 +157,7 @@ def test_indexed_distribution_colour_is_the_most_severe_finding_covering_it():
                 distribution=rng.choice(["a", "b", None]),
                 paths=(),
                 bytes=rng.randint(0, 100),
-                message="",
-                risk="",
+                code="any",
             )
             for n in range(rng.randint(0, 8))
         ]
@@ -224,4 +227,39 @@ def test_a_folder_file_above_the_bound_is_never_read_and_over_every_limit(tmp_pa
     assert document["totals"]["zipped_bytes"] > size
     (skipped,) = document["skipped"]
     assert skipped["path"] == "model.bin"
-    assert "not read or deflated; counted at its full size" in skipped["reason"]
+    assert (skipped["code"], skipped["values"]["bytes"]) == ("over-bound", size)
+    assert "not read or deflated; counted at its full size" in skipped_reason(
+        skipped["code"], skipped["values"]
+    )
+
+
+def many(result: AnalyzeResult, count: int) -> AnalyzeResult:
+    """The analyze result with `count` findings, largest files and distributions, each distinct."""
+    finding, file, row = result.findings[0], result.largest_files[0], result.distributions[0]
+    return dataclasses.replace(
+        result,
+        findings=tuple(
+            dataclasses.replace(finding, paths=(f"lib{n}/tests",), bytes=n + 1)
+            for n in range(count)
+        ),
+        largest_files=tuple(
+            dataclasses.replace(file, path=f"lib{n}/data.bin", unzipped_bytes=n + 1)
+            for n in range(count)
+        ),
+        distributions=tuple(dataclasses.replace(row, name=f"dist{n}") for n in range(count)),
+    )
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_the_report_grows_linearly_with_findings_and_files(real_results, fmt):
+    if fmt == "html":
+        pytest.importorskip("plotly")
+    base = real_results["analyze"]
+    results = {n: [("analyze.json", many(base, n))] for n in (0, 200, 2000)}
+    sizes = {n: len(render_report(pairs, fmt)) for n, pairs in results.items()}
+    growth = (sizes[2000] - sizes[0]) / (sizes[200] - sizes[0])
+    assert 9 < growth < 11  # the same bytes per item, 10x the items
+    ratio = fastest_of_three(
+        lambda: render_report(results[200], fmt), lambda: render_report(results[2000], fmt)
+    )
+    assert ratio < 30  # 10x the items: 100x when each item walked the others

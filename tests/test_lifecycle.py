@@ -508,14 +508,14 @@ def test_an_environment_ends_cleanly_where_pidfds_are_missing(mode, monkeypatch)
 
 
 MOUNTS_REFUSED = """
-import os, sys, tempfile
+import sys, tempfile
 from pathlib import Path
 sys.path.insert(0, "tests")
 from helpers import sandbox_spec
 from coldprof.sandbox import Environment
 with Environment(sandbox_spec(Path(sys.argv[1]))) as environment:
     init = environment.start()
-    print(init.ok, init.emulation.ephemeral_storage, environment._tmp_dir, os.getpid())
+    print(init.ok, init.emulation.ephemeral_storage, environment._tmp_dir)
 """
 
 
@@ -523,20 +523,20 @@ with Environment(sandbox_spec(Path(sys.argv[1]))) as environment:
 def test_where_mounts_are_refused_tmp_is_watched_on_the_disk():
     """Without CAP_SYS_ADMIN (and without COLDPROF_TMPFS=off), the probe's mount fails: the
     folder is made in the temporary folder and watched, and nothing is left in /dev/shm."""
-    ran = subprocess.run(
+    with subprocess.Popen(
         [
             *("capsh", "--drop=cap_sys_admin", "--", "-c", 'exec "$0" -c "$1" "$2"'),
             *(sys.executable, MOUNTS_REFUSED, str(HANDLERS / "trivial")),
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=60,
-    )
-    ok, storage, folder, pid = ran.stdout.split()
-    assert (ok, storage) == ("True", "watched"), ran.stderr
+    ) as ran:  # capsh and its shell exec the script: its coldprof has this pid
+        stdout, stderr = ran.communicate(timeout=60)
+    ok, storage, folder = stdout.split()
+    assert (ok, storage) == ("True", "watched"), stderr
     assert Path(folder).parent == Path(tempfile.gettempdir()) and not Path(folder).exists()
-    # its own folders only: other coldprofs on this machine make and remove theirs meanwhile
-    assert not list(Path(RAM_FOLDER).glob(f"coldprof-tmp-{pid}-*"))
+    assert not list(Path(RAM_FOLDER).glob(f"coldprof-tmp-{ran.pid}-*"))  # others' runs aside
 
 
 def test_the_literal_tmp_is_the_environments_bounded_folder(mode):

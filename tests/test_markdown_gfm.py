@@ -13,13 +13,16 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from coldprof.analyze import analyze
 from coldprof.render import escape, render, sections
 from coldprof.render.layout import Section
 from coldprof.render.report import overview, render_report
 from coldprof.render.report.entries import entries
 from coldprof.render.report.findings import findings_section
 
-PARSER = MarkdownIt("commonmark").enable("table")
+# linkify on (linkify-it-py, fuzzy links and emails as its defaults): a bare URL, `www.`, a
+# `name.tld` or an email in a name must read back as text, never as a link.
+PARSER = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "linkify"])
 KINDS = [
     "analyze",
     "analyze-layered",
@@ -114,6 +117,33 @@ def test_every_table_of_the_report_parses_as_a_table(real_results):
     assert tables == expected_tables(report_sections(results))
     assert markup(markdown) == set()
     assert len(tables) > 30
+
+
+URLS = [
+    "see https://evil.com/login?next=1 now",
+    "www.evil.com",
+    "mail me: someone@evil.com",
+    "evil.com/path and app.py",
+    "HTTP://EVIL.COM",
+]
+
+
+@pytest.mark.parametrize("text", URLS)
+def test_a_bare_url_is_text_not_a_link(text):
+    (table,) = parsed_tables(f"| a |\n|---|\n| {escape.markdown(text)} |\n")
+    assert table == [["a"], [text]]
+    assert markup(f"- {escape.markdown_item(text)}\n\n## {escape.markdown(text)}\n") == set()
+
+
+def test_names_that_look_like_urls_stay_text_in_analyze_s_markdown(tmp_path):
+    for name in ("www.evil.com", "someone@evil.com", "evil.com"):
+        (tmp_path / name).write_bytes(b"x" * 100_000)
+    result = analyze(tmp_path)
+    markdown = render(result, "markdown")
+    assert markup(markdown) == set()
+    assert [
+        row[0] for table in parsed_tables(markdown) for row in table if row[0] == "www.evil.com"
+    ][:1] == ["www.evil.com"]
 
 
 def test_the_tables_that_had_no_header_row_have_one(real_results):

@@ -43,7 +43,10 @@ def hostile(real_results) -> dict[str, object]:
     """Real results with hostile text where a package or a handler can put it."""
     analyze = real_results["analyze"]
     first, *rest = analyze.distributions
-    finding = dataclasses.replace(analyze.findings[0], message=HOSTILE, distribution=HOSTILE)
+    words = {"text": HOSTILE, "advice": HOSTILE, "risk": HOSTILE}  # as a version-2 document
+    finding = dataclasses.replace(
+        analyze.findings[0], code="text", values=words, distribution=HOSTILE
+    )
     folder = dataclasses.replace(analyze.largest_folders[0], path=HOSTILE, distribution=HOSTILE)
     bench = real_results["bench-failing"]
     error = dataclasses.replace(bench.errors[0], type=FORMULA, message=HOSTILE)

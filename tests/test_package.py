@@ -17,6 +17,7 @@ from coldprof.cli import main
 from coldprof.errors import TargetError, UsageError
 from coldprof.package import open_package
 from coldprof.package.zipped import MAX_UNZIPPED_BYTES
+from coldprof.render.words import skipped_reason
 from helpers import tree_snapshot, zip_folder
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo_function"
@@ -87,10 +88,18 @@ def test_zip_entries_escaping_the_package_and_links_are_skipped(tmp_path):
         z.writestr(link, "/etc/passwd")
     package = open_package(archive)
     assert [f.path for f in package.files] == ["app.py"]
-    reasons = {s.path: s.reason for s in package.skipped}
+    codes = {s.path: s.code for s in package.skipped}
+    assert codes == {
+        "../../etc/evil.py": "dot-dot",
+        "/abs/evil.py": "absolute-path",
+        "link_to_passwd": "link-outside",
+    }
+    (link,) = [s for s in package.skipped if s.path == "link_to_passwd"]
+    assert link.values == {"target": "/etc/passwd"}
+    reasons = {s.path: skipped_reason(s.code, s.values) for s in package.skipped}
     assert "escapes the package" in reasons["../../etc/evil.py"]
     assert "absolute path" in reasons["/abs/evil.py"]
-    assert "symbolic link" in reasons["link_to_passwd"]
+    assert "symbolic link to '/etc/passwd' outside the target" in reasons["link_to_passwd"]
     assert not (tmp_path.parent / "etc" / "evil.py").exists()
 
 
@@ -144,7 +153,7 @@ def test_member_inflating_past_its_declared_size_is_never_read_past_it(tmp_path)
     package = open_package(archive)
     assert package.files[0].unzipped_bytes == 100
     assert package.read("big.so", 10) == b"\0" * 10
-    with pytest.raises(TargetError, match="holds more than its declared 100 bytes"):
+    with pytest.raises(TargetError, match="holds more than its declared 100 B"):
         package.read("big.so")
 
 
@@ -229,13 +238,14 @@ def test_hostile_folder_is_read_without_following_or_opening_specials(tmp_path):
     assert "new\nline.py" in paths
     assert any(p.startswith("bad") for p in paths)
     assert "/".join(f"d{n}" for n in range(70)) + "/bottom.txt" in paths
-    reasons = {s.path: s.reason for s in package.skipped}
+    codes = {s.path: s.code for s in package.skipped}
+    assert (codes["fifo"], codes["sock"]) == ("fifo", "socket")
+    assert (codes["outside"], codes["broken"]) == ("link-outside", "link-broken")
+    assert codes["loop_a"].startswith("link-") and codes["dir_loop"].startswith("link-")
+    reasons = {s.path: skipped_reason(s.code, s.values) for s in package.skipped}
     assert "FIFO" in reasons["fifo"]
-    assert "socket" in reasons["sock"]
     assert "outside the target" in reasons["outside"]
     assert "broken symbolic link" in reasons["broken"]
-    assert "symbolic link" in reasons["loop_a"]
-    assert "symbolic link" in reasons["dir_loop"]
     assert before == after
 
 
@@ -246,8 +256,9 @@ def test_hostile_folder_through_the_cli_prints_safe_paths(tmp_path):
     result = run_cli("analyze", str(root), "--format", "json")
     assert result.exit_code == 0
     document = json.loads(result.output)
-    skipped = {s["path"]: s["reason"] for s in document["skipped"]}
-    assert "FIFO" in skipped["fifo"]
+    skipped = {s["path"]: s["code"] for s in document["skipped"]}
+    assert skipped["fifo"] == "fifo"
+    assert "FIFO (named pipe): never opened" in run_cli("analyze", str(root)).output
     table = run_cli("analyze", str(root)).output
     assert "new\\nline.py" in table or "new\nline.py" not in table
 
@@ -261,7 +272,7 @@ def test_device_files_are_never_opened(tmp_path):
         pytest.skip("creating a device node needs root")
     package = open_package(root)
     assert package.files == ()
-    assert "device" in package.skipped[0].reason
+    assert package.skipped[0].code == "device"
 
 
 UNPRIVILEGED_READ = """
@@ -273,7 +284,7 @@ if os.geteuid() == 0:  # root reads any file: drop to nobody after the imports
     os.setuid(65534)
 package = open_package(Path(sys.argv[1]))
 print(json.dumps({"files": [f.path for f in package.files],
-                  "skipped": {s.path: s.reason for s in package.skipped}}))
+                  "skipped": {s.path: [s.code, s.values] for s in package.skipped}}))
 """
 
 
@@ -298,8 +309,8 @@ def test_unreadable_file_and_folder_are_skipped():
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     assert found["files"] == ["ok.py"]
-    assert "unreadable" in found["skipped"]["secret.py"]
-    assert "unreadable" in found["skipped"]["locked"]
+    assert found["skipped"]["secret.py"] == ["unreadable", {"error": "Permission denied"}]
+    assert found["skipped"]["locked"] == ["folder-unreadable", {"error": "Permission denied"}]
 
 
 def test_folder_with_more_subfolders_than_open_files_allowed_reads_whole(tmp_path):

@@ -173,7 +173,7 @@ def test_a_memory_sweep_of_cpu_bound_code_finds_the_larger_size_faster(server, c
     rows = {row["memory_mb"]: row for row in doc["remote"]["sweep"]}
     assert rows[128]["warm_median_ms"] > 3 * rows[1769]["warm_median_ms"]
     warm = next(c for c in doc["comparisons"] if c["phase"] == "warm invocation")
-    assert (warm["faster"], warm["verdict"]) == ("1769 MB", "faster")
+    assert (warm["faster"], warm["verdict"]) == ("1,769 MB", "faster")
 
 
 def test_a_memory_sweep_has_its_own_table(server):

@@ -486,9 +486,7 @@ def test_a_huge_file_is_refused_before_parsing(tmp_path):
         stream.truncate(MAX_DOCUMENT_BYTES + 1)
     code, _, stderr = run_report(str(huge), "--format", "markdown")
     assert code == 1
-    assert stderr.strip() == (
-        f"coldprof: error: {huge} is larger than 67,108,864 bytes: not a result"
-    )
+    assert stderr.strip() == (f"coldprof: error: {huge} is larger than 67,108,864 B: not a result")
 
 
 def test_a_renamed_field_says_which_field_and_a_missing_nullable_one_renders_as_not_measured(

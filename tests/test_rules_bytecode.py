@@ -16,6 +16,7 @@ import pytest
 
 from coldprof.analyze.model import FUNCTION_CODE
 from coldprof.analyze.rules.bytecode import bytecode
+from coldprof.render import finding_words
 from rules_support import context_of, one, rules_of, write_distribution
 
 TAG = f"cpython-{sys.version_info[0]}{sys.version_info[1]}"
@@ -52,13 +53,19 @@ def test_modules_without_bytecode_are_one_finding_naming_each_distribution(tmp_p
     assert missing.paths == ("app.py", "slowpkg/__init__.py", "slowpkg/core.py")
     assert missing.distribution is None
     assert missing.distributions == (FUNCTION_CODE, "slowpkg")
-    assert "slowpkg 2, (function code) 1" in missing.message
+    assert missing.values["owners"] == [
+        {"name": "slowpkg", "modules": 2},
+        {"name": FUNCTION_CODE, "modules": 1},
+    ]
+    assert "slowpkg 2, (function code) 1" in finding_words.found(missing)
     assert missing.bytes == 0
     assert missing.severity == "warning"
-    assert "--invalidation-mode unchecked-hash" in missing.advice
-    assert RUNTIME in missing.message
+    assert "--invalidation-mode unchecked-hash" in finding_words.advice(missing)
+    assert RUNTIME in finding_words.found(missing)
     assert missing.ms is not None and missing.ms > 0
-    assert "compiling them takes" in missing.message and "timed all of them" in missing.message
+    assert missing.values["timed_modules"] == missing.values["modules"] == 3
+    said = finding_words.found(missing)
+    assert "compiling them takes" in said and "timed all of them" in said
 
 
 def test_hash_based_bytecode_is_valid_and_to_be_kept(tmp_path):
@@ -71,7 +78,7 @@ def test_hash_based_bytecode_is_valid_and_to_be_kept(tmp_path):
     assert valid.severity == "info"
     assert valid.bytes == 0
     assert valid.ms is None
-    assert "keep" in valid.advice
+    assert "keep" in finding_words.advice(valid)
 
 
 def test_checked_hash_bytecode_is_valid_too(tmp_path):
@@ -85,13 +92,13 @@ def test_timestamp_bytecode_is_fragile_and_stale_once_a_source_changes(tmp_path)
     compileall(root, "timestamp")
     timestamp = one(bytecode(context_of(root, RUNTIME)), "bytecode-timestamp")
     assert timestamp.paths == ("app.py", *MODULES)
-    assert "odd-second" in timestamp.message
+    assert "odd-second" in finding_words.found(timestamp)
     info = (root / "slowpkg/core.py").stat()
     os.utime(root / "slowpkg/core.py", (info.st_atime, info.st_mtime + 10))
     findings = bytecode(context_of(root, RUNTIME))
     stale = one(findings, "bytecode-stale")
     assert stale.paths == ("slowpkg/core.py",)
-    assert "source mtime differs" in stale.message
+    assert "source mtime differs" in finding_words.found(stale)
     assert stale.ms is not None and stale.ms > 0
     assert one(findings, "bytecode-timestamp").paths == ("app.py", "slowpkg/__init__.py")
 
@@ -121,7 +128,7 @@ def test_bytecode_with_another_pythons_magic_is_stale(tmp_path):
     target.write_bytes(bytes(data))
     stale = one(bytecode(context_of(root, RUNTIME)), "bytecode-stale")
     assert stale.paths == ("slowpkg/core.py",)
-    assert "compiled by another Python" in stale.message
+    assert "compiled by another Python" in finding_words.found(stale)
 
 
 def test_pycache_files_without_their_source_are_orphans(tmp_path):
@@ -153,7 +160,7 @@ def test_layer_modules_are_audited_under_the_layer_import_root(tmp_path):
     missing = one(findings, "bytecode-missing", "layer 1")
     assert missing.paths == ("python/helpers/__init__.py",)
     assert missing.distributions == ("(layer 1 code)",)
-    assert "in layer 1" in missing.message
+    assert "in layer 1" in finding_words.found(missing)
     assert [f.package for f in findings if f.rule == "bytecode-missing"] == ["layer 1"]
 
 
@@ -221,7 +228,8 @@ def test_a_sam_style_zip_dated_1980_makes_every_timestamp_pyc_stale(tmp_path):
     archive = zip_dated(root, tmp_path / "sam.zip", lambda _: (1980, 1, 1, 0, 0, 0))
     stale = one(bytecode(context_of(archive, RUNTIME)), "bytecode-stale")
     assert stale.paths == ("app.py", *MODULES)
-    assert "3: zip entries dated 1980-01-01 (as SAM writes them)" in stale.message
+    assert stale.values["reasons"] == [{"reason": "sam-1980", "modules": 3}]
+    assert "3: zip entries dated 1980-01-01 (as SAM writes them)" in finding_words.found(stale)
     assert stale.ms is not None and stale.ms > 0
     unzipped = extracted(archive, tmp_path / "out")
     assert not any(cpython_accepts(unzipped, source) for source in stale.paths)
@@ -233,9 +241,26 @@ def test_zipfile_rounds_odd_second_mtimes_down_and_the_pyc_goes_stale(tmp_path):
     archive = zip_dated(root, tmp_path / "odd.zip", utc)
     stale = one(bytecode(context_of(archive, RUNTIME)), "bytecode-stale")
     assert stale.paths == ("app.py", *MODULES)
-    assert "2-second DOS dates" in stale.message
+    assert stale.values["reasons"] == [{"reason": "two-second", "modules": 3}]
+    assert "2-second DOS dates" in finding_words.found(stale)
     unzipped = extracted(archive, tmp_path / "out")
     assert not any(cpython_accepts(unzipped, source) for source in stale.paths)
+
+
+def test_a_folder_s_timestamp_bytecode_counts_what_each_packager_makes_stale(tmp_path):
+    root = compiled_folder(tmp_path / "fn", EVEN_MTIME_S)
+    os.utime(root / "app.py", (ODD_MTIME_S, ODD_MTIME_S))
+    compileall(root, "timestamp")  # app.py's .pyc records its odd-second mtime
+    timestamp = one(bytecode(context_of(root, RUNTIME)), "bytecode-timestamp")
+    assert timestamp.code == "in-folder"
+    assert timestamp.values["stale_in_sam_zip"] == 3  # SAM's 1980 dates: every one
+    assert timestamp.values["stale_in_zipfile_zip"] == 1  # zipfile: the odd-second source
+    said = finding_words.found(timestamp)
+    assert "1980-01-01 dates (as SAM writes them) all 3 would be stale" in said
+    sam = zip_dated(root, tmp_path / "sam.zip", lambda _: (1980, 1, 1, 0, 0, 0))
+    assert len(predicted_stale(sam)) == 3
+    utc = zip_dated(root, tmp_path / "utc.zip", lambda p: time.gmtime(p.stat().st_mtime)[:6])
+    assert predicted_stale(utc) == {"app.py"}
 
 
 def test_even_second_mtimes_in_a_utc_zip_arrive_valid(tmp_path):
@@ -253,7 +278,9 @@ def test_dates_written_in_a_local_time_zone_are_hours_off_on_lambda(tmp_path):
     utc_plus_2 = lambda p: time.gmtime(p.stat().st_mtime + 2 * 3600)[:6]  # noqa: E731
     archive = zip_dated(root, tmp_path / "zone.zip", utc_plus_2)
     stale = one(bytecode(context_of(archive, RUNTIME)), "bytecode-stale")
-    assert "dates written in local time (UTC+2:00), which Lambda reads as UTC" in stale.message
+    assert stale.values["reasons"] == [{"reason": "zone", "modules": 3, "zone": "+2:00"}]
+    said = finding_words.found(stale)
+    assert "dates written in local time (UTC+2:00), which Lambda reads as UTC" in said
     unzipped = extracted(archive, tmp_path / "out")
     assert not any(cpython_accepts(unzipped, source) for source in stale.paths)
 
@@ -278,4 +305,5 @@ def test_a_changed_source_size_in_a_zip_is_stale(tmp_path):
     archive = zip_dated(root, tmp_path / "b.zip", lambda p: time.gmtime(p.stat().st_mtime)[:6])
     stale = one(bytecode(context_of(archive, RUNTIME)), "bytecode-stale")
     assert stale.paths == ("slowpkg/core.py",)
-    assert "source size differs" in stale.message
+    assert stale.values["reasons"] == [{"reason": "size", "modules": 1}]
+    assert "source size differs" in finding_words.found(stale)

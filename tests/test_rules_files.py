@@ -22,6 +22,7 @@ from coldprof.analyze.rules.duplicates import duplicate_top_level
 from coldprof.analyze.rules.sdk import runtime_sdk
 from coldprof.analyze.rules.unowned import unowned_files
 from coldprof.analyze.runtime import runtime_named
+from coldprof.render import finding_words
 from rules_support import by_rule, context_of, one, write_distribution
 
 SDK = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
@@ -70,17 +71,21 @@ def test_runtime_sdk_names_each_bundled_sdk_distribution_with_its_bytes(sdk_targ
     for key in SDK - {"urllib3"}:  # the SDK, and what only the SDK needs, can go
         assert sdk[key].bytes == rows[key].unzipped_bytes
         assert sdk[key].severity == "warning"
-        assert "newer" in sdk[key].risk
+        assert "newer" in finding_words.risk(sdk[key])
+    assert sdk["six"].code == "only-the-sdk-needs-it"
+    assert sdk["six"].values["sdk"] == ["boto3", "botocore", "s3transfer"]
     assert "only the SDK needs it: leave it out with boto3, botocore, s3transfer" in (
-        sdk["six"].message
+        finding_words.found(sdk["six"])
     )
     urllib3 = sdk["urllib3"]  # requests needs it: never "leave it out"
-    assert (urllib3.severity, urllib3.bytes) == ("info", 0)
-    assert "requests need(s) it: keep it" in urllib3.message
+    assert (urllib3.severity, urllib3.bytes, urllib3.code) == ("info", 0, "needed")
+    assert urllib3.values["needed_by"] == ["requests"]
+    assert "requests need(s) it: keep it" in finding_words.found(urllib3)
     botocore = sdk["botocore"]
     assert botocore.bytes > 10_000_000
     assert botocore.paths == ("botocore", f"botocore-{rows['botocore'].version}.dist-info")
-    assert "python3.11 runtime ships it: leave it out" in botocore.message
+    assert (botocore.code, botocore.values["runtime"]) == ("leave-out", "python3.11")
+    assert "python3.11 runtime ships it: leave it out" in finding_words.found(botocore)
 
 
 def test_clutter_rules_find_tests_docs_examples_sources_and_stubs(tmp_path):
@@ -92,7 +97,7 @@ def test_clutter_rules_find_tests_docs_examples_sources_and_stubs(tmp_path):
     assert tests.severity == "warning"
     testing = by_rule(shipped_testing(context), "testing-folder")["richlib"]
     assert (testing.paths, testing.severity) == (("richlib/testing",), "info")
-    assert "numpy.testing" in testing.risk
+    assert "numpy.testing" in finding_words.risk(testing)
     docs = by_rule(shipped_docs(context), "docs-folder")["richlib"]
     assert docs.paths == ("richlib/docs",)  # richlib/doc holds an __init__.py: it is code
     assert docs.bytes == size_of(root, "richlib/docs")
@@ -183,11 +188,14 @@ def test_two_distributions_overwriting_one_package_are_duplicates(tmp_path):
     )
     write_distribution(root, "py", "1.11", {"py/__init__.py": b""}, ("py",))
     write_distribution(root, "pytest-py", "8.0", {"py.py": b"import _pytest\n"}, ("py",))
-    findings = {f.message.split("`")[1]: f for f in duplicate_top_level(context_of(root))}
+    findings = {f.values["import_name"]: f for f in duplicate_top_level(context_of(root))}
     assert set(findings) == {"jwt", "py"}
     assert findings["jwt"].paths == ("pyjwt-2.8.dist-info",)
-    assert "jwt 1.0 (function), pyjwt 2.8 (function)" in findings["jwt"].message
-    assert "installed last overwrote" in findings["jwt"].message
+    assert (findings["jwt"].code, findings["jwt"].values["package"]) == ("overwritten", "function")
+    assert [p["name"] for p in findings["jwt"].values["providers"]] == ["jwt", "pyjwt"]
+    said = finding_words.found(findings["jwt"])
+    assert "jwt 1.0 (function), pyjwt 2.8 (function)" in said
+    assert "installed last overwrote" in said
     assert findings["jwt"].bytes == 0
     assert findings["py"].severity == "warning"
 
@@ -213,8 +221,13 @@ def test_a_package_in_the_function_shadows_the_same_package_in_a_layer(tmp_path)
     write_distribution(layer, "six", "1.16.0", {"six.py": b"X = 1\n"}, ("six",))
     findings = duplicate_top_level(context_of(function, layers=(layer.parent,)))
     assert len(findings) == 1
-    assert "six 1.17.0 (function) comes first on sys.path and is imported" in findings[0].message
-    assert "of six 1.16.0 in layer 1 are never used" in findings[0].message
+    values = findings[0].values
+    assert findings[0].code == "shadowed" and values["files"] == 1
+    assert values["winner"] == {"name": "six", "version": "1.17.0", "package": "function"}
+    assert values["shadowed"] == {"name": "six", "version": "1.16.0", "package": "layer 1"}
+    said = finding_words.found(findings[0])
+    assert "six 1.17.0 (function) comes first on sys.path and is imported" in said
+    assert "of six 1.16.0 in layer 1 are never used" in said
     assert (findings[0].package, findings[0].paths) == ("layer 1", ("python/six.py",))
     assert findings[0].bytes == (layer / "six.py").stat().st_size
 
@@ -227,7 +240,10 @@ def test_findings_come_errors_first_then_by_bytes_saved_with_well_formed_fields(
     for finding in findings:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", finding.rule)
         assert finding.severity in SEVERITIES
-        assert finding.message and finding.risk and finding.paths and finding.advice
+        assert finding.paths and finding.code != "text"
+        said = finding_words.found(finding)
+        assert said and not said.startswith(finding.rule)  # worded, not shown raw
+        assert finding_words.risk(finding) and finding_words.advice(finding)
         assert finding.package == "function"
         assert finding.bytes >= 0
     assert len(RULES) == len({rule.__name__ for rule in RULES})

@@ -15,6 +15,7 @@ from coldprof.analyze.rules.debug_symbols import debug_symbols
 from coldprof.analyze.rules.duplicates import duplicate_libs
 from coldprof.analyze.rules.extensions import incompatible_extension
 from coldprof.analyze.rules.wheels import incompatible_wheel
+from coldprof.render import finding_words
 from helpers import bytes_read, zip_folder
 from rules_support import (
     EXTENSION_C,
@@ -66,8 +67,10 @@ def test_extension_built_for_another_cpython_cannot_load(tmp_path, so):
     assert error.severity == "error"
     assert error.paths == (name,)
     assert error.bytes == 0
-    assert "built for CPython 3.12" in error.message
-    assert "--python-version 3.11" in error.advice
+    assert error.code == "python"  # the kind of problem, which the advice follows
+    assert error.values["problems"] == [{"code": "cpython", "version": "3.12", "files": 1}]
+    assert "built for CPython 3.12" in finding_words.found(error)
+    assert "--python-version 3.11" in finding_words.advice(error)
     assert extension_errors(root, "python3.12") == {}
 
 
@@ -76,7 +79,12 @@ def test_extension_for_another_architecture_cannot_load(tmp_path, so):
     root = install(tmp_path / "fn", {name: so["aarch64"]}, ("cp311-cp311-manylinux2014_aarch64",))
     error = extension_errors(root, "python3.11", "x86_64")["fastlib"]
     assert error.paths == (name,)
-    assert "built for aarch64" in error.message
+    assert error.code == "arch"
+    assert error.values["problems"] == [
+        {"code": "machine", "machine": "aarch64", "bits": 64, "files": 1}
+    ]
+    assert "built for aarch64" in finding_words.found(error)
+    assert "--platform manylinux2014_x86_64" in finding_words.advice(error)
     assert extension_errors(root, "python3.11", "arm64") == {}
 
 
@@ -88,16 +96,20 @@ def test_macos_and_windows_builds_cannot_load_on_linux(tmp_path):
     root = install(tmp_path / "fn", files, ("py3-none-any",))
     error = extension_errors(root, "python3.11")["fastlib"]
     assert error.paths == tuple(sorted(files))
-    assert "a macOS (Mach-O) build" in error.message
-    assert "a Windows (PE) build" in error.message
+    assert error.code == "os"
+    assert [p["code"] for p in error.values["problems"]] == ["mach-o", "pe"]
+    assert "a macOS (Mach-O) build" in finding_words.found(error)
+    assert "a Windows (PE) build" in finding_words.found(error)
 
 
 def test_extension_needing_a_newer_glibc_fails_on_amazon_linux_2_only(tmp_path, so):
     name = f"fastlib/_fd.cpython-311-{LINUX_TAG}.so"
     root = install(tmp_path / "fn", {name: so["glibc"]}, ("cp311-cp311-manylinux_2_27_x86_64",))
     error = extension_errors(root, "python3.11")["fastlib"]
-    assert "needs GLIBC_2.27" in error.message
-    assert "glibc 2.26" in error.message
+    assert (error.code, error.values["glibc"]) == ("glibc", "2.26")
+    assert error.values["problems"] == [{"code": "glibc-symbol", "needs": "2.27", "files": 1}]
+    assert "needs GLIBC_2.27" in finding_words.found(error)
+    assert "glibc 2.26" in finding_words.found(error)
     name_312 = f"fastlib/_fd.cpython-312-{LINUX_TAG}.so"
     root_312 = install(tmp_path / "fn312", {name_312: so["glibc"]}, ("cp312-cp312-linux_x86_64",))
     assert extension_errors(root_312, "python3.12") == {}
@@ -109,8 +121,8 @@ def test_abi3_extension_loads_at_or_above_its_floor(tmp_path, so):
         {"fastlib/_core.abi3.so": so["stripped"]},
         ("cp312-abi3-manylinux_2_17_x86_64",),
     )
-    assert (
-        "stable ABI from CPython 3.12 up" in extension_errors(root, "python3.11")["fastlib"].message
+    assert "stable ABI from CPython 3.12 up" in finding_words.found(
+        extension_errors(root, "python3.11")["fastlib"]
     )
     assert extension_errors(root, "python3.12") == {}
     assert extension_errors(root, "python3.13") == {}
@@ -125,7 +137,7 @@ def test_compatible_extensions_in_a_zip_give_no_finding(tmp_path, so):
     assert extension_errors(zip_folder(root, tmp_path / "fn.zip"), "python3.11") == {}
     arm = install(tmp_path / "arm", {f"fastlib/_a.cpython-311-{LINUX_TAG}.so": so["aarch64"]}, ())
     errors = extension_errors(zip_folder(arm, tmp_path / "arm.zip"), "python3.11")
-    assert "built for aarch64" in errors["fastlib"].message
+    assert "built for aarch64" in finding_words.found(errors["fastlib"])
 
 
 @pytest.mark.parametrize(
@@ -142,7 +154,7 @@ def test_wheel_tags_pip_would_refuse_are_errors(tmp_path, tag, runtime, why):
     root = install(tmp_path / "fn", {"fastlib/__init__.py": b""}, (tag,))
     error = by_rule(incompatible_wheel(context_of(root, runtime)), "incompatible-wheel")["fastlib"]
     assert error.severity == "error"
-    assert why in error.message
+    assert why in finding_words.found(error)
     assert error.paths == ("fastlib-1.0.dist-info",)
 
 
@@ -190,7 +202,8 @@ def test_debug_symbols_saving_is_what_strip_removes(tmp_path, so):
         elf = read_elf(stream, len(so["debug"]))
     assert finding.paths == (name,)
     assert finding.bytes == elf.debug_bytes + elf.symtab_bytes
-    assert f"{elf.debug_bytes:,} bytes of debug sections" in finding.message
+    assert finding.values["debug_bytes"] == elf.debug_bytes
+    assert f"{elf.debug_bytes:,} B of debug sections" in finding_words.found(finding)
     stripped = tmp_path / "stripped.so"
     shutil.copy(root / name, stripped)
     subprocess.run(["strip", "--strip-unneeded", str(stripped)], check=True)
@@ -211,9 +224,9 @@ def test_identical_vendored_libraries_are_found_across_libs_folders(tmp_path, so
     finding = findings["fastlib"]
     assert finding.paths == ("scipy.libs/libgfortran-040039e1.so.5.0.0",)  # the copy that can go
     assert finding.bytes == len(so["glibc"])
-    assert "vendored 2 times" in finding.message
-    assert "beside numpy.libs/libgfortran-040039e1.so.5.0.0" in finding.message
-    assert "symbolic link" in finding.risk
+    assert "vendored 2 times" in finding_words.found(finding)
+    assert "beside numpy.libs/libgfortran-040039e1.so.5.0.0" in finding_words.found(finding)
+    assert "symbolic link" in finding_words.risk(finding)
 
 
 def test_a_so_in_a_zip_is_inflated_once_whatever_its_version_chain(tmp_path):
@@ -228,7 +241,7 @@ def test_a_so_in_a_zip_is_inflated_once_whatever_its_version_chain(tmp_path):
     before = bytes_read()
     findings = extension_errors_of(context)
     read = bytes_read() - before
-    assert "needs GLIBC_2.3999" in findings["(function code)"].message
+    assert "needs GLIBC_2.3999" in finding_words.found(findings["(function code)"])
     # the zip once, then the version needs and their names once from the copy
     tables = records * 16 + records * len(b"GLIBC_2.1000\0")
     assert read < 2 * (archive.stat().st_size + tables)

@@ -10,6 +10,7 @@ import importlib.metadata
 import importlib.util
 import io
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -409,12 +410,94 @@ def test_a_handler_that_fails_before_slimming_is_said_and_nothing_is_written(tmp
 def test_what_the_target_holds_that_slim_does_not_copy_is_a_note(tmp_path):
     target = tmp_path / "target"
     shutil.copytree(FIXTURES / "function", target)
-    (target / "outside").symlink_to("/etc/hostname")
+    os.mkfifo(target / "pipe")
     out = tmp_path / "out.zip"
     result = slim_json(str(target), "--handler", "app.handler", "-o", str(out), "--repeat", "1")
     (note,) = result.notes
     assert note.code == "not-copied" and note.values["entries"] == 1
-    assert note.values["first"] == "outside" and "outside the target" in note.values["reason"]
-    assert "outside" not in members(out)
-    assert "1 run a side: too few to compare" in run(str(target), "--handler", "app.handler",
-                                                     "--check", "--repeat", "1")[1]  # fmt: skip
+    assert (note.values["first"], note.values["code"]) == ("pipe", "fifo")
+    assert "pipe" not in members(out)
+    table = run(str(target), "--handler", "app.handler", "--check", "--repeat", "1")[1]
+    assert "first: pipe, FIFO (named pipe): never opened" in table
+    assert "1 run a side: too few to compare" in table
+
+
+def _slim_under_umask(umask: int, target: Path, out: Path) -> None:
+    old = os.umask(umask)
+    try:
+        slim_json(str(target), "--handler", "app.handler", "-o", str(out), "--repeat", "1")
+    finally:
+        os.umask(old)
+
+
+def test_modes_are_lambda_s_whatever_the_umask(tmp_path):
+    zips, folders = [], []
+    for umask in (0o022, 0o077):
+        zips.append(tmp_path / f"out{umask:o}.zip")
+        folders.append(tmp_path / f"out{umask:o}")
+        _slim_under_umask(umask, FIXTURES / "function", zips[-1])
+        _slim_under_umask(umask, FIXTURES / "function", folders[-1])
+    assert zips[0].read_bytes() == zips[1].read_bytes()
+    with zipfile.ZipFile(zips[1]) as opened:
+        modes = {info.filename: info.external_attr >> 16 & 0o777 for info in opened.infolist()}
+    pycs = [name for name in modes if name.endswith(".pyc")]
+    assert pycs and {modes[name] for name in pycs} == {0o644}
+    assert {mode for name, mode in modes.items() if not name.endswith("/")} == {0o644}
+    for folder in folders:
+        files = [p for p in folder.rglob("*") if p.is_file()]
+        assert {p.stat().st_mode & 0o777 for p in files} == {0o644}, folder
+        assert {p.stat().st_mode & 0o777 for p in folder.rglob("*") if p.is_dir()} == {0o755}
+
+
+def test_secret_files_are_refused_naming_them_unless_kept(tmp_path):
+    target = tmp_path / "target"
+    shutil.copytree(FIXTURES / "function", target)
+    (target / ".env").write_text("DB_PASSWORD=hunter2\n", encoding="utf-8")
+    out = tmp_path / "out.zip"
+    code, stdout, stderr = run(str(target), "--handler", "app.handler", "-o", str(out))
+    assert code == 1 and not out.exists()
+    assert len(stderr.strip().splitlines()) == 1
+    assert "holds what looks like secrets (.env)" in stderr and "--keep-secrets" in stderr
+    assert "hunter2" not in stdout + stderr
+    result = slim_json(str(target), "--handler", "app.handler", "-o", str(out), "--repeat", "1",
+                       "--keep-secrets")  # fmt: skip
+    assert ".env" in members(out)
+    (note,) = [n for n in result.notes if n.code == "secrets-kept"]
+    assert note.values == {"paths": [".env"]}
+
+
+def test_links_inside_the_package_are_copied_as_the_files_they_hold(tmp_path):
+    target = tmp_path / "target"
+    shutil.copytree(FIXTURES / "function", target)
+    (target / "tinylib" / "alias.py").symlink_to("core.py")
+    (target / "libalias").symlink_to("tinylib")
+    for out in (tmp_path / "out.zip", tmp_path / "out"):
+        result = slim_json(str(target), "--handler", "app.handler", "-o", str(out), "--repeat", "1")
+        assert result.ok and [n.code for n in result.notes] == []
+        files = (
+            members(out)
+            if out.suffix
+            else {
+                p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
+            }
+        )
+        core = (target / "tinylib" / "core.py").read_bytes()
+        assert files["tinylib/alias.py"] == core and files["libalias/core.py"] == core
+        assert files["libalias/alias.py"] == core  # the link inside the linked folder, too
+        assert "libalias/tests/test_core.py" not in files  # the tests step took tests out
+        assert not any(Path(out, name).is_symlink() for name in files if not out.suffix)
+
+
+@pytest.mark.parametrize(
+    ("name", "points_to", "why"),
+    [("outside", "/etc/hostname", "outside"), ("gone", "nothing-here", "broken"),
+     ("loop", ".", "loop")],
+)  # fmt: skip
+def test_links_that_leave_the_package_are_refused_in_one_line(tmp_path, name, points_to, why):
+    target = tmp_path / "target"
+    shutil.copytree(FIXTURES / "function", target)
+    (target / name).symlink_to(points_to)
+    out = tmp_path / "out.zip"
+    code, _, stderr = run(str(target), "--handler", "app.handler", "-o", str(out))
+    assert code == 1 and not out.exists() and len(stderr.strip().splitlines()) == 1
+    assert f"1 symbolic link(s) slim cannot copy: {name} ({why})" in stderr

@@ -13,12 +13,14 @@ from coldprof.analyze import scan
 from coldprof.analyze.pyc import cache_path
 from coldprof.analyze.rules import run_rules
 from coldprof.analyze.runtime import local_runtime
-from coldprof.bench.result import Comparison
+from coldprof.bench.compare import compare
 from coldprof.errors import UsageError
-from coldprof.render.slim import failure_line, headline
+from coldprof.render import layout
+from coldprof.render.slim import failure_line, headline, sections
 from coldprof.render.units import relative_change, size_pair
+from coldprof.slim.proof import init_gain
 from coldprof.slim.record import record_hash, rewritten
-from coldprof.slim.result import Side
+from coldprof.slim.result import Gain, Side
 from coldprof.slim.steps import SAFE_STEPS, STEP_RULES, make_plan, parse_steps
 from coldprof.stats import summarize
 from rules_support import write_distribution
@@ -110,20 +112,33 @@ def _side(zipped: float, median_ms: float) -> Side:
 
 
 def test_the_headline_is_worded_from_numbers(real_results):
-    faster = Comparison(phase="init", faster="after", slower="before", times=2.0, error=0.05,
-                        ci_low=1.9, ci_high=2.1, significant=True, difference_ms=410.0,
-                        verdict="faster")  # fmt: skip
+    gain = Gain(times=2.0, ci_low=1.9, ci_high=2.1, beyond_noise=True)
     result = dataclasses.replace(
         real_results["slim"], before=_side(48.2 * MIB, 820), after=_side(31.0 * MIB, 410),
-        init=faster,
+        init_gain=gain,
     )  # fmt: skip
     assert headline(result) == (
         "zipped 48.2 → 31.0 MiB (−36%), init 820.0 → 410.0 ms (2.00× faster, 95% CI 1.90–2.10)"
     )
-    noise = dataclasses.replace(faster, verdict="within-noise", significant=False, ci_low=0.9)
-    assert headline(dataclasses.replace(result, init=noise)).endswith(
-        "(no measurable change, 95% CI 0.90–2.10)"
+    noise = Gain(times=1.05, ci_low=0.9, ci_high=1.2, beyond_noise=False)
+    assert headline(dataclasses.replace(result, init_gain=noise)).endswith(
+        "(no change beyond the noise: median ratio 1.05×, 95% CI 0.90–1.20)"
     )
+    slower = Gain(times=0.8, ci_low=0.5, ci_high=0.9, beyond_noise=True)
+    assert headline(dataclasses.replace(result, init_gain=slower)).endswith(
+        "(1.25× slower, 95% CI 1.11–2.00)"
+    )
+
+
+def test_the_gain_is_the_ratio_of_the_medians_not_of_the_means():
+    before = [100.0, 101.0, 102.0, 103.0, 900.0]  # one slow outlier pulls the mean, not the median
+    after = [50.0, 51.0, 52.0, 53.0, 54.0]
+    gain = init_gain(before, after)
+    assert gain.times == pytest.approx(102.0 / 52.0)
+    assert gain.ci_low <= gain.times <= gain.ci_high and gain.beyond_noise
+    assert compare("init", "before", before, "after", after).times > 4  # the means' ratio
+    assert not init_gain([100.0, 101.0, 99.0], [100.5, 99.5, 101.0]).beyond_noise
+    assert not init_gain([200.0, 201.0], [100.0, 101.0]).beyond_noise  # too few runs
 
 
 def test_a_handler_that_fails_before_slimming_is_said_first(real_results):
@@ -152,3 +167,11 @@ def test_the_runtime_sdk_step_keeps_what_a_bundled_distribution_needs(tmp_path):
     removed = _plan(tmp_path, ("runtime-sdk",)).removed["runtime-sdk"]
     assert "jmespath/__init__.py" in removed  # nothing needs it: the runtime's copy serves
     assert not any(path.startswith(("dateutil/", "python_dateutil-")) for path in removed)
+
+
+@pytest.mark.parametrize("width", [72, 80])
+def test_slim_s_tables_fit_the_terminal_as_analyze_s_do(real_results, width):
+    result = dataclasses.replace(real_results["slim"], target="build/" + "nested/" * 12)
+    text = layout.terminal(None, sections(result), width=width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert "init median" in text and "== Bytecode" in text

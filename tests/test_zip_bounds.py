@@ -7,8 +7,10 @@ import bz2
 import json
 import shutil
 import subprocess
+import tempfile
 import zipfile
 import zlib
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -16,9 +18,11 @@ from click.testing import CliRunner
 
 from coldprof.cli import main
 from coldprof.errors import TargetError
+from coldprof.function import FunctionConfig
 from coldprof.package import open_package
 from coldprof.package.member import INFLATE_MARGIN_BYTES, MIN_READ_BYTES
-from coldprof.sandbox import materialize
+from coldprof.render.words import skipped_reason
+from coldprof.sandbox import materialize, materialize_all
 from helpers import APP_SOURCE, peak_rss_mb, tree_snapshot, zip_folder, zip_with_member
 
 BOMB_BYTES = 128 * 1024 * 1024  # what the hostile members inflate to
@@ -46,6 +50,8 @@ def bombs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "harmless": harmless,
         "bzip2": zip_with_member(folder / "bzip2.zip", "lib/_fast.so", bzipped, 12, 100),
         "deflate": zip_with_member(folder / "deflate.zip", "lib/_fast.so", deflated, 8, 100),
+        # a member no rule reads: only checking every member finds it
+        "data": zip_with_member(folder / "data.zip", "data/table.bin", deflated, 8, 100),
     }
 
 
@@ -63,7 +69,10 @@ def test_a_bzip2_member_is_skipped_and_never_inflated(bombs):
     assert [f.path for f in package.files] == ["app.py"]
     (skipped,) = package.skipped
     assert skipped.path == "lib/_fast.so"
-    assert "compressed with bzip2 (method 12): not read" in skipped.reason
+    assert (skipped.code, skipped.values) == ("method", {"method": 12, "method_name": "bzip2"})
+    assert "compressed with bzip2 (method 12): not read" in skipped_reason(
+        skipped.code, skipped.values
+    )
     assert skipped.blocks_extraction
     status, bomb_mb, _ = peak_rss_mb("analyze", str(bombs["bzip2"]), "--format", "json")
     _, harmless_mb, _ = peak_rss_mb("analyze", str(bombs["harmless"]), "--format", "json")
@@ -77,15 +86,41 @@ def test_a_deflate_member_inflating_past_its_declared_size_refuses_the_archive(b
     assert status == 1
     assert stderr.strip().splitlines() == [
         f"coldprof: error: {bombs['deflate']}: member 'lib/_fast.so' holds more than its "
-        "declared 100 bytes: the archive is corrupt or a zip bomb; refusing it"
+        "declared 100 B: the archive is corrupt or a zip bomb; refusing it"
     ]
     assert peak_mb < harmless_mb + MEMORY_HEADROOM_MB
+
+
+def test_analyze_checks_every_member_so_a_lying_one_is_never_a_plausible_total(bombs, tmp_path):
+    status, peak_mb, stderr = peak_rss_mb("analyze", str(bombs["data"]))
+    _, harmless_mb, _ = peak_rss_mb("analyze", str(bombs["harmless"]))
+    assert status == 1
+    assert stderr.strip().splitlines() == [
+        f"coldprof: error: {bombs['data']}: member 'data/table.bin' holds more than its "
+        "declared 100 B: the archive is corrupt or a zip bomb; refusing it"
+    ]
+    assert peak_mb < harmless_mb + MEMORY_HEADROOM_MB
+    config = tmp_path / "pyproject.toml"
+    config.write_text(
+        f'[tool.coldprof]\ntarget = "{bombs["data"]}"\n\n[tool.coldprof.budget]\n'
+        'unzipped = "1 MiB"\n',
+        encoding="utf-8",
+    )
+    line = one_line_error(CliRunner().invoke(main, ["check", "--config", str(config)]))
+    assert "holds more than its declared 100 B" in line
+
+
+def test_analyze_refuses_a_member_whose_crc_does_not_match(tmp_path):
+    archive = wrong_crc(tmp_path)
+    line = one_line_error(CliRunner().invoke(main, ["analyze", str(archive)]))
+    assert "lib.py: CRC-32 mismatch: the member is corrupt" in line
+    assert "Lambda could not unzip it either" in line
 
 
 def test_the_reader_stops_at_the_declared_size_plus_its_margin(bombs):
     package = open_package(bombs["deflate"])
     with package.open("lib/_fast.so") as stream:
-        with pytest.raises(TargetError, match="holds more than its declared 100 bytes"):
+        with pytest.raises(TargetError, match="holds more than its declared 100 B"):
             stream.read(1000)
         assert stream.produced == 100  # nothing past the declared size was handed out
         assert stream.consumed <= 2 * MIN_READ_BYTES  # of 130 KB of compressed data
@@ -109,9 +144,11 @@ def test_members_compressed_other_than_stored_or_deflate_are_skipped(tmp_path, m
         CliRunner().invoke(main, ["analyze", str(archive), "--format", "json"]).output
     )
     (skipped,) = document["skipped"]
-    assert skipped["path"] == "data.bin"
-    assert f"compressed with {name} (method {method}): not read" in skipped["reason"]
+    assert (skipped["path"], skipped["code"]) == ("data.bin", "method")
+    assert skipped["values"]["method"] == method
     assert document["totals"]["files"] == 1
+    table = CliRunner().invoke(main, ["analyze", str(archive)], env={"COLUMNS": "200"}).output
+    assert f"compressed with {name} (method {method}): not read" in table
 
 
 def real_encrypted_zip(folder: Path) -> Path:
@@ -181,7 +218,7 @@ ATTACKS = {
     "data cut short": (cut_short, "lib.py: the member's data ends early"),
     "past the end": (past_the_end, "runs past the end of the archive: the zip is truncated"),
     "cut in half": (cut_in_half, "is not a readable zip archive"),
-    "inflates past its size": (lying_deflate, "holds more than its declared 100 bytes"),
+    "inflates past its size": (lying_deflate, "holds more than its declared 100 B"),
 }
 
 
@@ -270,3 +307,56 @@ def test_a_real_package_extracts_byte_for_byte(tmp_path, sdk_target, tool):
             if path.is_file()
         }
     assert extracted == expected
+
+
+UNZIPPED_LIMIT_BYTES = json.loads(
+    (Path(__file__).parent.parent / "coldprof" / "data" / "lambda.json").read_text()
+)["limits"]["unzipped_with_layers_bytes"]
+
+
+def zip_of_zeros(path: Path, unzipped_bytes: int) -> Path:
+    """A small zip (deflated zeros) whose one data member unzips to `unzipped_bytes`."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("app.py", APP_SOURCE)
+        with out.open("data.bin", "w", force_zip64=True) as member:
+            left = unzipped_bytes - len(APP_SOURCE)
+            while left > 0:
+                member.write(bytes(min(left, 8 * 1024 * 1024)))
+                left -= 8 * 1024 * 1024
+    return path
+
+
+@pytest.fixture(scope="module")
+def over_limit(tmp_path_factory) -> Path:
+    """A function zip one byte past Lambda's unzipped limit (262,144,000 B)."""
+    folder = tmp_path_factory.mktemp("over-limit")
+    return zip_of_zeros(folder / "big.zip", UNZIPPED_LIMIT_BYTES + 1)
+
+
+def test_a_zip_past_lambda_s_unzipped_limit_is_not_extracted(over_limit, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(TargetError) as raised, materialize(over_limit):
+        pass
+    assert raised.value.message == (
+        f"{over_limit}: unzips to 262,144,001 B, more than Lambda's limit of 262,144,000 B for "
+        "a function and its layers unzipped: Lambda would refuse it, so coldprof does not "
+        "extract it (coldprof analyze reads it without extracting)"
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing was written
+
+
+def test_a_function_and_layer_past_the_limit_together_are_not_extracted(tmp_path):
+    half = UNZIPPED_LIMIT_BYTES // 2 + 1
+    function, layer = zip_of_zeros(tmp_path / "f.zip", half), zip_of_zeros(tmp_path / "l.zip", half)
+    config = FunctionConfig(target=function, handler="app.handler", layers=(layer,))
+    before = set(Path(tempfile.gettempdir()).glob("coldprof-task-*"))
+    with pytest.raises(TargetError, match="unzips to 262,144,002 B, more than"), ExitStack() as s:
+        materialize_all(s, config.target, config.layers)
+    assert set(Path(tempfile.gettempdir()).glob("coldprof-task-*")) == before
+
+
+@pytest.mark.parametrize("command", ["invoke", "slim"])
+def test_commands_that_extract_say_it_in_one_line(over_limit, command):
+    args = [command, str(over_limit), "--handler", "app.handler"]
+    line = one_line_error(CliRunner().invoke(main, [*args, *(["--check"] * (command == "slim"))]))
+    assert line.startswith("coldprof: error: ") and "more than Lambda's limit" in line

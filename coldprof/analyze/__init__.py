@@ -15,12 +15,13 @@ from coldprof.analyze.report import build_result
 from coldprof.analyze.requirements import with_requested_extras
 from coldprof.analyze.result import AnalyzeResult
 from coldprof.analyze.rules import run_rules
-from coldprof.analyze.runtime import ARCHES, local_runtime
+from coldprof.analyze.runtime import ARCHES, local_runtime, runtime_named
 from coldprof.errors import UsageError
-from coldprof.function import parse
+from coldprof.function import FunctionConfig, parse
 from coldprof.package import FUNCTION, Package, layer_import_roots, open_package
 from coldprof.package.cache import SizeCache, cache_folder, open_cache
 from coldprof.package.folder import Observer
+from coldprof.package.zipped import verify_members
 
 DEFAULT_TOP = 10
 RUNTIME_SDK = "runtime SDK"  # the package name of --runtime-sdk's folder
@@ -63,10 +64,13 @@ def _packages(
     observer: Observer | None,
     cache: SizeCache | None,
 ) -> list[Package]:
+    """The function and its layers, read; every zip member checked once (package/zipped.py)."""
     packages = [open_package(Path(target), FUNCTION, ("",), observer, cache)]
     roots = layer_import_roots(runtime.version)
     for number, layer in enumerate(layers, start=1):
         packages.append(open_package(Path(layer), f"layer {number}", roots, observer, cache))
+    for package in packages:
+        verify_members(package)
     return packages
 
 
@@ -138,3 +142,36 @@ def analyze(
     from coldprof.analyze.add import added_cost  # runs pip and the sandbox: only when asked
 
     return replace(result, added=added_cost(context, result.limits, add, handler, repeat))
+
+
+def runtime_of(function: FunctionConfig) -> Runtime | None:
+    """The function's runtime: as set, else its interpreter's (--python); None: this Python's."""
+    if function.runtime is None and function.python is None:
+        return None
+    return runtime_named(function.runtime_name())
+
+
+def analyze_function(
+    function: FunctionConfig,
+    top: int = DEFAULT_TOP,
+    observer: Observer | None = None,
+    *,
+    cache: bool = True,
+    add: Sequence[str] = (),
+    repeat: int = 5,
+) -> AnalyzeResult:
+    """analyze() of the function under test: its package, layers, runtime, architecture,
+    handler and runtime SDK, as one record describes them for every command."""
+    return analyze(
+        function.target,
+        function.layers,
+        runtime_of(function),
+        function.arch,
+        top,
+        observer,
+        handler=function.handler,
+        runtime_sdk=function.runtime_sdk,
+        cache=cache,
+        add=add,
+        repeat=repeat,
+    )

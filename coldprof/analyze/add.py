@@ -21,13 +21,14 @@ from packaging.utils import canonicalize_name
 from coldprof.analyze.add_init import measure_added_init
 from coldprof.analyze.model import Context, Distribution, Runtime
 from coldprof.analyze.owners import find_distributions, owner_map
-from coldprof.analyze.result import Added, AddedDistribution, AddedInit, Limit
+from coldprof.analyze.result import Added, AddedConflict, AddedDistribution, AddedInit, Limit
 from coldprof.analyze.rules.wheels import target_platforms
 from coldprof.analyze.runtime import runtime_sdk_keys
 from coldprof.errors import TargetError, UsageError
 from coldprof.function import FunctionConfig
 from coldprof.package import open_package
 from coldprof.package.model import Package
+from coldprof.render.units import seconds
 from coldprof.sandbox.process import run_to_end
 
 PIP_TIMEOUT_S = 900.0
@@ -60,6 +61,38 @@ def parse_requirements(texts: Sequence[str]) -> list[Requirement]:
             )
         found.append(requirement)
     return found
+
+
+def other_versions(
+    requirements: Sequence[Requirement], distributions: Sequence[Distribution]
+) -> list[AddedConflict]:
+    """Requirements naming a distribution the package holds at a version they exclude."""
+    held = {d.key: d for d in distributions}
+    conflicts = []
+    for requirement in requirements:
+        dist = held.get(canonicalize_name(requirement.name))
+        if dist is not None and not requirement.specifier.contains(dist.version, prereleases=True):
+            conflicts.append(
+                AddedConflict(
+                    code="other-version",
+                    distribution=dist.name,
+                    held_version=dist.version,
+                    requirement=str(requirement),
+                )
+            )
+    return conflicts
+
+
+def files_present(installed: Installed, package: Package) -> list[AddedConflict]:
+    """The files the additions bring that the function package holds already."""
+    present = {entry.path for entry in package.files}
+    names = {d.key: d.name for d in installed.added}
+    return [
+        AddedConflict(code="file-present", distribution=names.get(key, ""), path=path)
+        for key in [*names, ""]
+        for path in installed.files.get(key, [])
+        if path in present
+    ]
 
 
 def pinned(distributions: Sequence[Distribution]) -> str:
@@ -114,7 +147,7 @@ def install(requirements: Sequence[str], context: Context, scratch: Path) -> Pat
     done = run_to_end(command, os.environ, PIP_TIMEOUT_S)
     asked = " ".join(requirements)
     if done.returncode is None:
-        raise TargetError(f"--add {asked}: pip did not finish within {PIP_TIMEOUT_S:.0f} s")
+        raise TargetError(f"--add {asked}: pip did not finish within {seconds(PIP_TIMEOUT_S)}")
     if done.returncode != 0:
         target = f"{context.runtime.name} {context.arch}"
         raise TargetError(pip_failure(done.stderr, asked, target))
@@ -211,18 +244,27 @@ def added_cost(
     handler: str | None = None,
     repeat: int = 5,
 ) -> Added:
-    """What adding the requirements would add to the package (and to init, with a handler)."""
+    """What adding the requirements would add to the package (and to init, with a handler);
+    a requirement for another version of a held distribution is a conflict, not installed."""
     requirements = parse_requirements(texts)
-    requested = {canonicalize_name(r.name) for r in requirements}
+    conflicts = other_versions(requirements, context.distributions)
+    refused = {c.requirement for c in conflicts}
+    wanted = [r for r in requirements if str(r) not in refused]
+    requested = {canonicalize_name(r.name) for r in wanted}
     init = None
     with tempfile.TemporaryDirectory(prefix="coldprof-add-") as scratch:
-        folder = install([str(r) for r in requirements], context, Path(scratch))
+        folder = Path(scratch) / "layer" / "python"
+        folder.mkdir(parents=True)
+        if wanted:
+            install([str(r) for r in wanted], context, Path(scratch))
         installed = read_install(folder, context)
-        if handler is not None:
+        conflicts += files_present(installed, context.packages[0])
+        if handler is not None and wanted:
             _remove(folder, installed.held_paths())
             modules = _top_level(installed.added, requested)
             init = measure_added_init(function_of(context, handler), folder.parent, modules, repeat)
-    return _record(context, limits, texts, installed, requested, init)
+    record = _record(context, limits, texts, installed, requested, init)
+    return replace(record, conflicts=tuple(conflicts))
 
 
 def _record(

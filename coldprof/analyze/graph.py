@@ -3,7 +3,7 @@
 The graph works on keys: a distribution found twice (in the function and in a layer)
 is one node with the union of both requirements. `Distribution.requires` keeps every
 requirement that applies on the target, also those on distributions the packages do
-not hold; `missing_requirements` lists these, and the other functions ignore them.
+not hold; the functions here ignore these (the missing-dependency rule reports them).
 """
 
 from __future__ import annotations
@@ -31,26 +31,9 @@ def required_by(distributions: Iterable[Distribution]) -> dict[str, tuple[str, .
     return {key: tuple(sorted(keys)) for key, keys in sorted(dependents.items())}
 
 
-def missing_requirements(distributions: Iterable[Distribution]) -> dict[str, tuple[str, ...]]:
-    """Each distribution key -> the keys it requires that no distribution present provides."""
-    distributions = list(distributions)
-    present = {distribution.key for distribution in distributions}
-    missing: dict[str, set[str]] = defaultdict(set)
-    for distribution in distributions:
-        missing[distribution.key].update(set(distribution.requires) - present)
-    return {key: tuple(sorted(keys)) for key, keys in sorted(missing.items()) if keys}
-
-
 def freed_by(key: str, distributions: Iterable[Distribution]) -> frozenset[str]:
     """The keys removing a distribution frees: it, and each dependency nothing staying needs."""
     return _Removal(requirement_graph(distributions)).freed(key)
-
-
-def removal_saves(
-    key: str, distributions: Iterable[Distribution], bytes_of: Callable[[str], int]
-) -> int:
-    """The bytes removing a distribution frees (see freed_by), each key sized by bytes_of."""
-    return sum(bytes_of(freed) for freed in freed_by(key, distributions))
 
 
 def removal_savings(

@@ -45,19 +45,19 @@ LIBS_SUFFIX = ".libs"  # auditwheel's folder of vendored shared libraries: NAME.
 MAX_RECORD_ROWS = 200_000  # rows read from one RECORD: as many as a zip coldprof reads may hold
 
 
-def marker_environment(runtime: Runtime, arch: str) -> dict[str, str]:
-    """The PEP 508 marker values of a Lambda runtime (patch level taken as .0)."""
+def marker_environment(runtime: Runtime, arch: str, patch: int = 0) -> dict[str, str]:
+    """The PEP 508 marker values of a Lambda runtime at a patch level (.0 unless given)."""
     major, minor = runtime.version
     return {
         "implementation_name": "cpython",
-        "implementation_version": f"{major}.{minor}.0",
+        "implementation_version": f"{major}.{minor}.{patch}",
         "os_name": "posix",
         "platform_machine": MACHINES[arch],
         "platform_python_implementation": "CPython",
         "platform_release": "",
         "platform_system": "Linux",
         "platform_version": "",
-        "python_full_version": f"{major}.{minor}.0",
+        "python_full_version": f"{major}.{minor}.{patch}",
         "python_version": f"{major}.{minor}",
         "sys_platform": "linux",
         "extra": "",

@@ -200,7 +200,7 @@ def totals(context: Context, findings: list[Finding]) -> Totals:
 def skipped_rows(context: Context) -> tuple[SkippedRow, ...]:
     """Every entry left out of the counts, with its reason."""
     return tuple(
-        SkippedRow(package=p.name, path=display_path(s.path), reason=s.reason)
+        SkippedRow(package=p.name, path=display_path(s.path), code=s.code, values=s.values)
         for p in context.packages
         for s in p.skipped
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from coldprof.results import LEGACY_TEXT, each_object, with_field
 from coldprof.stats import Stats
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -15,7 +17,25 @@ def _from_v1(document: dict) -> dict:
     return document
 
 
-UPGRADES = {1: _from_v1}  # schema version -> its document upgraded to the next version
+def _finding_v2(finding: dict) -> dict:
+    """A version-2 finding's sentences kept as they were, under the code `text`."""
+    words = {key: finding.get(key, "") for key in ("message", "advice", "risk")}
+    values = {"text": words["message"], "advice": words["advice"], "risk": words["risk"]}
+    return {**finding, "code": LEGACY_TEXT, "values": values}
+
+
+def _skipped_v2(row: dict) -> dict:
+    return {**row, "code": LEGACY_TEXT, "values": {"text": row.get("reason", "")}}
+
+
+def _from_v2(document: dict) -> dict:
+    """Version 2 -> 3: findings and skipped entries held sentences (`message`, `advice`,
+    `risk`; `reason`); version 3 holds a code and its values, worded by the renderers."""
+    document = with_field(document, "findings", each_object(_finding_v2))
+    return with_field(document, "skipped", each_object(_skipped_v2))
+
+
+UPGRADES = {1: _from_v1, 2: _from_v2}  # schema version -> its document upgraded to the next
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,9 +47,9 @@ class Finding:
     distribution: str | None  # distribution key, FUNCTION_CODE, or None for package-wide findings
     paths: tuple[str, ...]
     bytes: int  # unzipped bytes removing the paths would save (0 where nothing should be removed)
-    message: str  # what was found (version 1: with the advice)
-    risk: str  # what could break if one acts on the advice
-    advice: str = ""  # what to do: the same for every finding of a rule in one result
+    code: str  # which case of the rule it is: "leave-out", "stale", ... (docs list them)
+    # the facts of the case, as numbers, names and codes (never sentences); renderers word them
+    values: dict[str, Any] = field(default_factory=dict)
     package: str | None = None  # where the paths are: "function", "layer 1", ...
     distributions: tuple[str, ...] = ()  # the distributions a package-wide finding names
     path_bytes: tuple[int, ...] = ()  # per path, the unzipped bytes it saves (when bytes > 0)
@@ -98,7 +118,8 @@ class SizeRow:
 class SkippedRow:
     package: str
     path: str
-    reason: str
+    code: str  # why it was skipped: "link-outside", "fifo", "method", ... (docs list them)
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,6 +133,20 @@ class AddedDistribution:
     zipped_bytes: int  # deflate-6 of its files, with their zip headers
     requested: bool  # named with --add (else a dependency pip resolved)
     runtime_provided: bool  # the Lambda runtime ships it already
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddedConflict:
+    """Where an addition meets what the package already holds: reported, never merged."""
+
+    # "file-present": a file the addition brings is in the function package already (it would
+    # be replaced); "other-version": the package holds the distribution at a version the
+    # requirement excludes (left out: a version change is not an addition)
+    code: str
+    distribution: str
+    path: str | None = None  # file-present: the package path
+    held_version: str | None = None  # other-version: the version the package holds
+    requirement: str | None = None  # other-version: the requirement as given
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,6 +178,7 @@ class Added:
     already_present: tuple[str, ...]  # resolved distributions the package (or a layer) holds
     limits: tuple[Limit, ...]  # Lambda's size limits with the additions
     init: AddedInit | None  # with --handler
+    conflicts: tuple[AddedConflict, ...] = ()  # files already present, versions held otherwise
 
 
 @dataclass(frozen=True, kw_only=True)

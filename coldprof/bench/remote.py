@@ -56,6 +56,7 @@ from coldprof.bench.result import (
 from coldprof.bench.run import comparisons
 from coldprof.bench.sweep import sweep_rows
 from coldprof.errors import ColdprofError, UsageError
+from coldprof.render.units import memory_mb
 from coldprof.render.words import word
 from coldprof.results import Note
 from coldprof.stats import summarize
@@ -578,7 +579,7 @@ def assemble(
             run,
             options,
             configuration,
-            f"{run.memory_mb} MB" if sweep else options.function_name,
+            memory_mb(run.memory_mb) if sweep else options.function_name,
             interrupted and i == len(runs) - 1,
         )
         for i, run in enumerate(runs)

@@ -12,7 +12,6 @@ from coldprof.sandbox.spec import Emulation
 from coldprof.stats import Stats
 
 SCHEMA_VERSION = 2
-VERDICTS = ("faster", "within-noise", "too-small")  # Comparison.verdict
 
 
 @dataclass(frozen=True, kw_only=True)

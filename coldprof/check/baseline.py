@@ -10,6 +10,7 @@ from typing import Any
 from coldprof.check.result import Measurements
 from coldprof.decode import DecodeError, decode
 from coldprof.errors import UsageError
+from coldprof.render.units import exact_bytes
 
 KIND = "coldprof-baseline"
 SCHEMA_VERSION = 1
@@ -34,7 +35,7 @@ def _document(path: Path) -> dict[str, Any]:
         raw = stream.read(MAX_BASELINE_BYTES + 1)
     if len(raw) > MAX_BASELINE_BYTES:
         raise UsageError(
-            f"baseline file {path} is larger than {MAX_BASELINE_BYTES:,} bytes; {hint}"
+            f"baseline file {path} is larger than {exact_bytes(MAX_BASELINE_BYTES)}; {hint}"
         )
     try:
         document = json.loads(raw)

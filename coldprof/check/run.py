@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from coldprof.analyze import analyze
+from coldprof.analyze import analyze_function
 from coldprof.analyze.result import AnalyzeResult
-from coldprof.analyze.runtime import runtime_named
 from coldprof.check import budgets
 from coldprof.check.baseline import (
     Baseline,
@@ -91,15 +90,7 @@ def _measure(config: Config, observer: Observer | None) -> tuple[AnalyzeResult, 
     function = config.function
     if observer is not None:
         observer(f"analysing {function.target}")
-    runtime = runtime_named(function.runtime_name())
-    analysis = analyze(
-        function.target,
-        function.layers,
-        runtime,
-        function.arch,
-        handler=function.handler,
-        runtime_sdk=function.runtime_sdk,
-    )
+    analysis = analyze_function(function)
     if function.handler is None or config.budget.init_ms is None:
         return analysis, InitTiming(None, None)
     return analysis, time_init(function, config.runs, observer)

@@ -8,11 +8,16 @@ from typing import Any
 
 import click
 
-from coldprof.analyze import DEFAULT_TOP
-from coldprof.analyze import analyze as run_analyze
-from coldprof.analyze.runtime import ARCHES, runtime_named
+from coldprof.analyze import DEFAULT_TOP, analyze_function
 from coldprof.cli.common import emit, handle_errors, output_options
 from coldprof.cli.function import function_options
+from coldprof.config import load_config
+from coldprof.errors import UsageError
+from coldprof.function import FunctionConfig, with_settings
+
+# The settings that change what analyze finds; TARGET may come from [tool.coldprof].
+ANALYZE_KEYS = ("target", "handler", "layers", "runtime", "arch", "runtime_sdk")
+DEFAULT_CONFIG = Path("pyproject.toml")
 
 
 def _progress(count: int) -> None:
@@ -20,10 +25,31 @@ def _progress(count: int) -> None:
         click.echo(f"\rreading files: {count:,}", err=True, nl=False)
 
 
+def function_of(settings: dict[str, Any], config_path: Path | None) -> FunctionConfig:
+    """The function to analyse: [tool.coldprof] of --config (or of ./pyproject.toml without
+    TARGET), the options given overriding its keys; else the options alone."""
+    if config_path is None and "target" not in settings:
+        if not DEFAULT_CONFIG.is_file():
+            raise UsageError(
+                "give TARGET (a package folder or .zip), or run where a pyproject.toml with "
+                "[tool.coldprof] names it (or pass --config)"
+            )
+        config_path = DEFAULT_CONFIG
+    if config_path is None:
+        return FunctionConfig(**settings)
+    return with_settings(load_config(config_path).function, settings)
+
+
 @click.command()
-@function_options("target", "handler", "layers", "runtime_sdk")
-@click.option("--runtime", help="Target runtime, e.g. python3.12 (default: this Python's).")
-@click.option("--arch", type=click.Choice(ARCHES), default="x86_64", show_default=True)
+@function_options(*ANALYZE_KEYS, defaults=False, optional_target=True)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A pyproject.toml whose [tool.coldprof] describes the function (target, handler, "
+    "layers, runtime, arch, runtime_sdk); options given here override its keys. Without "
+    "TARGET, ./pyproject.toml is read.",
+)
 @click.option(
     "--top",
     default=DEFAULT_TOP,
@@ -57,8 +83,7 @@ def _progress(count: int) -> None:
 @handle_errors
 def analyze(
     settings: dict[str, Any],
-    runtime: str | None,
-    arch: str,
+    config_path: Path | None,
     top: int,
     no_cache: bool,
     additions: tuple[str, ...],
@@ -68,7 +93,9 @@ def analyze(
 ) -> None:
     """What a deployment package weighs, why, what can go, and what fails on Lambda.
 
-    TARGET is a package folder (pip install --target, sam build) or a deployment .zip.
+    TARGET is a package folder (pip install --target, sam build) or a deployment .zip; without
+    it, the function [tool.coldprof] describes in ./pyproject.toml (or --config's) is analysed,
+    with its layers, runtime, arch, handler and runtime_sdk (docs/function.md).
     Nothing in it is imported, run or changed. Findings of severity `error` are what Lambda
     would fail on (a missing dependency, a handler it cannot import, unreadable files, code
     where the runtime never looks, native code that cannot load); the exit status is 0 for
@@ -82,23 +109,14 @@ def analyze(
       coldprof analyze build/ --output reports/build.json   # table on screen, JSON in the file
       coldprof analyze build/ --runtime python3.12 --add pandas --add requests==2.32.3
       coldprof analyze build/ --add pyyaml --handler app.handler   # and the init ms it adds
+      coldprof analyze                      # the function of ./pyproject.toml's [tool.coldprof]
     """
+    function = function_of(settings, config_path)
     observer = _progress if sys.stderr.isatty() else None
-    target_runtime = runtime_named(runtime) if runtime else None
     if additions:
         click.echo(f"resolving {' '.join(additions)} with pip...", err=True)
-    result = run_analyze(
-        settings["target"],
-        settings.get("layers", ()),
-        target_runtime,
-        arch,
-        top,
-        observer,
-        handler=settings.get("handler"),
-        runtime_sdk=settings.get("runtime_sdk"),
-        cache=not no_cache,
-        add=additions,
-        repeat=repeat,
+    result = analyze_function(
+        function, top, observer, cache=not no_cache, add=additions, repeat=repeat
     )
     if observer:
         click.echo("\r" + " " * 40 + "\r", err=True, nl=False)

@@ -14,6 +14,7 @@ from coldprof.cli.bench import exit_status, progress_observer
 from coldprof.cli.common import emit, handle_errors, output_options
 from coldprof.data import lambda_facts
 from coldprof.errors import EXIT_FAILED
+from coldprof.render.units import memory_mb
 from coldprof.render.words import word
 
 FUNCTION_NAME_OPTION = "--function-name"
@@ -31,7 +32,9 @@ def _memory_sizes(ctx: click.Context, param: click.Parameter, value: str | None)
         raise click.BadParameter(f"{value!r}: expected MB sizes like 128,512,1024") from None
     bad = [size for size in sizes if not low <= size <= high]
     if bad:
-        raise click.BadParameter(f"{bad[0]} MB: Lambda's memory sizes are {low} to {high} MB")
+        raise click.BadParameter(
+            f"{memory_mb(bad[0])}: Lambda's memory sizes are {low} to {memory_mb(high)}"
+        )
     if len(set(sizes)) != len(sizes):
         raise click.BadParameter(f"{value!r}: a memory size is listed twice")
     return sizes

@@ -21,15 +21,6 @@ from coldprof.report import write_result_report
 REPORT_KEY = "coldprof.report"
 
 
-layer_option = click.option(
-    "--layer",
-    "layers",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A layer (folder or zip, Lambda's python/ layout); repeatable, in order.",
-)
-
-
 def _check_output(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
     """Fail before any work when the output file's format cannot be told from its name."""
     if value is not None:

@@ -66,7 +66,7 @@ def _default(name: str) -> dict[str, Any]:
 def _option(name: str, required: bool, defaults: bool) -> Callable:
     setting = SETTINGS[name]
     if setting.flag is None:
-        return click.argument(name, type=SettingType(setting))
+        return click.argument(name, type=SettingType(setting), required=required)
     if setting.kind == SWITCH:
         return click.option(
             f"{setting.flag}/--no-{setting.flag[2:]}",
@@ -102,10 +102,16 @@ def given_settings(values: dict[str, Any]) -> dict[str, Any]:
     return given
 
 
-def function_options(*keys: str, required: tuple[str, ...] = (), defaults: bool = True) -> Callable:
+def function_options(
+    *keys: str,
+    required: tuple[str, ...] = (),
+    defaults: bool = True,
+    optional_target: bool = False,
+) -> Callable:
     """The options (and TARGET argument) of the settings `keys`, in that order; the command
     gets `settings`: field -> value for those the user gave. `defaults`: show Lambda's in
-    --help (not where the options override a configuration file's values)."""
+    --help (not where the options override a configuration file's values); `optional_target`:
+    TARGET may be left out (a configuration file gives it)."""
     names = [KEYS[key] for key in keys]
 
     def decorate(command: Callable) -> Callable:
@@ -115,7 +121,9 @@ def function_options(*keys: str, required: tuple[str, ...] = (), defaults: bool 
             return command(settings=settings, **kwargs)
 
         for name in reversed(names):
-            wrapper = _option(name, SETTINGS[name].key in required, defaults)(wrapper)
+            key = SETTINGS[name].key
+            needed = key in required or (key == "target" and not optional_target)
+            wrapper = _option(name, needed, defaults)(wrapper)
         return wrapper
 
     return decorate

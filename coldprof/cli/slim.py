@@ -73,6 +73,12 @@ def progress(stage: str, done: int, total: int) -> None:
     help="Fresh environments per side for the init times.",
 )
 @click.option("--check", is_flag=True, help="Measure what slim would do and save; write nothing.")
+@click.option(
+    "--keep-secrets",
+    is_flag=True,
+    help="Copy files that look like secrets (.env, private keys, .aws/credentials) into the "
+    "package; without it slim refuses a target holding them.",
+)
 @output_options(["table", "json", "markdown"], output_flags=("--result",))
 @handle_errors
 def slim(
@@ -83,6 +89,7 @@ def slim(
     event: str | None,
     repeat: int,
     check: bool,
+    keep_secrets: bool,
     fmt: str | None,
     output: Path | None,
 ) -> None:
@@ -94,7 +101,9 @@ def slim(
     debug-symbols step are stripped (copies only) and checked to still load. Then both
     packages are measured side by side in one run: sizes, init over --repeat fresh
     environments, and the handler's answer to --event, which must not change (or nothing is
-    written and the exit status is 1).
+    written and the exit status is 1). A target holding what analyze calls secret files is
+    refused unless --keep-secrets; symbolic links are copied as the files they point to when
+    they stay inside the package, and refused when they leave it.
 
     \b
     Examples:
@@ -110,6 +119,7 @@ def slim(
         event=load_event(event),
         repeat=repeat,
         check=check,
+        keep_secrets=keep_secrets,
     )
     observer = progress if sys.stderr.isatty() else None
     result = run_slim(FunctionConfig(**settings), options, observer)

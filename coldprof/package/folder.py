@@ -32,6 +32,7 @@ from coldprof.package.model import (
     Package,
     Skipped,
 )
+from coldprof.results import display_path
 
 CHUNK_BYTES = 1024 * 1024
 # zipfile's per-entry overhead: local header (30 bytes + name) and central directory entry
@@ -128,32 +129,35 @@ def _join(prefix: str, name: str) -> str:
 
 
 def _classify(mode: int) -> str | None:
-    """Why a non-regular, non-directory entry is skipped (None for files and folders)."""
-    if stat.S_ISLNK(mode):
+    """The skipped code of a non-regular, non-directory entry (None for files and folders)."""
+    if stat.S_ISLNK(mode) or stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
     if stat.S_ISFIFO(mode):
-        return "FIFO (named pipe): never opened"
+        return "fifo"
     if stat.S_ISSOCK(mode):
-        return "socket: never opened"
+        return "socket"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device file: never opened"
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    return "not a regular file"
+        return "device"
+    return "not-regular"
 
 
-def _link_reason(dir_fd: int, name: str, root_real: str, here_real: str) -> str:
-    """Why a symbolic link was skipped: where it points, inside or outside the target."""
+def _link(dir_fd: int, name: str, path: str, root_real: str, here_real: str) -> Skipped:
+    """A symbolic link, skipped: where it points, inside or outside the target, or nowhere."""
     try:
         target = os.readlink(name, dir_fd=dir_fd)
     except OSError as error:
-        return f"symbolic link (unreadable: {error.strerror}); not followed"
+        return Skipped(path=path, code="link-unreadable", values={"error": error.strerror})
     resolved = os.path.realpath(os.path.join(here_real, target))
+    values = {"target": display_path(target)}
     if not os.path.exists(resolved):
-        return f"broken symbolic link to {target!r}; not followed"
+        return Skipped(path=path, code="link-broken", values=values)
     if resolved != root_real and not resolved.startswith(root_real + os.sep):
-        return f"symbolic link to {target!r} outside the target; not followed"
-    return f"symbolic link to {target!r}; not followed (zip it with the link's content if needed)"
+        return Skipped(path=path, code="link-outside", values=values)
+    return Skipped(path=path, code="link-inside", values=values)
+
+
+def _error(path: str, code: str, error: OSError) -> Skipped:
+    return Skipped(path=path, code=code, values={"error": error.strerror or str(error)})
 
 
 class _Walk:
@@ -213,7 +217,7 @@ class _Walk:
         try:
             entries = sorted(os.scandir(dir_fd), key=lambda e: e.name)
         except OSError as error:
-            self.skipped.append(Skipped(prefix or ".", f"folder unreadable: {error.strerror}"))
+            self.skipped.append(_error(prefix or ".", "folder-unreadable", error))
             return []
         here_real = os.path.join(self.root_real, prefix)
         folders = []
@@ -222,16 +226,15 @@ class _Walk:
             try:
                 mode = entry.stat(follow_symlinks=False).st_mode
             except OSError as error:
-                self.skipped.append(Skipped(path, f"cannot stat: {error.strerror}"))
+                self.skipped.append(_error(path, "cannot-stat", error))
                 continue
             if stat.S_ISLNK(mode):
-                reason = _link_reason(dir_fd, entry.name, self.root_real, here_real)
-                self.skipped.append(Skipped(path, reason))
+                self.skipped.append(_link(dir_fd, entry.name, path, self.root_real, here_real))
             elif stat.S_ISDIR(mode):
                 folders.append(entry.name)
                 self.folders.append(FolderEntry(path, mode & PERMISSIONS))
-            elif reason := _classify(mode):
-                self.skipped.append(Skipped(path, reason))
+            elif code := _classify(mode):
+                self.skipped.append(Skipped(path=path, code=code))
             else:
                 self._submit(dir_fd, entry.name, path)
         return folders
@@ -241,19 +244,19 @@ class _Walk:
         try:
             return os.open(name, flags, dir_fd=dir_fd)
         except OSError as error:
-            self.skipped.append(Skipped(path, f"folder unreadable: {error.strerror}"))
+            self.skipped.append(_error(path, "folder-unreadable", error))
             return None
 
     def _submit(self, dir_fd: int, name: str, path: str) -> None:
         try:
             fd = os.open(name, OPEN_FLAGS, dir_fd=dir_fd)
         except OSError as error:
-            self.skipped.append(Skipped(path, f"unreadable: {error.strerror}"))
+            self.skipped.append(_error(path, "unreadable", error))
             return
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             os.close(fd)
-            self.skipped.append(Skipped(path, "changed into a non-regular file during the walk"))
+            self.skipped.append(Skipped(path=path, code="changed"))
             return
         if info.st_size > MAX_UNZIPPED_BYTES:
             os.close(fd)
@@ -285,18 +288,15 @@ class _Walk:
         """Count a file above the zip bound at its full size, without reading it."""
         size = info.st_size
         self.oversized.append(_file_entry(path, info, size, size, 0))
-        reason = (
-            f"{size:,} bytes, above coldprof's bound of {MAX_UNZIPPED_BYTES:,}: not read or "
-            "deflated; counted at its full size, zipped and unzipped, so over every Lambda limit"
-        )
-        self.skipped.append(Skipped(path, reason))
+        values = {"bytes": size, "bound_bytes": MAX_UNZIPPED_BYTES}
+        self.skipped.append(Skipped(path=path, code="over-bound", values=values))
 
     def results(self) -> tuple[list[FileEntry], list[Skipped]]:
         files = list(self.oversized)
         for opened, future in self.jobs:
             for (path, info), outcome in zip(opened, future.result(), strict=True):
                 if isinstance(outcome, OSError):
-                    self.skipped.append(Skipped(path, f"unreadable: {outcome.strerror}"))
+                    self.skipped.append(_error(path, "unreadable", outcome))
                 else:
                     files.append(_file_entry(path, info, *outcome))
         files.sort(key=lambda f: f.path)
@@ -307,7 +307,15 @@ def _file_entry(path: str, info: os.stat_result, size: int, deflated: int, crc: 
     """A measured file with its zip overhead, permissions and mtime."""
     zipped = deflated + zip_entry_overhead_bytes(path)
     mode = info.st_mode & PERMISSIONS
-    return FileEntry(path, size, zipped, crc, mode, int(info.st_mtime), "file system")
+    return FileEntry(
+        path=path,
+        unzipped_bytes=size,
+        zipped_bytes=zipped,
+        crc32=crc,
+        mode=mode,
+        mtime_s=int(info.st_mtime),
+        mtime_from="file system",
+    )
 
 
 @contextmanager

@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass
 
 from coldprof.errors import TargetError
+from coldprof.render.units import exact_bytes
 
 STORED = 0
 DEFLATED = 8
@@ -41,17 +42,14 @@ class MemberError(OSError):
     """A member's data cannot be read: corrupt, truncated, or its CRC-32 does not match."""
 
 
-def unreadable_reason(method: int, flag_bits: int) -> str | None:
-    """Why a member's bytes are never read (encrypted, or not stored/deflate), or None."""
+def unreadable_reason(method: int, flag_bits: int) -> tuple[str, dict] | None:
+    """The skipped code and values of a member never read (encrypted, or not stored or
+    deflate: "method", with the method's number and name), or None."""
     if flag_bits & (ENCRYPTED_FLAG | STRONG_ENCRYPTION_FLAG) or method == 99:
-        return "encrypted entry: not read (Lambda has no way to decrypt it either)"
+        return "encrypted", {}
     if method in (STORED, DEFLATED):
         return None
-    name = METHOD_NAMES.get(method, "an unknown method")
-    return (
-        f"compressed with {name} (method {method}): not read; coldprof reads stored and "
-        "deflate members, what zip and zipfile write (re-zip it with `zip -r`)"
-    )
+    return "method", {"method": method, "method_name": METHOD_NAMES.get(method)}
 
 
 @dataclass(frozen=True)
@@ -157,7 +155,7 @@ class MemberReader(io.RawIOBase):
         if self._overruns():
             raise TargetError(
                 f"{self.location}: member {self.span.name!r} holds more than its declared "
-                f"{self.span.declared_bytes:,} bytes: the archive is corrupt or a zip bomb; "
+                f"{exact_bytes(self.span.declared_bytes)}: the archive is corrupt or a zip bomb; "
                 "refusing it"
             )
         if self.crc != self.span.crc32:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 # The most any rule reads of one file into memory at once.
 READ_LIMIT_BYTES = 8 * 1024 * 1024
@@ -14,7 +14,7 @@ READ_LIMIT_BYTES = 8 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 4 * 1024**3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FileEntry:
     """One regular file of a package."""
 
@@ -30,6 +30,30 @@ class FileEntry:
     mtime_s: int | None = None
     mtime_from: str | None = None  # one of MTIME_FROM
 
+
+# Why an entry is skipped (its values in brackets): a folder's entries (and a zip's symbolic-link
+# entries, whose target is the entry's content)...
+SKIPPED_CODES = (
+    "link-inside",  # [target] a symbolic link to something inside the package: not followed
+    "link-outside",  # [target] a symbolic link leaving the package: not followed
+    "link-broken",  # [target] a symbolic link to nothing
+    "link-unreadable",  # [error]
+    "fifo",
+    "socket",
+    "device",
+    "not-regular",
+    "folder-unreadable",  # [error]
+    "cannot-stat",  # [error]
+    "unreadable",  # [error]
+    "changed",  # became a non-regular file during the walk
+    "over-bound",  # [bytes, bound_bytes] counted at its full size, never read
+    # ...and a zip's entries
+    "absolute-path",
+    "dot-dot",
+    "duplicate-name",
+    "encrypted",
+    "method",  # [method, method_name] compressed other than stored or deflate
+)
 
 # Where a file's mtime on Lambda comes from.
 MTIME_FROM = (
@@ -47,20 +71,22 @@ class FolderEntry:
     mode: int | None = None  # permission bits; None when the package does not say
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Skipped:
     """An entry that was not counted, and why (a link, a FIFO, a hostile zip entry, ...)."""
 
     path: str
-    reason: str
+    code: str  # why: one of SKIPPED_CODES (docs/json-schema-analyze.md words them)
+    values: dict[str, Any] = field(default_factory=dict)  # "target", "error", "method", ...
     # True when the entry's bytes cannot be read (encrypted, compressed other than stored or
     # deflate): a function run without them is not the package, so extraction refuses it.
     blocks_extraction: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Package:
-    """A function package or a layer, as a list of files plus a way to read them."""
+    """A function package or a layer, as a list of files plus a way to read them (compared and
+    hashed by identity: rules cache what they work out per package)."""
 
     name: str  # "function", or "layer 1", "layer 2", ...
     location: str  # the path the user gave

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import itertools
+import posixpath
 import stat
 import struct
 import zipfile
@@ -31,23 +32,26 @@ from coldprof.package.model import (
     Package,
     Skipped,
 )
+from coldprof.results import display_path
 
 MAX_ENTRIES = 200_000
 LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
 DATA_DESCRIPTOR_FLAG = 0x08
 UNIX = 3  # ZipInfo.create_system of an archive written on Unix: external_attr holds st_mode
 EXTENDED_TIMESTAMP = 0x5455  # the "UT" extra field: flags, then the mtime in UTC seconds
+LINK_TARGET_BYTES = 4096  # the most of a symbolic-link entry read: its target (PATH_MAX)
+VERIFY_CHUNK_BYTES = 1024 * 1024  # read at once when checking every member
 
 
 def _unsafe_reason(info: zipfile.ZipInfo) -> str | None:
-    """Why an entry must not be read (absolute path, `..`, a link), or None."""
+    """The skipped code of an entry that must not be read (absolute path, `..`, a link)."""
     name = info.filename
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return "absolute path in archive: skipped"
+        return "absolute-path"
     if ".." in PurePosixPath(name.replace("\\", "/")).parts:
-        return "path with '..' escapes the package: skipped"
+        return "dot-dot"
     if stat.S_ISLNK(info.external_attr >> 16):
-        return "symbolic link entry: not followed"
+        return "zip-link"
     return None
 
 
@@ -88,7 +92,15 @@ def extracted_mtime(info: zipfile.ZipInfo) -> tuple[int | None, str | None]:
 def _file_entry(info: zipfile.ZipInfo, zipped_bytes: int) -> FileEntry:
     mtime, source = extracted_mtime(info)
     mode = unix_mode(info)
-    return FileEntry(info.filename, info.file_size, zipped_bytes, info.CRC, mode, mtime, source)
+    return FileEntry(
+        path=info.filename,
+        unzipped_bytes=info.file_size,
+        zipped_bytes=zipped_bytes,
+        crc32=info.CRC,
+        mode=mode,
+        mtime_s=mtime,
+        mtime_from=source,
+    )
 
 
 def _folder_entries(infos: list[zipfile.ZipInfo], files: list[FileEntry]) -> tuple:
@@ -177,46 +189,88 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         raise TargetError(f"{path}: cannot read: {error.strerror or error}") from None
 
 
+class _Entries:
+    """The entries of one archive sorted into counted files, skipped entries and links."""
+
+    def __init__(self, path: Path, stream: BinaryIO):
+        self.path = path
+        self.stream = stream
+        self.archive_bytes = path.stat().st_size
+        self.files: list[FileEntry] = []
+        self.skipped: list[Skipped] = []
+        self.spans: list[tuple[int, int, str]] = []
+        self.members: dict[str, MemberSpan] = {}
+        self.links: list[tuple[str, MemberSpan | None]] = []
+
+    def add(self, info: zipfile.ZipInfo) -> None:
+        """Count a file entry, or say why it is skipped."""
+        code = _unsafe_reason(info)
+        if code is None and info.filename in self.members:
+            code = "duplicate-name"
+        unreadable = unreadable_reason(info.compress_type, info.flag_bits)
+        if code == "zip-link":
+            self.links.append((info.filename, None if unreadable else self._span(info)[0]))
+        elif code is not None:
+            self.skipped.append(Skipped(path=info.filename, code=code))
+        elif unreadable is not None:
+            code, values = unreadable
+            skipped = Skipped(path=info.filename, code=code, values=values, blocks_extraction=True)
+            self.skipped.append(skipped)
+        else:
+            self.members[info.filename], zipped = self._span(info)
+            self.files.append(_file_entry(info, zipped))
+
+    def _span(self, info: zipfile.ZipInfo) -> tuple[MemberSpan, int]:
+        """Where an entry's data is, and the bytes the entry takes in the archive."""
+        start, data_end, zipped = _entry_span(self.stream, info)
+        self.spans.append((start, data_end, info.filename))
+        return _member_span(info, data_end, self.path, self.archive_bytes), zipped
+
+    def resolved_links(self, folders: tuple[FolderEntry, ...]) -> list[Skipped]:
+        """The symbolic-link entries, each said to point inside the package, outside or nowhere."""
+        known = {f.path for f in self.files} | {f.path for f in folders}
+        return [self._link(name, span, known) for name, span in self.links]
+
+    def _link(self, name: str, span: MemberSpan | None, known: set[str]) -> Skipped:
+        if span is None or span.declared_bytes > LINK_TARGET_BYTES:
+            return Skipped(path=name, code="link-unreadable", values={"error": "not read"})
+        try:
+            with MemberReader(self.stream.fileno(), span, str(self.path)) as reader:
+                target = reader.read().decode("utf-8", "surrogateescape")
+        except OSError as error:
+            return Skipped(path=name, code="link-unreadable", values={"error": str(error)})
+        values = {"target": display_path(target)}
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+        if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+            return Skipped(path=name, code="link-outside", values=values)
+        if resolved not in known and resolved != ".":
+            return Skipped(path=name, code="link-broken", values=values)
+        return Skipped(path=name, code="link-inside", values=values)
+
+
 def read_zip(path: Path, name: str, import_roots: tuple[str, ...]) -> Package:
     """Measure a zip from its central directory: exact compressed and declared sizes."""
     with _open_zip(path) as archive:
         infos = archive.infolist()
         _check_bounds(infos, str(path))
-        files: list[FileEntry] = []
-        skipped: list[Skipped] = []
-        spans = []
-        members: dict[str, MemberSpan] = {}
-        stream = archive.fp
-        archive_bytes = path.stat().st_size
+        entries = _Entries(path, archive.fp)
         for info in infos:
-            if info.is_dir():
-                continue
-            if reason := _unsafe_reason(info):
-                skipped.append(Skipped(info.filename, reason))
-                continue
-            if info.filename in members:
-                skipped.append(Skipped(info.filename, "duplicate entry name: later copy skipped"))
-                continue
-            if reason := unreadable_reason(info.compress_type, info.flag_bits):
-                skipped.append(Skipped(info.filename, reason, blocks_extraction=True))
-                continue
-            start, data_end, zipped = _entry_span(stream, info)
-            spans.append((start, data_end, info.filename))
-            members[info.filename] = _member_span(info, data_end, path, archive_bytes)
-            files.append(_file_entry(info, zipped))
-        _check_overlap(spans, str(path))
-    files.sort(key=lambda f: f.path)
-    folders = _folder_entries(infos, files)
+            if not info.is_dir():
+                entries.add(info)
+        _check_overlap(entries.spans, str(path))
+        files = sorted(entries.files, key=lambda f: f.path)
+        folders = _folder_entries(infos, files)
+        skipped = entries.skipped + entries.resolved_links(folders)
     return Package(
         name=name,
         location=str(path),
         kind="zip",
         files=tuple(files),
-        skipped=tuple(skipped),
-        archive_bytes=archive_bytes,
+        skipped=tuple(sorted(skipped, key=lambda s: s.path)),
+        archive_bytes=entries.archive_bytes,
         zipped_exact=True,
         import_roots=import_roots,
-        opener=_Members(path, members).open,
+        opener=_Members(path, entries.members).open,
         folders=folders,
     )
 
@@ -239,3 +293,21 @@ class _Members:
             self.archive = self.path.open("rb")
         with MemberReader(self.archive.fileno(), span, str(self.path)) as stream:
             yield stream  # type: ignore[misc]
+
+
+def verify_members(package: Package) -> None:
+    """Read every member of a zip package once, in order, through the bounded reader: its size
+    and CRC-32 are checked, memory stays bounded, and a member that holds more than it declares
+    or is corrupt refuses the archive (TargetError, one line), as extraction would."""
+    if package.kind != "zip":
+        return
+    for entry in package.files:
+        try:
+            with package.open(entry.path) as stream:
+                while stream.read(VERIFY_CHUNK_BYTES):
+                    pass
+        except OSError as error:
+            raise TargetError(
+                f"{package.location}: {display_path(entry.path)}: {error}: the archive is "
+                "corrupt (Lambda could not unzip it either); refusing it"
+            ) from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coldprof.analyze.result import Added, AddedDistribution, AddedInit
+from coldprof.analyze.result import Added, AddedConflict, AddedDistribution, AddedInit
 from coldprof.render import layout
 from coldprof.render.imports import spread
 from coldprof.render.layout import Section
@@ -10,6 +10,27 @@ from coldprof.render.units import count, exact_bytes, signed_ms, size
 from coldprof.results import display_path
 
 SHOWN_PLATFORMS = 1
+SHOWN_CONFLICTS = 5
+# Text columns wrap at these widths, and shrink further to fit the terminal (as analyze's).
+WRAP_COLUMNS = {
+    "measure": 30,
+    "value": 60,
+    "distribution": 24,
+    "version": 12,
+    "unzipped": 19,
+    "zipped": 19,
+    "note": 24,
+    "limit": 34,
+    "with the additions": 19,
+    "limit bytes": 16,
+    "headroom": 19,
+    "result": 11,
+}
+
+
+def _table(title: str, headers: list[str], rows: list[list]) -> Section:
+    """A section whose text columns wrap on a terminal, to fit its width."""
+    return layout.wrapped_table(title, headers, rows, WRAP_COLUMNS)
 
 
 def _platforms(added: Added) -> str:
@@ -34,6 +55,36 @@ def _init_rows(init: AddedInit) -> list[list[str]]:
     return rows
 
 
+def conflict_words(conflict: AddedConflict) -> str:
+    """One conflict in words."""
+    if conflict.code == "other-version":
+        return (
+            f"{conflict.requirement}: the package holds {conflict.distribution} "
+            f"{conflict.held_version}; a version change is not an addition, so it was left out"
+        )
+    owner = conflict.distribution or "a file no distribution owns"
+    return f"{conflict.path} ({owner}) is in the package already: adding would replace it"
+
+
+def _runtime_provided(added: Added) -> list[list[str]]:
+    """The row naming what the Lambda runtime ships already, when any addition is such."""
+    rows = [d for d in added.distributions if d.runtime_provided]
+    if not rows:
+        return []
+    names = ", ".join(f"{d.name} {d.version}" for d in rows)
+    bundled = size(sum(d.unzipped_bytes for d in rows))
+    text = f"{names}: {bundled} of the added bytes; leave them out to use the runtime's copy"
+    return [["the Lambda runtime provides", text]]
+
+
+def _conflicts(added: Added) -> list[list[str]]:
+    shown = [conflict_words(c) for c in added.conflicts[:SHOWN_CONFLICTS]]
+    more = len(added.conflicts) - SHOWN_CONFLICTS
+    if more > 0:
+        shown.append(f"… and {count(more, 'more')}")
+    return [["conflicts", "; ".join(shown)]] if shown else []
+
+
 def _summary(added: Added) -> Section:
     rows = [
         ["resolved by pip for", _platforms(added)],
@@ -42,11 +93,13 @@ def _summary(added: Added) -> Section:
         ["added unzipped", f"{size(added.unzipped_bytes)} = {exact_bytes(added.unzipped_bytes)}"],
         ["added zipped (deflate-6 estimate)", size(added.zipped_bytes)],
         ["already in the package (left out)", ", ".join(added.already_present) or "-"],
+        *_runtime_provided(added),
+        *_conflicts(added),
     ]
     if added.init is not None:
         rows += _init_rows(added.init)
     title = f"Adding {' '.join(added.requirements)}"
-    return layout.table(title, ["measure", "value"], rows, [None, 60])
+    return _table(title, ["measure", "value"], rows)
 
 
 def _note(row: AddedDistribution) -> str:
@@ -60,7 +113,7 @@ def _distributions(added: Added) -> Section:
         [r.name, r.version, r.files, size(r.unzipped_bytes), size(r.zipped_bytes), _note(r)]
         for r in added.distributions
     ]
-    return layout.table("Distributions it adds", headers, rows)
+    return _table("Distributions it adds", headers, rows)
 
 
 def _limits(added: Added) -> Section:
@@ -75,7 +128,7 @@ def _limits(added: Added) -> Section:
         ]
         for limit in added.limits
     ]
-    return layout.table("Lambda limits with the additions", headers, rows)
+    return _table("Lambda limits with the additions", headers, rows)
 
 
 def added_sections(added: Added | None) -> list[Section]:

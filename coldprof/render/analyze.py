@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from coldprof.analyze.result import AnalyzeResult, DistributionRow, Finding, SizeRow
-from coldprof.render import layout
+from coldprof.render import finding_words, layout
 from coldprof.render.added import added_sections
 from coldprof.render.layout import Section
 from coldprof.render.units import count, exact_bytes, ms, size
-from coldprof.render.words import PACKAGERS
+from coldprof.render.words import PACKAGERS, skipped_reason
 
 DISTRIBUTION_ROWS = 25
 FINDING_PATHS = 3
@@ -43,7 +43,7 @@ def _table(
     title: str, headers: list[str], rows: list[list], optional: tuple[str, ...] = ()
 ) -> Section:
     """A section whose long text columns wrap on a terminal (`optional` ones may go)."""
-    return layout.table(title, headers, rows, [WRAP_COLUMNS.get(h) for h in headers], optional)
+    return layout.wrapped_table(title, headers, rows, WRAP_COLUMNS, optional)
 
 
 def _limits(result: AnalyzeResult) -> Section:
@@ -149,7 +149,8 @@ def _listed(items: tuple[str, ...], most: int) -> str:
 def _finding_row(f: Finding) -> list:
     owner = f.distribution or _listed(f.distributions, FINDING_DISTRIBUTIONS) or "-"
     saves = size(f.bytes) if f.bytes else "-"
-    return [f.severity, f.rule, owner, saves, ms(f.ms), _listed(f.paths, FINDING_PATHS), f.message]
+    paths = _listed(f.paths, FINDING_PATHS)
+    return [f.severity, f.rule, owner, saves, ms(f.ms), paths, finding_words.found(f)]
 
 
 def _findings(result: AnalyzeResult) -> Section:
@@ -163,14 +164,15 @@ def _advice(result: AnalyzeResult) -> Section:
     """Each rule's advice and risk once (a rule whose findings differ in advice: each once)."""
     rows, seen = [], set()
     for f in result.findings:
-        if f.advice and (f.rule, f.advice, f.risk) not in seen:
-            seen.add((f.rule, f.advice, f.risk))
-            rows.append([f.rule, f.advice, f.risk])
+        words = (f.rule, finding_words.advice(f), finding_words.risk(f))
+        if words[1] and words not in seen:
+            seen.add(words)
+            rows.append(list(words))
     return _table("Advice and risk, per rule", ["rule", "advice", "risk"], rows)
 
 
 def _skipped(result: AnalyzeResult) -> Section:
-    rows = [[s.package, s.path, s.reason] for s in result.skipped]
+    rows = [[s.package, s.path, skipped_reason(s.code, s.values)] for s in result.skipped]
     return _table("Skipped (not counted)", ["package", "path", "reason"], rows)
 
 
@@ -192,8 +194,8 @@ def sections(result: AnalyzeResult) -> list[Section]:
         _sizes("Largest files", result.largest_files, packages),
         _findings(result),
     ]
-    if any(f.advice for f in result.findings):
-        found.append(_advice(result))
+    advice = _advice(result)
+    found += [advice] if advice.rows else []
     found += [_skipped(result)] if result.skipped else []
     return found + added_sections(result.added)
 

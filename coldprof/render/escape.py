@@ -5,7 +5,9 @@ Names, paths and messages come from the package and the handler: a file can be c
 
 - terminal and plain text: control characters and undecodable bytes shown escaped (`\\n`);
 - Markdown: that, then `\\`, `|` and the characters that start emphasis, code, links and
-  strike-through backslash-escaped, and `<`, `>`, `&` written as entities;
+  strike-through backslash-escaped, and `<`, `>`, `&` written as entities; and what an
+  autolinker reads as a link (`https://`, `www.`, `name.tld`, `a@b`) broken by escapes, so a
+  URL in a name shows as text, never as a link (GitHub's and linkify's extended autolinks);
 - HTML and plotly labels (plotly draws `<a href>`, `<b>` and `style` in labels): entities;
 - CSV: text on one line (control characters escaped, so no cell starts with a tab or a
   carriage return), and a cell that a spreadsheet would run as a formula (first character
@@ -35,7 +37,7 @@ def markdown(value: Any) -> str:
     """Any value as Markdown text that renders as itself, on one line, inside a table or not."""
     text = html.escape(plain(value), quote=False)
     return "".join(
-        f"\\{ch}" if ch in MARKDOWN_SPECIAL or _emphasis(text, i) else ch
+        f"\\{ch}" if ch in MARKDOWN_SPECIAL or _emphasis(text, i) or _link(text, i) else ch
         for i, ch in enumerate(text)
     )
 
@@ -52,6 +54,19 @@ def _emphasis(text: str, index: int) -> bool:
     before = text[index - 1] if index else " "
     after = text[index + 1] if index + 1 < len(text) else " "
     return not (before.isalnum() and after.isalnum())
+
+
+def _link(text: str, index: int) -> bool:
+    """Whether the character could join an autolink: the `:` of `://`, any `@`, and a `.`
+    between a letter or digit and a letter (`www.`, `example.com`, `app.py`)."""
+    ch = text[index]
+    if ch == "@":
+        return True
+    if ch == ":":
+        return text.startswith("//", index + 1)
+    if ch != "." or index == 0 or index + 1 == len(text):
+        return False
+    return text[index - 1].isalnum() and text[index + 1].isalpha()
 
 
 def markup(value: Any) -> str:

@@ -73,6 +73,18 @@ def table(
     )
 
 
+def wrapped_table(
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    caps: dict[str, int],
+    optional: Sequence[str] = (),
+) -> Section:
+    """A table whose text columns wrap at their cap (`caps`: header -> width) on a terminal,
+    and shrink further to fit its width."""
+    return table(title, headers, rows, [caps.get(h) for h in headers], optional)
+
+
 def _alignment(rows: Sequence[Sequence[Any]]) -> list[str]:
     """Numbers right-aligned, anything else left."""
     columns = zip(*rows, strict=True)
@@ -113,14 +125,21 @@ def _natural(cells: Sequence[str]) -> int:
     return max((len(line) for cell in cells for line in cell.splitlines() or [""]), default=0)
 
 
+def _longest_quantity(cells: Sequence[str]) -> int:
+    """The longest quantity with its unit in the cells ("262,144,000 B"): never broken."""
+    return max((len(m[0]) for cell in cells for m in QUANTITY.finditer(cell)), default=0)
+
+
 def _column_widths(
     headers: Sequence[str], cells: Sequence[Sequence[str]], caps: Sequence[int | None]
 ) -> tuple[list[int], list[int]]:
     """Each column's width before fitting (natural, up to its cap) and the least it can take."""
     widths, floors = [], []
     for index, header in enumerate(headers):
-        natural = max(_natural([row[index] for row in cells]), len(header) + HEADER_PADDING)
+        column = [row[index] for row in cells]
+        natural = max(_natural(column), len(header) + HEADER_PADDING)
         floor = max(len(word) for word in header.split() or [""]) + HEADER_PADDING
+        floor = max(floor, _longest_quantity(column))
         cap = caps[index]
         widths.append(min(natural, max(cap, floor)) if cap else natural)
         floors.append(min(max(floor, MIN_WRAP_WIDTH), widths[-1]) if cap else natural)

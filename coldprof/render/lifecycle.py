@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from coldprof.bench.invocation import Invocation
 from coldprof.bench.result import LeftRunningCount
+from coldprof.render import units
 from coldprof.results import display_path
 from coldprof.sandbox import Emulation, LeftRunning
 
@@ -37,7 +38,7 @@ def _cpu(emulation: Emulation, memory_mb: int) -> str:
     """The CPU share and how it was held."""
     if emulation.vcpus is None:
         return "not limited (--cpu-share off: this machine's CPUs, not Lambda's share)"
-    share = f"{vcpus(emulation.vcpus)} for {memory_mb:,} MB"
+    share = f"{vcpus(emulation.vcpus)} for {units.memory_mb(memory_mb)}"
     if emulation.vcpus >= emulation.machine_cpus:
         return f"{share}, not limited: this machine has {emulation.machine_cpus} CPUs"
     method = CPU_METHODS.get(emulation.cpu_method, emulation.cpu_method)
@@ -53,7 +54,7 @@ def _init(emulation: Emulation) -> str:
 
 def _capped(emulation: Emulation, memory_mb: int) -> str:
     return (
-        f"{memory_mb:,} MB grants {vcpus(emulation.vcpus)} on Lambda; this machine has "
+        f"{units.memory_mb(memory_mb)} grants {vcpus(emulation.vcpus)} on Lambda; this machine has "
         f"{emulation.machine_cpus}: multi-threaded code runs slower here"
     )
 
@@ -85,12 +86,13 @@ def emulation_rows(
     rows.append(["frozen between invocations", f"by {emulation.freeze}"])
     rows.append(["every process ended with its environment", f"by {emulation.processes}"])
     storage = "size-limited tmpfs" if emulation.ephemeral_storage == "tmpfs" else "watched"
-    peak = "" if peak_mb is None else f", peak {peak_mb:,.1f} MB"
-    rows.append(["/tmp", f"{emulation.ephemeral_storage_mb:,} MB, {storage}{peak}"])
+    peak = "" if peak_mb is None else f", peak {units.memory_mb(peak_mb, 1)}"
+    rows.append(["/tmp", f"{units.memory_mb(emulation.ephemeral_storage_mb)}, {storage}{peak}"])
     if emulation.read_only:
         rows.append(["package read-only", read_only_way(emulation.read_only)])
     if emulation.cold_cache_bytes is not None:
-        rows.append(["code read cold", f"{emulation.cold_cache_bytes:,} bytes dropped from cache"])
+        dropped = units.exact_bytes(emulation.cold_cache_bytes)
+        rows.append(["code read cold", f"{dropped} dropped from cache"])
     if not emulation.threads_seen:
         rows.append(["work left running", UNSEEN])
     if not emulation.imports_seen:
@@ -102,7 +104,8 @@ def _held_to(emulation: Emulation, memory_mb: int) -> str:
     """The CPU share the environment was held to, by its memory size, and how."""
     if emulation.vcpus is None:
         return _cpu(emulation, memory_mb)
-    share = f"{vcpus(emulation.vcpus)}, the share of {memory_mb:,} MB (memory / 1,769 MB)"
+    memory = units.memory_mb(memory_mb)
+    share = f"{vcpus(emulation.vcpus)}, the share of {memory} (memory / 1,769 MB)"
     if emulation.vcpus >= emulation.machine_cpus:
         return f"{share}, not held: this machine has {emulation.machine_cpus} CPUs"
     method = CPU_METHODS.get(emulation.cpu_method, emulation.cpu_method)
@@ -122,14 +125,15 @@ def emulation_lines(
     """The same, one compact line per subject, for a log; `used`: the CPUs one invocation used
     on average."""
     storage = "tmpfs" if emulation.ephemeral_storage == "tmpfs" else "watched"
-    peak = "" if peak_mb is None else f", peak {peak_mb:,.1f} MB"
+    peak = "" if peak_mb is None else f", peak {units.memory_mb(peak_mb, 1)}"
+    tmp = units.memory_mb(emulation.ephemeral_storage_mb)
     used_text = _used(used) if emulation.vcpus is not None else ""
     lines = [f"CPU: {_held_to(emulation, memory_mb)}{used_text}; init: {_init(emulation)}"]
     if emulation.capped:
         lines.append(f"CPU capped: {_capped(emulation, memory_mb)}")
     lines.append(
         f"environment: frozen between invocations by {emulation.freeze}, processes ended by "
-        f"{emulation.processes}, /tmp {emulation.ephemeral_storage_mb:,} MB {storage}{peak}"
+        f"{emulation.processes}, /tmp {tmp} {storage}{peak}"
     )
     if emulation.read_only:
         lines.append(f"package read-only {read_only_way(emulation.read_only)}")
@@ -149,7 +153,7 @@ def left_running_line(item: LeftRunning) -> str:
     what = _what(item.kind, item.name, item.where)
     if item.finished_during is not None:
         fate = (
-            f"it was frozen for {item.frozen_ms:,.0f} ms and finished during invocation "
+            f"it was frozen for {units.ms(item.frozen_ms)} and finished during invocation "
             f"{item.finished_during}"
         )
     else:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from coldprof.bench.result import Comparison
 from coldprof.imports.result import ErrorRecord
 from coldprof.render import layout
 from coldprof.render.layout import Section
 from coldprof.render.units import (
     count,
     ms,
-    number_ms,
+    ms_pair,
     range_ms,
     relative_change,
     signed_ms,
@@ -20,13 +19,24 @@ from coldprof.render.units import (
 )
 from coldprof.render.words import word
 from coldprof.results import display_path
-from coldprof.slim.result import Side, SlimResult, StepRow
+from coldprof.slim.result import Gain, Side, SlimResult, StepRow
 
 SHOWN_PATHS = 3
 SHOWN_DIGEST = 12
 MIN_RUNS = 3  # fewer runs a side give no interval worth printing
 MESSAGE_CHARS = 160
-WRAP_COLUMNS = {"paths": 40, "analyze rules": 24, "check": 40}
+# Text columns wrap at these widths, and shrink further to fit the terminal (as analyze's).
+WRAP_COLUMNS = {
+    "paths": 40,
+    "analyze rules": 24,
+    "check": 40,
+    "file": 40,
+    "measure": 26,
+    "before": 24,
+    "after": 24,
+    "change": 16,
+    "value": 48,
+}
 CHECKS = {
     "imports": "stripped; the extension imports in a child of {runtime}",
     "elf": "stripped; a loadable ELF for {arch} (not import-checked here)",
@@ -36,29 +46,38 @@ CHECKS = {
 }
 
 
-def _init_change(init: Comparison | None) -> str:
-    """'2.0× faster, 95% CI 1.9–2.1', 'no measurable change, ...', or '1.1× slower, ...'."""
-    if init is None:
+def _table(title: str, headers: list[str], rows: list[list]) -> Section:
+    """A section whose text columns wrap on a terminal, to fit its width."""
+    return layout.wrapped_table(title, headers, rows, WRAP_COLUMNS)
+
+
+def _gain(gain: Gain | None) -> str:
+    """'2.00× faster, 95% CI 1.90–2.10', '1.25× slower, ...' or 'no change beyond the noise'."""
+    if gain is None:
         return "not compared"
-    interval = f"95% CI {init.ci_low:.2f}–{init.ci_high:.2f}"
-    if init.verdict != "faster":
-        return f"no measurable change, {interval}"
-    direction = "faster" if init.faster == "after" else "slower"
-    return f"{init.times:.2f}× {direction}, {interval}"
+    if not gain.beyond_noise:
+        return (
+            f"no change beyond the noise: median ratio {gain.times:.2f}×, "
+            f"95% CI {gain.ci_low:.2f}–{gain.ci_high:.2f}"
+        )
+    if gain.times >= 1:
+        return f"{gain.times:.2f}× faster, 95% CI {gain.ci_low:.2f}–{gain.ci_high:.2f}"
+    return f"{1 / gain.times:.2f}× slower, 95% CI {1 / gain.ci_high:.2f}–{1 / gain.ci_low:.2f}"
 
 
 def headline(result: SlimResult) -> str:
-    """'zipped 48.2 → 31.0 MiB (−36%), init 820 → 410 ms (2.0× faster, 95% CI 1.9–2.1)'."""
+    """'zipped 48.2 → 31.0 MiB (−36%), init 820 → 410 ms (2.00× faster, 95% CI 1.90–2.10)':
+    the gain is the ratio of the medians, with its bootstrap interval."""
     before, after = result.before, result.after
     zipped = size_pair(before.zipped_bytes, after.zipped_bytes)
     text = f"zipped {zipped} ({relative_change(before.zipped_bytes, after.zipped_bytes)})"
     if before.init_ms is None or after.init_ms is None:
         return f"{text}, init not measured (the handler failed)"
-    medians = f"{number_ms(before.init_ms.median)} → {number_ms(after.init_ms.median)} ms"
+    medians = ms_pair(before.init_ms.median, after.init_ms.median)
     runs = min(before.init_ms.n, after.init_ms.n)
     if runs < MIN_RUNS:
         return f"{text}, init {medians} ({count(runs, 'runs')} a side: too few to compare)"
-    return f"{text}, init {medians} ({_init_change(result.init)})"
+    return f"{text}, init {medians} ({_gain(result.init_gain)})"
 
 
 def _error(error: ErrorRecord) -> str:
@@ -144,7 +163,7 @@ def _before_after(result: SlimResult) -> Section:
         ],
         *_init_rows(before, after),
     ]
-    return layout.table("Before and after", ["measure", "before", "after", "change"], rows)
+    return _table("Before and after", ["measure", "before", "after", "change"], rows)
 
 
 def _paths(row: StepRow) -> str:
@@ -159,8 +178,7 @@ def _steps(result: SlimResult) -> Section:
         [row.step, ", ".join(row.rules) or "-", row.files, size(row.unzipped_bytes), _paths(row)]
         for row in result.steps
     ]
-    widths = [WRAP_COLUMNS.get(h) for h in headers]
-    return layout.table("Steps (--drop)", headers, rows, widths)
+    return _table("Steps (--drop)", headers, rows)
 
 
 def _bytecode(result: SlimResult) -> Section:
@@ -173,7 +191,7 @@ def _bytecode(result: SlimResult) -> Section:
         ["valid hash-based .pyc kept as they were", count(b.kept, "modules")],
         ["modules that do not compile", f"{len(b.failed):,}" + (f": {failed}" if failed else "")],
     ]
-    return layout.table("Bytecode", ["measure", "value"], rows)
+    return _table("Bytecode", ["measure", "value"], rows)
 
 
 def _stripped(result: SlimResult) -> Section:
@@ -188,7 +206,7 @@ def _stripped(result: SlimResult) -> Section:
         ]
         for s in result.stripped
     ]
-    return layout.table("Debug symbols stripped", headers, rows, [None, None, None, 40])
+    return _table("Debug symbols stripped", headers, rows)
 
 
 def _outcome(result: SlimResult) -> Section:

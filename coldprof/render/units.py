@@ -82,9 +82,14 @@ def usd(value: float | None) -> str:
     return f"${value:,.{decimals}f}"
 
 
-def memory_mb(value: float | None) -> str:
-    """Memory as Lambda reports it: '44 MB' (Lambda's MB are MiB)."""
-    return NOT_MEASURED if value is None else f"{value:,.0f} MB"
+def memory_mb(value: float | None, decimals: int = 0) -> str:
+    """Memory as Lambda reports it: '44 MB', '12.5 MB' with a decimal (Lambda's MB are MiB)."""
+    return NOT_MEASURED if value is None else f"{value:,.{decimals}f} MB"
+
+
+def seconds(value: float | None) -> str:
+    """Seconds, for limits and timeouts: '900 s', '2.5 s'."""
+    return NOT_MEASURED if value is None else f"{value:,.{0 if value == int(value) else 1}f} s"
 
 
 def count(value: float | None, unit: str) -> str:
@@ -98,6 +103,11 @@ def count(value: float | None, unit: str) -> str:
 def times(value: float, error: float) -> str:
     """A ratio and its standard error: '1.42 ± 0.05'."""
     return f"{value:,.2f} ± {error:,.2f}"
+
+
+def ms_pair(before: float, after: float) -> str:
+    """Two times in milliseconds: '820.0 → 410.0 ms'."""
+    return f"{number_ms(before)} → {number_ms(after)} ms"
 
 
 def size_pair(before: float, after: float) -> str:

@@ -15,8 +15,10 @@ from coldprof.bench.result import Comparison
 from coldprof.render.units import (
     count,
     exact_bytes,
+    memory_mb,
     ms,
     percent,
+    seconds,
     signed_ms,
     signed_percent,
     size,
@@ -63,15 +65,15 @@ def _restored(v: Values) -> str:
     n = v["variables"]
     listed = f"{n} environment variable(s)" if n else "no environment variables"
     return (
-        f"the configuration of {v['function']} was restored: MemorySize {v['memory_mb']} MB, "
-        f"{listed} as before{_versions(v)}"
+        f"the configuration of {v['function']} was restored: MemorySize "
+        f"{memory_mb(v['memory_mb'])}, {listed} as before{_versions(v)}"
     )
 
 
 def _not_restored(v: Values) -> str:
     return (
         f"the configuration of {v['function']} was NOT restored ({v['reason']}): set MemorySize "
-        f"back to {v['memory_mb']} MB and remove the environment variable "
+        f"back to {memory_mb(v['memory_mb'])} and remove the environment variable "
         f"{v['marker_variable']} yourself{_versions(v)}"
     )
 
@@ -148,7 +150,7 @@ WORDS: dict[str, Callable[[Values], str]] = {
         f"in {count(v['runs'], 'runs')}: the import tree comes from the others"
     ),
     "init-run-again": lambda v: (
-        f"init passed Lambda's {v['limit_s']:g} s init limit: Lambda stops it and runs it "
+        f"init passed Lambda's {seconds(v['limit_s'])} init limit: Lambda stops it and runs it "
         "again inside the first invocation, under the function's timeout; these figures are "
         "that second run's"
     ),
@@ -195,7 +197,11 @@ WORDS: dict[str, Callable[[Values], str]] = {
     ),
     "not-copied": lambda v: (
         f"{v['entries']:,} of the target's entries not copied (first: {v['first']}, "
-        f"{v['reason']}): `coldprof analyze` lists them all"
+        f"{_first_reason(v)}): `coldprof analyze` lists them all"
+    ),
+    "secrets-kept": lambda v: (
+        f"kept what looks like secrets, as --keep-secrets asked: {', '.join(v['paths'])}; anyone "
+        "who can read the package (lambda:GetFunction) can read them"
     ),
     "unused-files-risk": lambda v: (
         f"unused-files removed {count(v['files'], 'files')} that init and the one --event never "
@@ -210,16 +216,59 @@ WORDS: dict[str, Callable[[Values], str]] = {
 }
 
 
+SKIPPED: dict[str, Callable[[Values], str]] = {
+    LEGACY_TEXT: lambda v: str(v["text"]),
+    "link-inside": lambda v: (
+        f"symbolic link to {v['target']!r}; not followed (zip it with the link's content if needed)"
+    ),
+    "link-outside": lambda v: f"symbolic link to {v['target']!r} outside the target; not followed",
+    "link-broken": lambda v: f"broken symbolic link to {v['target']!r}; not followed",
+    "link-unreadable": lambda v: f"symbolic link (unreadable: {v['error']}); not followed",
+    "fifo": lambda v: "FIFO (named pipe): never opened",
+    "socket": lambda v: "socket: never opened",
+    "device": lambda v: "device file: never opened",
+    "not-regular": lambda v: "not a regular file",
+    "folder-unreadable": lambda v: f"folder unreadable: {v['error']}",
+    "cannot-stat": lambda v: f"cannot stat: {v['error']}",
+    "unreadable": lambda v: f"unreadable: {v['error']}",
+    "changed": lambda v: "changed into a non-regular file during the walk",
+    "over-bound": lambda v: (
+        f"{exact_bytes(v['bytes'])}, above coldprof's bound of {exact_bytes(v['bound_bytes'])}: "
+        "not read or "
+        "deflated; counted at its full size, zipped and unzipped, so over every Lambda limit"
+    ),
+    "absolute-path": lambda v: "absolute path in archive: skipped",
+    "dot-dot": lambda v: "path with '..' escapes the package: skipped",
+    "duplicate-name": lambda v: "duplicate entry name: later copy skipped",
+    "encrypted": lambda v: "encrypted entry: not read (Lambda has no way to decrypt it either)",
+    "method": lambda v: (
+        f"compressed with {v.get('method_name') or 'an unknown method'} (method {v['method']}): "
+        "not read; coldprof reads stored and deflate members, what zip and zipfile write "
+        "(re-zip it with `zip -r`)"
+    ),
+}
+
+
+def skipped_reason(code: str, values: Values) -> str:
+    """Why an entry was skipped, in words, on one printable line."""
+    return word(Note(code, values), SKIPPED)
+
+
+def _first_reason(v: Values) -> str:
+    """Why the first entry slim did not copy was skipped (a sentence in older documents)."""
+    return v["reason"] if "reason" in v else skipped_reason(v["code"], v.get("values", {}))
+
+
 def _raw(note: Note) -> str:
     """A note this coldprof cannot word: its code and values as they are."""
     values = "; ".join(f"{key} {value}" for key, value in note.values.items())
     return f"{note.code} ({values})" if values else note.code
 
 
-def word(note: Note) -> str:
+def word(note: Note, words: dict[str, Callable[[Values], str]] = WORDS) -> str:
     """A note in words, on one printable line."""
     try:
-        text = WORDS[note.code](note.values)
+        text = words[note.code](note.values)
     except (KeyError, TypeError, ValueError, AttributeError):
         text = _raw(note)
     return display_path(text)

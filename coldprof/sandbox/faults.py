@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from coldprof.render.units import memory_mb
 from coldprof.sandbox.spec import TIMED_OUT, ErrorInfo
 
 # Lambda's platform is written in Go and names signals as Go's syscall package does.
@@ -68,7 +69,8 @@ def out_of_memory(request_id: str = "") -> ErrorInfo:
 def storage_full(used_mb: float, size_mb: int, request_id: str = "") -> ErrorInfo:
     """The watched /tmp went past the ephemeral storage (no size-limited mount here)."""
     message = (
-        f"/tmp held {used_mb:.1f} MB, more than the ephemeral storage of {size_mb} MB (on "
+        f"/tmp held {memory_mb(used_mb, 1)}, more than the ephemeral storage of "
+        f"{memory_mb(size_mb)} (on "
         "Lambda the write fails with ENOSPC; coldprof could not mount a size-limited /tmp "
         "here, so it watched the usage and ended the invocation)"
     )

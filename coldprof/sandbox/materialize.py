@@ -10,9 +10,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from coldprof.data import lambda_facts
 from coldprof.errors import TargetError, UsageError
 from coldprof.package import open_package
 from coldprof.package.model import Package
+from coldprof.render.units import exact_bytes
 
 CHUNK_BYTES = 1024 * 1024
 CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -29,6 +31,7 @@ def materialize(target: Path) -> Iterator[Path]:
     if not target.exists():
         raise UsageError(f"{target}: no such file or folder")
     package = open_package(target)
+    refuse_over_limit([package])
     folder = Path(tempfile.mkdtemp(prefix="coldprof-task-"))
     try:
         _extract(package, folder)
@@ -41,9 +44,26 @@ def materialize(target: Path) -> Iterator[Path]:
 def materialize_all(
     stack: ExitStack, target: Path, layers: Sequence[Path]
 ) -> tuple[Path, tuple[Path, ...]]:
-    """Folders for a target and its layers; extracted zips stay until `stack` closes."""
+    """Folders for a target and its layers; extracted zips stay until `stack` closes. Nothing
+    is extracted when the zips together unzip past Lambda's limit."""
+    refuse_over_limit([open_package(path) for path in (target, *layers) if path.is_file()])
     task_root = stack.enter_context(materialize(target))
     return task_root, tuple(stack.enter_context(materialize(layer)) for layer in layers)
+
+
+def refuse_over_limit(packages: Sequence[Package]) -> None:
+    """TargetError, one line, when the packages to extract unzip past Lambda's limit for a
+    function and its layers (exact bytes, from lambda.json): nothing is written then."""
+    limit = lambda_facts()["limits"]["unzipped_with_layers_bytes"]
+    total = sum(package.unzipped_bytes for package in packages)
+    if total <= limit:
+        return
+    where = ", ".join(package.location for package in packages)
+    raise TargetError(
+        f"{where}: unzips to {exact_bytes(total)}, more than Lambda's limit of "
+        f"{exact_bytes(limit)} for a function and its layers unzipped: Lambda would refuse it, "
+        "so coldprof does not extract it (coldprof analyze reads it without extracting)"
+    )
 
 
 def _extract(package: Package, folder: Path) -> None:
@@ -52,9 +72,13 @@ def _extract(package: Package, folder: Path) -> None:
     Raises TargetError, one line, when a member cannot be read: encrypted, compressed other
     than stored or deflate, corrupt, truncated, or holding more than it declares.
     """
+    from coldprof.render.words import skipped_reason  # the words import the sandbox's users
+
     for skipped in package.skipped:
         if skipped.blocks_extraction:
-            reason = f"cannot extract {skipped.path}: {skipped.reason}"
+            reason = (
+                f"cannot extract {skipped.path}: {skipped_reason(skipped.code, skipped.values)}"
+            )
             raise TargetError(f"{package.location}: {reason}")
     for entry in package.files:
         destination = folder / entry.path

@@ -13,6 +13,7 @@ from typing import Any
 from coldprof.data import lambda_facts
 from coldprof.errors import ColdprofError
 from coldprof.render.lifecycle import ADVICE, left_running_line
+from coldprof.render.units import ms
 from coldprof.results import display_path
 from coldprof.serve.configuration import ACCOUNT_ID, function_arn
 from coldprof.serve.errors import bad_parameter, not_found, service_error, validation
@@ -55,13 +56,13 @@ def describe_outcome(name: str, outcome: Outcome) -> str:
     init = outcome.init
     start = "warm"
     if init is not None:
-        start = f"cold start, init {init.init_duration_ms:.1f} ms"
+        start = f"cold start, init {ms(init.init_duration_ms)}"
         start += f", package read-only by {init.read_only}" if init.read_only else ""
     if init is not None and init.retry:
         start += ", stopped at Lambda's init limit and run again inside the invocation"
     version = outcome.configuration.version
     label = name if version == "$LATEST" else f"{name}:{version}"
-    line = f"{label}: {start}, duration {report.duration_ms:.1f} ms"
+    line = f"{label}: {start}, duration {ms(report.duration_ms)}"
     error = outcome.error
     return line if error is None else f"{line}, {display_path(f'{error.type}: {error.message}')}"
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from coldprof.render.units import seconds
 from coldprof.results import display_path
 from coldprof.serve.errors import ApiError, throttled
 from coldprof.serve.invoke import Outcome
@@ -188,7 +189,7 @@ class EventQueue:
         total = item.settings.maximum_retry_attempts + 1
         self._tell(
             f"{item.function}: event {item.request_id} attempt {item.attempts} of {total} failed "
-            f"({display_path(item.error_type or '')}); retrying in {delay_s:g} s"
+            f"({display_path(item.error_type or '')}); retrying in {seconds(delay_s)}"
         )
         with self._cond:
             item.state = "retrying"

@@ -12,7 +12,7 @@ from coldprof.analyze.pyc import cache_path
 from coldprof.function import FunctionConfig
 from coldprof.results import Note
 from coldprof.sandbox.interpreter import InterpreterInfo
-from coldprof.slim.archive import copy_file, copy_files, executable_paths, fix_dates
+from coldprof.slim.archive import copy_file, copy_files, executable_paths, settle
 from coldprof.slim.bytecode import compile_modules
 from coldprof.slim.record import rewrite_records
 from coldprof.slim.steps import Plan
@@ -30,6 +30,8 @@ class Target:
     function: FunctionConfig  # as the user gave it, its interpreter found
     original: FunctionConfig  # ready to run: the target as a folder (a zip extracted)
     bytecode: str  # "unchecked-hash", "checked-hash" or "none"
+    links: dict[str, str] = field(default_factory=dict)  # link path -> the file it holds
+    secrets: tuple[str, ...] = ()  # secret-file paths copied because the user kept them
 
     @property
     def interpreter(self) -> InterpreterInfo:
@@ -47,6 +49,8 @@ class Built:
     failed: list[str] = field(default_factory=list)  # modules that did not compile
     records: int = 0
     notes: list[Note] = field(default_factory=list)
+    executables: frozenset[str] = frozenset()  # paths executable in the target: 0755
+    links: list[str] = field(default_factory=list)  # link paths copied as the files they hold
 
 
 def build(target: Target, plan: Plan, root: Path, stage: Stage) -> Built:
@@ -54,17 +58,32 @@ def build(target: Target, plan: Plan, root: Path, stage: Stage) -> Built:
     package = target.context.packages[0]
     removed = plan.removed_paths()
     kept = [entry.path for entry in package.files if entry.path not in removed]
-    executables = executable_paths(package)
+    executables = frozenset(executable_paths(package))
     copy_files(package, kept, root, executables, stage("copying"))
-    built = Built()
+    built = Built(executables=executables)
+    built.links = _copy_links(target, plan, root, executables)
     if plan.strip:
-        _strip(target, plan, root, built, executables)
+        _strip(target, plan, root, built)
     owned_new = _compile(target, plan, root, built, stage) if plan.compile else {}
     present = frozenset(kept) | frozenset(built.compiled)
     new = {s.path for s in built.stripped if s.check in STRIPPED} | set(built.compiled)
     built.records = rewrite_records(root, target.context.distributions, present, new, owned_new)
-    fix_dates(root)
+    settle(root, executables)
     return built
+
+
+def _copy_links(target: Target, plan: Plan, root: Path, executables: frozenset[str]) -> list:
+    """Copy each link inside the package as the file it holds, unless a step removed that file
+    or the folder the link is in."""
+    removed = plan.removed_paths()
+    acted = {path for findings in plan.acted.values() for f in findings for path in f.paths}
+    package, copied = target.context.packages[0], []
+    for link, source in sorted(target.links.items()):
+        if source in removed or any(link == p or link.startswith(f"{p}/") for p in acted):
+            continue
+        copy_files(package, [source], root, executables, lambda done, total: None, [link])
+        copied.append(link)
+    return copied
 
 
 def _compile(target: Target, plan: Plan, root: Path, built: Built, stage: Stage) -> dict:
@@ -82,7 +101,7 @@ def _compile(target: Target, plan: Plan, root: Path, built: Built, stage: Stage)
     return owned_new
 
 
-def _strip(target: Target, plan: Plan, root: Path, built: Built, executables: set[str]) -> None:
+def _strip(target: Target, plan: Plan, root: Path, built: Built) -> None:
     """Strip the shared objects of the debug-symbols step (a note when no tool is installed)."""
     command = strip_command()
     if command is None:
@@ -92,7 +111,7 @@ def _strip(target: Target, plan: Plan, root: Path, built: Built, executables: se
 
     def restore(path: str) -> None:
         (root / path).unlink()
-        copy_file(package, path, root / path, path in executables)
+        copy_file(package, path, root / path, path in built.executables)
 
     info = target.interpreter
     runtime = (info.executable, info.version, target.function.arch)

@@ -20,8 +20,8 @@ from coldprof.imports.result import ErrorRecord
 from coldprof.imports.sides import init_ms, init_side_by_side
 from coldprof.package.model import Package
 from coldprof.sandbox import Environment, EnvironmentSpec
-from coldprof.slim.result import Interval, ResponseCheck, Side
-from coldprof.stats import median_interval, summarize
+from coldprof.slim.result import Gain, Interval, ResponseCheck, Side
+from coldprof.stats import median_interval, median_ratio_interval, summarize
 
 REQUEST_ID = "c01dc01d-5117-4e00-8000-000000000000"  # the same on both sides
 
@@ -86,6 +86,25 @@ def measure_init(
 def init_comparison(before_ms: list[float], after_ms: list[float]) -> Comparison | None:
     """After against before, hyperfine style, as bench compares runs."""
     return compare("init", "before", before_ms, "after", after_ms)
+
+
+MIN_GAIN_RUNS = 3  # fewer runs a side: an interval says nothing about the gain
+
+
+def init_gain(before_ms: list[float], after_ms: list[float]) -> Gain | None:
+    """median(before) / median(after) with its 95% bootstrap interval; None without samples."""
+    interval = median_ratio_interval(before_ms, after_ms)
+    before, after = summarize(before_ms), summarize(after_ms)
+    if interval is None or before is None or after is None or after.median <= 0:
+        return None
+    low, high = interval
+    enough = min(len(before_ms), len(after_ms)) >= MIN_GAIN_RUNS
+    return Gain(
+        times=before.median / after.median,
+        ci_low=low,
+        ci_high=high,
+        beyond_noise=enough and not low <= 1 <= high,
+    )
 
 
 def side(zipped: tuple[int, bool], unzipped_bytes: int, files: int, samples: list[float]) -> Side:

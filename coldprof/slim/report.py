@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from coldprof.results import Note, display_path
 from coldprof.slim.build import STRIPPED, Built, Target
-from coldprof.slim.proof import init_comparison
+from coldprof.slim.proof import init_comparison, init_gain
 from coldprof.slim.result import (
     Bytecode,
     ResponseCheck,
@@ -49,13 +49,22 @@ def step_rows(target: Target, plan: Plan, built: Built, steps: tuple[str, ...]) 
 
 
 def skipped_notes(target: Target) -> list[Note]:
-    """What the target holds that slim did not copy: links, FIFOs, unsafe zip entries."""
-    skipped = target.context.packages[0].skipped
+    """What the target holds that slim did not copy: FIFOs, sockets, unsafe zip entries (links
+    inside the package are copied as the files they hold, or removed with their folder); and
+    the secret files the user chose to keep."""
+    kept = [Note("secrets-kept", {"paths": list(target.secrets)})] if target.secrets else []
+    package = target.context.packages[0]
+    skipped = [s for s in package.skipped if s.code != "link-inside"]
     if not skipped:
-        return []
+        return kept
     first = skipped[0]
-    values = {"entries": len(skipped), "first": display_path(first.path), "reason": first.reason}
-    return [Note("not-copied", values)]
+    values = {
+        "entries": len(skipped),
+        "first": display_path(first.path),
+        "code": first.code,
+        "values": first.values,
+    }
+    return [*kept, Note("not-copied", values)]
 
 
 def bytecode_record(target: Target, plan: Plan, built: Built) -> Bytecode:
@@ -109,6 +118,7 @@ def slim_result(
         before=before,
         after=after,
         init=init_comparison(*init_samples),
+        init_gain=init_gain(*init_samples),
         response=response,
         notes=tuple(built.notes + skipped_notes(target)),
         ok=response.equal and before.init_ms is not None and after.init_ms is not None,

@@ -35,6 +35,16 @@ class Side:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Gain:
+    """How many times faster init is after slimming: the ratio of the two sides' medians."""
+
+    times: float  # median init before / median init after (above 1: faster after)
+    ci_low: float  # 95% bootstrap interval of `times`, each side resampled on its own
+    ci_high: float
+    beyond_noise: bool  # 3+ runs a side and the interval leaves out 1 (no change)
+
+
+@dataclass(frozen=True, kw_only=True)
 class StepRow:
     """What one `--drop` step did, and the analyze findings it acted on."""
 
@@ -106,5 +116,6 @@ class SlimResult:
     response: ResponseCheck
     notes: tuple[Note, ...]
     ok: bool  # the slimmed handler initialises and answers the event as the original did
+    init_gain: Gain | None = None  # the headline: ratio of the medians (None: a side failed)
     kind: str = "slim"
     schema_version: int = SCHEMA_VERSION

@@ -5,31 +5,34 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from coldprof.analyze import scan
+from coldprof.analyze.result import Finding
 from coldprof.analyze.rules import run_rules
 from coldprof.analyze.runtime import runtime_named
-from coldprof.errors import UsageError
+from coldprof.errors import TargetError, UsageError
 from coldprof.function import FunctionConfig, environment_spec, prepare
 from coldprof.imports.runs import usage_run
 from coldprof.imports.unloaded import loaded_files, unloaded_paths
 from coldprof.package.model import Package
-from coldprof.results import Note
+from coldprof.results import Note, display_path
 from coldprof.slim import proof
 from coldprof.slim.archive import write_zip
 from coldprof.slim.build import Stage, Target, build
 from coldprof.slim.bytecode import MODES
+from coldprof.slim.links import link_copies
 from coldprof.slim.output import is_zip, publish_folder, publish_zip, refuse_bad_output
 from coldprof.slim.report import slim_result
 from coldprof.slim.result import SlimResult
 from coldprof.slim.steps import SAFE_STEPS, STEP_RULES, Plan, make_plan
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+SHOWN_SECRETS = 3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +45,7 @@ class SlimOptions:
     event: Any = field(default_factory=dict)  # the event both sides must answer alike
     repeat: int = 5  # fresh environments per side
     check: bool = False  # measure everything, write nothing
+    keep_secrets: bool = False  # copy files analyze calls secret-file (refused otherwise)
     # The package paths that init and the event never loaded; the unused-files step removes them.
     # None: measured by slim itself, in a run apart watching the original package on `event`.
     unloaded_files: frozenset[str] | None = None
@@ -71,6 +75,20 @@ def _refuse_bad_options(function: FunctionConfig, options: SlimOptions) -> None:
         refuse_bad_output(options.output, [function.target, *function.layers])
 
 
+def refuse_secrets(package: Package, findings: Sequence[Finding], keep: bool) -> tuple[str, ...]:
+    """The paths analyze calls secret-file; unless kept on purpose, a one-line refusal naming
+    them (never their content)."""
+    paths = tuple(path for f in findings if f.rule == "secret-file" for path in f.paths)
+    if paths and not keep:
+        shown = ", ".join(display_path(path) for path in paths[:SHOWN_SECRETS])
+        more = f" and {len(paths) - SHOWN_SECRETS:,} more" if len(paths) > SHOWN_SECRETS else ""
+        raise TargetError(
+            f"{package.location} holds what looks like secrets ({shown}{more}): slim does not "
+            "copy them into a package; remove them from it, or pass --keep-secrets to ship them"
+        )
+    return paths
+
+
 def _stage(observer: Progress | None) -> Stage:
     def stage(name: str) -> Callable[[int, int], None]:
         return lambda done, total: observer(name, done, total) if observer else None
@@ -94,12 +112,14 @@ def slim(
     )
     compiles = options.bytecode != "none"
     package, findings = context.packages[0], run_rules(context)
+    secrets = refuse_secrets(package, findings, options.keep_secrets)
+    links = link_copies(package)
     unloaded = _unloaded(function, options, package)
     plan = make_plan(package, findings, options.drop, runtime.version, compiles, unloaded)
     with ExitStack() as stack:
         original = prepare(stack, function)
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="coldprof-slim-")))
-        target = Target(context, function, original, options.bytecode)
+        target = Target(context, function, original, options.bytecode, links, secrets)
         result = _build_and_prove(target, options, plan, work, stage)
         if "unused-files" in options.drop:
             result = _with_risk(result, plan)
@@ -139,7 +159,7 @@ def _build_and_prove(
     """Build the slimmed package under work/, zip it, and measure both sides."""
     root, archive = work / "package", work / "package.zip"
     built = build(target, plan, root, stage)
-    write_zip(root, archive, stage("zipping"))
+    write_zip(root, archive, built.executables, stage("zipping"))
     before_spec = environment_spec(target.original)
     after_spec = environment_spec(dataclasses.replace(target.original, target=root))
     response = proof.check_response(before_spec, after_spec, options.event)

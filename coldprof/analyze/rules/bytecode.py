@@ -7,6 +7,8 @@ bytecode-stale (one it will reject), bytecode-timestamp (valid now, but bound to
 mtimes that re-zipping changes), bytecode-wrong-version (.pyc for another Python or for -O:
 never read), bytecode-orphan (__pycache__ files without a source: never read) and
 bytecode-valid (keep it). Missing and stale modules carry the ms compiling them costs here.
+Each finding's values hold the counts, the largest owners and, for stale bytecode, how many
+modules each reason makes stale (reason codes: STALE_REASONS).
 
 A timestamp .pyc in a zip is checked against the mtime its source gets when Lambda extracts
 the archive (package/zipped.py extracted_mtime): the entry's extended timestamp, else its
@@ -32,23 +34,22 @@ from coldprof.analyze.pyc import (
     read_header,
 )
 from coldprof.analyze.result import Finding
-from coldprof.analyze.rules.common import import_path, where
+from coldprof.analyze.rules.common import import_path
 from coldprof.package.model import FileEntry, Package
 
-COMPILE = "python{version} -m compileall -q --invalidation-mode unchecked-hash ."
-SAME_CODE = "none: bytecode compiled from the same sources runs the same code"
 DOS_EPOCH_S = 315_532_800  # 1980-01-01 00:00:00 UTC, the earliest MS-DOS date
 MAX_ZONE_S = 14 * 3600
 ZONE_STEP_S = 900  # time zones are whole quarter hours
 SHOWN_OWNERS = 5
-STALE_WHY = {
-    "python": "compiled by another Python",
-    "header": "not a readable .pyc",
-    "size": "source size differs from the one compiled",
-    "sam-1980": "zip entries dated 1980-01-01 (as SAM writes them)",
-    "two-second": "odd-second source mtimes, rounded down by the zip's 2-second DOS dates",
-    "mtime": "source mtime differs from the one compiled",
-}
+STALE_REASONS = (
+    "python",  # compiled by another Python
+    "header",  # not a readable .pyc
+    "size",  # the source's size differs from the one compiled
+    "sam-1980",  # zip entries dated 1980-01-01, as SAM writes them
+    "two-second",  # odd-second mtimes, rounded down by the zip's 2-second MS-DOS dates
+    "zone",  # dates written in the builder's local time (values: zone "+2:00"), read as UTC
+    "mtime",  # the source's mtime differs from the one compiled
+)
 
 
 @dataclass
@@ -151,67 +152,48 @@ def bytecode(context: Context) -> list[Finding]:
     return findings
 
 
-def owners_text(labels: list[str]) -> str:
-    """'pandas 812, numpy 301 and 3 more distributions' from one label per module."""
+def largest_owners(labels: list[str]) -> dict[str, object]:
+    """The owners with the most modules (at most SHOWN_OWNERS) and how many owners are left."""
     counts = Counter(labels).most_common()
-    shown = ", ".join(f"{label} {count:,}" for label, count in counts[:SHOWN_OWNERS])
-    rest = len(counts) - SHOWN_OWNERS
-    return shown + (f" and {rest:,} more" if rest > 0 else "")
+    shown = [{"name": label, "modules": count} for label, count in counts[:SHOWN_OWNERS]]
+    return {"owners": shown, "more_owners": max(0, len(counts) - SHOWN_OWNERS)}
 
 
 def _finding(
     rule: str,
+    code: str,
     package: Package,
     owned: list[tuple[str, FileEntry]],
-    message: str,
-    advice: str,
-    risk: str,
+    values: dict,
     saves_bytes: bool = False,
     cost: CompileCost | None = None,
 ) -> Finding:
     entries = sorted(owned, key=lambda item: item[1].path)
+    counted = {"modules": len(entries), **largest_owners([label for label, _ in entries])}
+    if cost is not None:
+        counted |= {"timed_modules": cost.timed}
     return Finding(
         rule=rule,
         severity="info" if rule == "bytecode-valid" else "warning",
         distribution=None,
         paths=tuple(entry.path for _, entry in entries),
         bytes=sum(entry.unzipped_bytes for _, entry in entries) if saves_bytes else 0,
-        message=message,
-        risk=risk,
-        advice=advice,
+        code=code,
+        values={**counted, **values},
         package=package.name,
         distributions=tuple(sorted({label for label, _ in entries})),
         ms=round(cost.ms, 3) if cost else None,
     )
 
 
-def _cost_text(cost: CompileCost | None) -> str:
-    if cost is None:
-        return ""
-    how = "all of them" if cost.timed == cost.modules else f"{cost.timed:,} of them, scaled"
-    return f"; compiling them takes {cost.ms:,.0f} ms per cold start here (timed {how})"
-
-
-def _compile_hint(runtime: Runtime) -> str:
-    version = f"{runtime.version[0]}.{runtime.version[1]}"
-    return f"precompile with `{COMPILE.format(version=version)}` using {runtime.name}"
-
-
 def _slow(context: Context, package: Package, audit: Audit, timer: CompileTimer) -> list:
     """bytecode-missing, bytecode-stale and bytecode-timestamp (each only when found)."""
-    runtime, place, hint = context.runtime.name, where(package), _compile_hint(context.runtime)
+    runtime = {"runtime": context.runtime.name}
     findings = []
     if audit.missing:
         cost = timer.cost(package, [e for _, e in audit.missing])
-        message = (
-            f"{len(audit.missing):,} module(s){place} have no .pyc for {runtime} "
-            f"({owners_text([label for label, _ in audit.missing])}): Lambda's read-only file "
-            f"system makes Python compile them at every cold start{_cost_text(cost)}"
-        )
         findings.append(
-            _finding(
-                "bytecode-missing", package, audit.missing, message, hint, SAME_CODE, cost=cost
-            )
+            _finding("bytecode-missing", "missing", package, audit.missing, runtime, cost=cost)
         )
     if audit.stale:
         findings.append(_stale(context, package, audit, timer))
@@ -223,70 +205,37 @@ def _slow(context: Context, package: Package, audit: Audit, timer: CompileTimer)
 def _stale(context: Context, package: Package, audit: Audit, timer: CompileTimer) -> Finding:
     owned = [(label, entry) for label, entry, _ in audit.stale]
     cost = timer.cost(package, [entry for _, entry in owned])
-    reasons = Counter(why for _, _, why in audit.stale).most_common()
-    whys = "; ".join(f"{count:,}: {_why(why)}" for why, count in reasons)
-    message = (
-        f"{len(owned):,} module(s){where(package)} have a .pyc that {context.runtime.name} will "
-        f"reject ({owners_text([label for label, _ in owned])}), so they are compiled at every "
-        f"cold start: {whys}{_cost_text(cost)}"
-    )
-    hint = _compile_hint(context.runtime)
-    return _finding("bytecode-stale", package, owned, message, hint, SAME_CODE, cost=cost)
-
-
-def _why(reason: str) -> str:
-    if reason.startswith("zone "):
-        return f"dates written in local time (UTC{reason[5:]}), which Lambda reads as UTC"
-    return STALE_WHY[reason]
+    reasons = []
+    for why, count in Counter(why for _, _, why in audit.stale).most_common():
+        reason, _, zone = why.partition(" ")
+        reasons.append({"reason": reason, "modules": count} | ({"zone": zone} if zone else {}))
+    values = {"runtime": context.runtime.name, "reasons": reasons}
+    return _finding("bytecode-stale", "stale", package, owned, values, cost=cost)
 
 
 def _timestamp(context: Context, package: Package, audit: Audit) -> Finding:
+    """Timestamp .pyc valid today: in a zip, until it is rebuilt; in a folder, until it is
+    zipped: a zip dated 1980-01-01 (SAM) makes every one stale, a zip without extended
+    timestamps (Python's zipfile) those whose source has an odd-second mtime."""
     entries = [entry for _, entry in audit.timestamp]
-    odd = sum(1 for e in entries if e.mtime_s is not None and e.mtime_s % 2)
-    if package.kind == "zip":
-        fragile = "they match the dates this zip gives their sources, until it is rebuilt"
-    else:
-        fragile = (
-            f"{odd:,} of the sources have odd-second mtimes, so a zip without extended "
-            "timestamps (Python's zipfile, SAM) makes their .pyc stale"
-        )
-    message = (
-        f"{len(entries):,} module(s){where(package)} have timestamp-based .pyc "
-        f"({owners_text([label for label, _ in audit.timestamp])}), valid only while each "
-        f"source keeps the mtime recorded in them: {fragile}"
-    )
-    advice = f"keep bytecode, but {_compile_hint(context.runtime)}"
-    return _finding("bytecode-timestamp", package, audit.timestamp, message, advice, SAME_CODE)
+    values: dict[str, object] = {"runtime": context.runtime.name}
+    if package.kind != "zip":
+        odd = sum(1 for e in entries if e.mtime_s is not None and e.mtime_s % 2)
+        values |= {"stale_in_sam_zip": len(entries), "stale_in_zipfile_zip": odd}
+    code = "in-zip" if package.kind == "zip" else "in-folder"
+    return _finding("bytecode-timestamp", code, package, audit.timestamp, values)
 
 
 def _unused(context: Context, package: Package, audit: Audit) -> list[Finding]:
     """Bytecode files the runtime never reads: their bytes can go."""
-    runtime, place = context.runtime.name, where(package)
-    specs = [
-        (
-            "bytecode-wrong-version",
-            audit.wrong_version,
-            f".pyc file(s){place} for another Python or for -O: {runtime} never reads them",
-            f"none on {runtime}; they only matter if the function moves to that Python",
-        ),
-        (
-            "bytecode-orphan",
-            audit.orphan,
-            f"__pycache__ file(s){place} without their source: Python never reads them",
-            "none: a __pycache__ file is only ever read next to its source",
-        ),
+    runtime = {"runtime": context.runtime.name}
+    found = [
+        ("bytecode-wrong-version", "wrong-version", audit.wrong_version),
+        ("bytecode-orphan", "orphan", audit.orphan),
     ]
     return [
-        _finding(
-            rule,
-            package,
-            owned,
-            f"{len(owned):,} {what} ({owners_text([label for label, _ in owned])})",
-            "delete them",
-            risk,
-            saves_bytes=True,
-        )
-        for rule, owned, what, risk in specs
+        _finding(rule, code, package, owned, runtime, saves_bytes=True)
+        for rule, code, owned in found
         if owned
     ]
 
@@ -295,10 +244,5 @@ def _valid(context: Context, package: Package, audit: Audit) -> list[Finding]:
     """The explicit "keep it" for hash-based bytecode the runtime will use."""
     if not audit.valid:
         return []
-    message = (
-        f"{len(audit.valid):,} module(s){where(package)} have hash-based .pyc valid for "
-        f"{context.runtime.name} ({owners_text([label for label, _ in audit.valid])})"
-    )
-    advice = "keep them: deleting bytecode to save space roughly doubles import time at cold start"
-    risk = "deleting them makes every cold start compile these modules again"
-    return [_finding("bytecode-valid", package, audit.valid, message, advice, risk)]
+    runtime = {"runtime": context.runtime.name}
+    return [_finding("bytecode-valid", "valid", package, audit.valid, runtime)]

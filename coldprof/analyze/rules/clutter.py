@@ -12,13 +12,11 @@ from coldprof.analyze.rules.common import (
     folder_file_counts,
     import_path,
     is_metadata,
-    where,
 )
 from coldprof.package.model import Package
 
 C_SOURCE_SUFFIXES = (".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".pyx", ".pxd", ".pxi")
 Group = dict[tuple[str, str], Counter[str]]  # (package, owner label) -> bytes per folder
-KINDS = {"c-sources": "C/C++/Cython source and header file(s)", "type-stubs": "type stub(s) (.pyi)"}
 
 
 def _named_folder(
@@ -71,10 +69,9 @@ def _folders_named(
 
 
 def _folder_findings(
-    context: Context, names: frozenset[str], rule: str, severity: str, advice: str, risk: str
+    context: Context, names: frozenset[str], rule: str, severity: str
 ) -> list[Finding]:
     """One finding per package and owner listing its folders with one of `names`."""
-    packages = {p.name: p for p in context.packages}
     kind = rule.removesuffix("-folder")
     code_is_kept = kind in ("docs", "examples")
     owned_only = kind == "tests"  # the function's own tests: leftovers.own-tests
@@ -85,9 +82,8 @@ def _folder_findings(
             distribution=label,
             paths=tuple(sorted(folders)),
             bytes=sum(folders.values()),
-            message=f"{len(folders):,} {kind} folder(s){where(packages[package_name])}",
-            risk=risk,
-            advice=advice,
+            code="folders",
+            values={"folders": len(folders)},
             package=package_name,
         )
         for (package_name, label), folders in sorted(
@@ -98,56 +94,26 @@ def _folder_findings(
 
 def shipped_tests(context: Context) -> list[Finding]:
     """Test suites shipped inside packages (tests/, test/): never run on Lambda."""
-    return _folder_findings(
-        context,
-        frozenset({"tests", "test"}),
-        "tests-folder",
-        "warning",
-        "test suites are not run on Lambda; exclude them when building the package",
-        "rarely, a library imports a helper from its own tests package at run time",
-    )
+    return _folder_findings(context, frozenset({"tests", "test"}), "tests-folder", "warning")
 
 
 def shipped_testing(context: Context) -> list[Finding]:
     """testing/ folders: often test helpers, sometimes a public API imported at run time."""
-    return _folder_findings(
-        context,
-        frozenset({"testing"}),
-        "testing-folder",
-        "info",
-        "test helpers; remove only after checking nothing imports them",
-        "often a public module that code imports (numpy.testing, tornado.testing): "
-        "removing it breaks those imports",
-    )
+    return _folder_findings(context, frozenset({"testing"}), "testing-folder", "info")
 
 
 def shipped_docs(context: Context) -> list[Finding]:
     """Documentation shipped inside packages (docs/, doc/)."""
-    return _folder_findings(
-        context,
-        frozenset({"docs", "doc"}),
-        "docs-folder",
-        "warning",
-        "documentation is not needed at run time; exclude it when building the package",
-        "a library that reads its own docs at run time (rare) would fail",
-    )
+    return _folder_findings(context, frozenset({"docs", "doc"}), "docs-folder", "warning")
 
 
 def shipped_examples(context: Context) -> list[Finding]:
     """Examples shipped inside packages (examples/, example/)."""
-    return _folder_findings(
-        context,
-        frozenset({"examples", "example"}),
-        "examples-folder",
-        "warning",
-        "examples are not needed at run time; exclude them when building the package",
-        "a library that imports or reads its own examples at run time (rare) would fail",
-    )
+    names = frozenset({"examples", "example"})
+    return _folder_findings(context, names, "examples-folder", "warning")
 
 
-def _file_findings(
-    context: Context, wanted: Callable[[str], bool], rule: str, advice: str, risk: str
-) -> list[Finding]:
+def _file_findings(context: Context, wanted: Callable[[str], bool], rule: str) -> list[Finding]:
     """One finding per package and owner for the files `wanted` accepts."""
     findings = []
     for package in context.packages:
@@ -157,12 +123,12 @@ def _file_findings(
                 label = context.label(package, entry.path)
                 groups[label].append((entry.path, entry.unzipped_bytes))
         if groups:
-            findings += _grouped(package, groups, rule, advice, risk)
+            findings += _grouped(package, groups, rule)
     return findings
 
 
 def _grouped(
-    package: Package, groups: dict[str, list[tuple[str, int]]], rule: str, advice: str, risk: str
+    package: Package, groups: dict[str, list[tuple[str, int]]], rule: str
 ) -> list[Finding]:
     counts = folder_file_counts(package)
     return [
@@ -172,9 +138,8 @@ def _grouped(
             distribution=label,
             paths=covering_paths((path for path, _ in files), counts),
             bytes=sum(size for _, size in files),
-            message=f"{len(files):,} {KINDS[rule]}{where(package)}",
-            risk=risk,
-            advice=advice,
+            code="files",
+            values={"files": len(files)},
             package=package.name,
         )
         for label, files in sorted(groups.items())
@@ -187,8 +152,6 @@ def c_sources(context: Context) -> list[Finding]:
         context,
         lambda path: path.endswith(C_SOURCE_SUFFIXES),
         "c-sources",
-        "C/C++/Cython sources and headers are only needed to compile; exclude them",
-        "building other extensions against this package (never done on Lambda) needs them",
     )
 
 
@@ -198,6 +161,4 @@ def type_stubs(context: Context) -> list[Finding]:
         context,
         lambda path: path.endswith(".pyi"),
         "type-stubs",
-        "type stubs are read by type checkers, never at run time; exclude them",
-        "none at run time; a type checker run inside the package would lose the types",
     )

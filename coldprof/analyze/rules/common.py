@@ -23,11 +23,6 @@ COPY_CHUNK_BYTES = 1024 * 1024
 READ_ERRORS = (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile)
 
 
-def where(package: Package) -> str:
-    """Where a package is, for messages: " in layer 1", or nothing for the function."""
-    return "" if package.name == "function" else f" in {package.name}"
-
-
 def parents(path: str) -> Iterator[str]:
     """The folders holding a path, outermost first: "a", "a/b" for "a/b/c.py"."""
     parts = path.split("/")[:-1]

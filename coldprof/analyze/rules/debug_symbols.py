@@ -7,17 +7,9 @@ from collections import defaultdict
 from coldprof.analyze.elf import ElfFile
 from coldprof.analyze.model import Context
 from coldprof.analyze.result import Finding
-from coldprof.analyze.rules.common import native_file, where
+from coldprof.analyze.rules.common import native_file
 from coldprof.analyze.rules.extensions import SHARED_OBJECT
 from coldprof.package.model import Package
-
-ADVICE = (
-    "strip --strip-unneeded removes both and keeps what loading needs "
-    "(strip --strip-debug removes only the debug sections)"
-)
-RISK = (
-    "native stack traces and profilers lose function names and line numbers; the code runs the same"
-)
 
 
 def debug_symbols(context: Context) -> list[Finding]:
@@ -38,10 +30,6 @@ def debug_symbols(context: Context) -> list[Finding]:
 def _finding(label: str, files: list[tuple[str, ElfFile]], package: Package) -> Finding:
     debug = sum(elf.debug_bytes for _, elf in files)
     symbols = sum(elf.symtab_bytes for _, elf in files)
-    message = (
-        f"{len(files):,} shared object(s){where(package)} carry {debug:,} bytes of debug "
-        f"sections and {symbols:,} bytes of static symbols"
-    )
     ordered = sorted(files, key=lambda item: item[0])
     return Finding(
         rule="debug-symbols",
@@ -49,9 +37,8 @@ def _finding(label: str, files: list[tuple[str, ElfFile]], package: Package) -> 
         distribution=label,
         paths=tuple(path for path, _ in ordered),
         bytes=debug + symbols,
-        message=message,
-        risk=RISK,
-        advice=ADVICE,
+        code="not-stripped",
+        values={"files": len(files), "debug_bytes": debug, "symtab_bytes": symbols},
         package=package.name,
         path_bytes=tuple(elf.debug_bytes + elf.symtab_bytes for _, elf in ordered),
     )

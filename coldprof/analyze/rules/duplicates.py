@@ -23,23 +23,10 @@ from coldprof.analyze.rules.common import (
     covering_paths,
     folder_file_counts,
     import_path,
-    where,
 )
 from coldprof.package.model import FileEntry, Package
 
 CHUNK_BYTES = 1024 * 1024
-TOP_LEVEL_ADVICE = (
-    "keep one copy: remove the one that is never imported (or the one you do not need)"
-)
-TOP_LEVEL_RISK = (
-    "code written against the shadowed copy's version gets the other one already; removing "
-    "the imported copy instead would switch every import to the other version"
-)
-LIBS_ADVICE = "keep one copy and replace the others with symbolic links to it"
-LIBS_RISK = (
-    "each extension loads its own copy through its RPATH ($ORIGIN/../name.libs): deleting "
-    "one breaks that import; replace it with a symbolic link instead"
-)
 
 
 def _provides(path: str, name: str) -> bool:
@@ -125,39 +112,35 @@ def duplicate_top_level(context: Context) -> list[Finding]:
     return findings
 
 
+def _who(dist: Distribution) -> dict[str, str]:
+    return {"name": dist.name, "version": dist.version, "package": dist.package}
+
+
 def _top_level_findings(
     packages: dict[str, Package], name: str, clashing: set[Distribution]
 ) -> list[Finding]:
     """One finding per copy the winner shadows; one for copies installed over each other."""
     ranked = sorted(clashing, key=lambda d: (sys_path_rank(packages[d.package], d), d.key))
     winner = ranked[0]
-    owners = ", ".join(f"{d.name} {d.version} ({d.package})" for d in ranked)
+    about = {"import_name": name, "providers": [_who(d) for d in ranked]}
     findings = []
     for loser in ranked[1:]:
         if loser.package == winner.package:
             continue
         lost = _shadowed(packages, winner, loser, name)
+        values = {**about, "winner": _who(winner), "shadowed": _who(loser), "files": len(lost)}
         package = packages[loser.package]
-        message = (
-            f"`{name}` is provided by {owners}: {winner.name} {winner.version} ({winner.package}) "
-            f"comes first on sys.path and is imported; {len(lost):,} file(s) of "
-            f"{loser.name} {loser.version} in {loser.package} are never used"
-        )
-        findings.append(_top_level_finding(loser, package, name, message, lost))
+        findings.append(_top_level_finding(loser, package, "shadowed", values, lost))
     together = [d for d in ranked if d.package == winner.package]
     if len(together) > 1:
-        message = (
-            f"`{name}` is provided by {owners}: in {winner.package} they were installed into "
-            "one folder, so the one installed last overwrote the other's files"
-        )
-        findings.append(
-            _top_level_finding(together[-1], packages[winner.package], name, message, [])
-        )
+        values = {**about, "package": winner.package}
+        package = packages[winner.package]
+        findings.append(_top_level_finding(together[-1], package, "overwritten", values, []))
     return findings
 
 
 def _top_level_finding(
-    dist: Distribution, package: Package, name: str, message: str, lost: list[str]
+    dist: Distribution, package: Package, code: str, values: dict, lost: list[str]
 ) -> Finding:
     sizes = {e.path: e.unzipped_bytes for e in package.files}
     paths = covering_paths(lost, folder_file_counts(package)) if lost else (dist.dist_info,)
@@ -167,9 +150,8 @@ def _top_level_finding(
         distribution=dist.key,
         paths=paths,
         bytes=sum(sizes.get(p, 0) for p in lost),
-        message=message,
-        risk=TOP_LEVEL_RISK,
-        advice=TOP_LEVEL_ADVICE,
+        code=code,
+        values=values,
         package=package.name,
     )
 
@@ -209,12 +191,12 @@ def duplicate_libs(context: Context) -> list[Finding]:
 
 def _libs_finding(context: Context, copies: list[tuple[Package, FileEntry]]) -> Finding:
     package, kept = copies[0]
-    name = kept.path.rpartition("/")[2]
-    places = ", ".join(_libs_folder(e.path) or "" for _, e in copies)
-    message = (
-        f"{name} is vendored {len(copies)} times with identical bytes{where(package)}: "
-        f"{places}; the paths are the copies beside {kept.path}"
-    )
+    values = {
+        "name": kept.path.rpartition("/")[2],
+        "copies": len(copies),
+        "folders": [_libs_folder(e.path) or "" for _, e in copies],
+        "kept": kept.path,
+    }
     extra = sorted(e.path for _, e in copies[1:])
     return Finding(
         rule="duplicate-libs",
@@ -222,8 +204,7 @@ def _libs_finding(context: Context, copies: list[tuple[Package, FileEntry]]) -> 
         distribution=context.owner(package, kept.path),
         paths=tuple(extra),
         bytes=kept.unzipped_bytes * len(extra),
-        message=message,
-        risk=LIBS_RISK,
-        advice=LIBS_ADVICE,
+        code="identical-copies",
+        values=values,
         package=package.name,
     )

@@ -20,12 +20,6 @@ from coldprof.package.model import Package
 MODULE_FILES = ("{}.py", "{}/__init__.py", "{}.pyc")
 EXTENSION_SUFFIXES = (".so", ".pyd")
 IGNORED_TOP = frozenset({"__MACOSX", ".DS_Store"})
-ROOT_ADVICE = (
-    "zip the folder's contents, not the folder (cd build && zip -r ../function.zip .), "
-    "or put the module in a layer's python/ folder"
-)
-ROOT_RISK = "none: the function cannot start as it is"
-FUNCTION_ADVICE = "name the function the module defines, or define it at module level"
 SOURCE_LIMIT_BYTES = 4 * 1024 * 1024
 
 
@@ -107,29 +101,23 @@ def defines(package: Package, path: str, function: str) -> bool | None:
     return bool(function in names or unknown)
 
 
-def _finding(rule: str, message: str, paths: tuple[str, ...], advice: str) -> Finding:
+def _finding(rule: str, code: str, values: dict, paths: tuple[str, ...]) -> Finding:
     return Finding(
         rule=rule,
         severity="error",
         distribution=None,
         paths=paths,
         bytes=0,
-        message=message,
-        risk=ROOT_RISK,
-        advice=advice,
+        code=code,
+        values=values,
         package="function",
     )
 
 
 def _not_found(context: Context, handler: str, module: str) -> Finding:
     deeper = _elsewhere(context.packages[0], module)
-    where = f"found at {', '.join(deeper[:3])}" if deeper else "found nowhere in the package"
-    message = (
-        f"the handler {handler}'s module {module.replace('/', '.')} ({module}.py) is not at "
-        f"the package root nor in a layer's python/ folder ({where}): Lambda fails with "
-        "Runtime.ImportModuleError"
-    )
-    return _finding("handler-not-at-root", message, tuple(deeper[:3]), ROOT_ADVICE)
+    values = {"handler": handler, "module": module.replace("/", "."), "found_at": deeper[:3]}
+    return _finding("handler-not-at-root", "module-not-found", values, tuple(deeper[:3]))
 
 
 def handler_checks(context: Context) -> list[Finding]:
@@ -142,11 +130,8 @@ def handler_checks(context: Context) -> list[Finding]:
         return [_not_found(context, context.handler, module)]
     package, path = found
     if defines(package, path, function) is False:
-        message = (
-            f"{path}{'' if package.name == 'function' else f' ({package.name})'} defines no "
-            f"{function!r} at module level: Lambda fails with Runtime.HandlerNotFound"
-        )
-        return [_finding("handler-not-found", message, (path,), FUNCTION_ADVICE)]
+        values = {"module_file": path, "in": package.name, "function": function}
+        return [_finding("handler-not-found", "function-not-defined", values, (path,))]
     return []
 
 
@@ -162,9 +147,4 @@ def _single_folder(package: Package) -> list[Finding]:
     )
     if "__init__.py" in inside or not code:
         return []
-    message = (
-        f"every file sits under {folder}/: the package root holds only that folder, so "
-        f"nothing in it is on Lambda's sys.path (a handler module {folder}/app.py is not "
-        f"`app`); pass --handler to check the handler"
-    )
-    return [_finding("handler-not-at-root", message, (folder,), ROOT_ADVICE)]
+    return [_finding("handler-not-at-root", "single-folder", {"folder": folder}, (folder,))]

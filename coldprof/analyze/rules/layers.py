@@ -5,6 +5,10 @@ function's own Python) and /opt/python on sys.path. Python code anywhere else in
 never imported: at the layer root, or under another Python's site-packages (a layer built
 for python3.12 attached to a python3.11 function). /opt/bin (PATH), /opt/lib (native
 libraries) and /opt/extensions (Lambda extensions) are other runtimes' business: not flagged.
+
+A layer none of whose code is on sys.path is an error (code `never-imported`): nothing in it
+can be imported. A layer that also holds code where the runtime looks (a layer built for
+python3.11 and python3.12 side by side) works; its other copies are info (`partly-imported`).
 """
 
 from __future__ import annotations
@@ -20,12 +24,6 @@ from coldprof.package.model import Package
 OTHER_USES = frozenset({"bin", "lib", "extensions"})
 SITE_PACKAGES = re.compile(r"python/lib/python(\d+)\.(\d+)/site-packages")
 CODE_SUFFIXES = (".py", ".pyc")
-ADVICE = (
-    "rebuild the layer with pip install --target python/ (any Python) or into "
-    "python/lib/python3.X/site-packages for the function's runtime, and zip from the folder "
-    "that holds python/"
-)
-RISK = "none: Lambda never imports the code where it is"
 
 
 def _is_code(path: str) -> bool:
@@ -62,11 +60,18 @@ def stray_code(package: Package, python: tuple[int, int]) -> dict[str, list[str]
     return places
 
 
-def _why(place: str, runtime: str) -> str:
+def _place_values(place: str) -> dict[str, str | None]:
+    """A stray place as data: its path, and the Python its site-packages is for (or None)."""
     match = SITE_PACKAGES.fullmatch(place)
-    if match is not None:
-        return f"{place}/ is for python{match[1]}.{match[2]}, not {runtime}"
-    return f"{place} is at the layer root, not under python/"
+    return {"place": place, "python": f"{match[1]}.{match[2]}" if match else None}
+
+
+def _has_modules_on_path(package: Package, python: tuple[int, int]) -> bool:
+    """Whether some module of the layer (not only metadata) is where the runtime imports."""
+    return any(
+        e.path.endswith((*CODE_SUFFIXES, ".so")) and _on_sys_path(package, e.path, python)
+        for e in package.files
+    )
 
 
 def layer_paths(context: Context) -> list[Finding]:
@@ -76,24 +81,21 @@ def layer_paths(context: Context) -> list[Finding]:
         places = stray_code(package, context.runtime.version)
         if not places:
             continue
-        files = sum(len(paths) for paths in places.values())
-        reasons = "; ".join(_why(place, context.runtime.name) for place in sorted(places))
-        message = (
-            f"{files:,} Python file(s) in {package.name} sit where {context.runtime.name} "
-            f"never looks ({reasons}): only /opt/python and "
-            f"/opt/python/lib/python{context.runtime.version[0]}.{context.runtime.version[1]}"
-            "/site-packages are on sys.path"
-        )
+        imported = _has_modules_on_path(package, context.runtime.version)
+        values = {
+            "runtime": context.runtime.name,
+            "files": sum(len(paths) for paths in places.values()),
+            "places": [_place_values(place) for place in sorted(places)],
+        }
         findings.append(
             Finding(
                 rule="layer-path-not-on-sys-path",
-                severity="error",
+                severity="info" if imported else "error",
                 distribution=None,
                 paths=tuple(sorted(places)),
                 bytes=0,
-                message=message,
-                risk=RISK,
-                advice=ADVICE,
+                code="partly-imported" if imported else "never-imported",
+                values=values,
                 package=package.name,
             )
         )

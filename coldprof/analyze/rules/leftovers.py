@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from coldprof.analyze.model import Context
 from coldprof.analyze.result import Finding
-from coldprof.analyze.rules.common import covering_paths, folder_file_counts, is_metadata, where
+from coldprof.analyze.rules.common import covering_paths, folder_file_counts, is_metadata
 from coldprof.package.model import FileEntry, Package
 
 SNIFF_BYTES = 64 * 1024
@@ -42,17 +42,14 @@ INFRA_FILES = frozenset(
 TEST_FILES = frozenset({"conftest.py", "pytest.ini", "tox.ini", "noxfile.py", ".coveragerc"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Leftover:
-    """One rule: which files it matches, in which owners, and what it says."""
+    """One rule: which files it matches, and in which owners."""
 
     rule: str
     severity: str
-    what: str  # "file(s) that look like secrets"
     matches: Callable[[Package, FileEntry], bool]
-    unowned_only: bool
-    advice: str
-    risk: str
+    unowned_only: bool  # only files no distribution owns (a library's test key is no secret)
 
 
 def _folders(path: str) -> list[str]:
@@ -110,63 +107,12 @@ def is_own_test(package: Package, entry: FileEntry) -> bool:
 
 
 LEFTOVERS = (
-    Leftover(
-        "secret-file",
-        "error",
-        "file(s) that look like secrets (content not shown)",
-        is_secret,
-        True,
-        "remove them from the package and rotate what they hold: anyone who can read the "
-        "package (lambda:GetFunction) can read them; pass secrets as environment variables "
-        "or from a secrets store",
-        "code that reads configuration from such a file at run time needs it from the "
-        "environment instead",
-    ),
-    Leftover(
-        "macos-metadata",
-        "warning",
-        "macOS metadata file(s) (__MACOSX/, ._*, .DS_Store)",
-        is_macos,
-        False,
-        "zip without them: zip -r -X function.zip . -x '*.DS_Store' '__MACOSX/*' '._*'",
-        "none: nothing on Lambda reads them",
-    ),
-    Leftover(
-        "vcs-folder",
-        "warning",
-        "version-control file(s) (.git/, .hg/, .svn/)",
-        is_vcs,
-        False,
-        "build the package from a clean folder or exclude them when zipping",
-        "none: nothing on Lambda reads them",
-    ),
-    Leftover(
-        "node-modules",
-        "warning",
-        "file(s) under node_modules/",
-        is_node,
-        False,
-        "leave Node.js dependencies out of a Python function's package",
-        "none for Python code; a program the function runs with node would lose them",
-    ),
-    Leftover(
-        "infra-template",
-        "warning",
-        "deployment template and tool file(s) (SAM, CloudFormation, CDK, Terraform, Serverless)",
-        is_infra,
-        True,
-        "keep infrastructure code out of the function's folder (SAM: CodeUri on a subfolder)",
-        "none: the function never reads its own templates (Terraform state can hold secrets)",
-    ),
-    Leftover(
-        "own-tests",
-        "warning",
-        "file(s) of the function's own tests",
-        is_own_test,
-        True,
-        "package only the function's code: keep tests beside it, not inside what is zipped",
-        "none, unless the handler imports a module from its tests folder",
-    ),
+    Leftover(rule="secret-file", severity="error", matches=is_secret, unowned_only=True),
+    Leftover(rule="macos-metadata", severity="warning", matches=is_macos, unowned_only=False),
+    Leftover(rule="vcs-folder", severity="warning", matches=is_vcs, unowned_only=False),
+    Leftover(rule="node-modules", severity="warning", matches=is_node, unowned_only=False),
+    Leftover(rule="infra-template", severity="warning", matches=is_infra, unowned_only=True),
+    Leftover(rule="own-tests", severity="warning", matches=is_own_test, unowned_only=True),
 )
 
 
@@ -191,9 +137,8 @@ def _finding(rule: Leftover, package: Package, label: str, files: list[FileEntry
         distribution=label,
         paths=paths,
         bytes=sum(e.unzipped_bytes for e in files),
-        message=f"{len(files):,} {rule.what}{where(package)}",
-        risk=rule.risk,
-        advice=rule.advice,
+        code="files",
+        values={"files": len(files)},
         package=package.name,
     )
 
@@ -207,7 +152,7 @@ def _rule(rule: Leftover) -> Callable[[Context], list[Finding]]:
         ]
 
     run.__name__ = rule.rule.replace("-", "_")
-    run.__doc__ = f"{rule.rule}: {rule.what}."
+    run.__doc__ = f"{rule.rule}: the files {rule.matches.__name__} matches."
     return run
 
 

@@ -11,17 +11,11 @@ from __future__ import annotations
 
 from coldprof.analyze.model import Context
 from coldprof.analyze.result import Finding
-from coldprof.analyze.rules.common import covering_paths, folder_file_counts, parents, where
+from coldprof.analyze.rules.common import covering_paths, folder_file_counts, parents
 from coldprof.package.model import Package
 
 OTHERS_READ = 0o004
 OTHERS_LIST = 0o005
-ADVICE = (
-    "make files readable and folders listable by everyone before zipping: "
-    "find . -type f -exec chmod 644 {} + && find . -type d -exec chmod 755 {} + "
-    "(755 for executables)"
-)
-RISK = "none: the files are only read; nothing else changes"
 
 
 def unreadable(package: Package) -> tuple[list[str], list[str]]:
@@ -35,10 +29,10 @@ def unreadable(package: Package) -> tuple[list[str], list[str]]:
     return files, folders
 
 
-def _modes(package: Package, paths: list[str]) -> str:
+def _modes(package: Package, paths: list[str]) -> list[str]:
+    """The distinct modes of the paths, in octal ("600"), at most four."""
     modes = {e.path: e.mode for e in package.files} | {f.path: f.mode for f in package.folders}
-    shown = sorted({oct(modes[p] or 0)[2:].rjust(3, "0") for p in paths})
-    return ", ".join(shown[:4])
+    return sorted({oct(modes[p] or 0)[2:].rjust(3, "0") for p in paths})[:4]
 
 
 def unreadable_by_lambda(context: Context) -> list[Finding]:
@@ -51,12 +45,11 @@ def unreadable_by_lambda(context: Context) -> list[Finding]:
         closed = set(folders)
         loose = {f for f in files if closed.isdisjoint(parents(f))}
         paths = sorted(folders) + list(covering_paths(loose, folder_file_counts(package)))
-        modes = _modes(package, files + folders)
-        message = (
-            f"{len(files):,} file(s) without read permission for others and {len(folders):,} "
-            f"folder(s) without r-x for others{where(package)} (modes {modes}): the "
-            "function's user gets Permission denied (Runtime.ImportModuleError on import)"
-        )
+        values = {
+            "files": len(files),
+            "folders": len(folders),
+            "modes": _modes(package, files + folders),
+        }
         findings.append(
             Finding(
                 rule="unreadable-by-lambda",
@@ -64,9 +57,8 @@ def unreadable_by_lambda(context: Context) -> list[Finding]:
                 distribution=None,
                 paths=tuple(paths),
                 bytes=0,
-                message=message,
-                risk=RISK,
-                advice=ADVICE,
+                code="not-readable",
+                values=values,
                 package=package.name,
             )
         )

@@ -12,17 +12,11 @@ import posixpath
 
 from coldprof.analyze.model import Context
 from coldprof.analyze.result import Finding
-from coldprof.analyze.rules.common import where
 from coldprof.package.model import Package
 from coldprof.results import display_path
 
 PTH_LIMIT_BYTES = 64 * 1024
 SHOWN_LINE_CHARS = 80
-ADVICE = (
-    "keep a .pth whose paths and imports the function needs; one that adds a missing path "
-    "does nothing, and an import line costs init time at every cold start"
-)
-RISK = "deleting a .pth stops what it does: a path it adds or a module it imports at start-up"
 
 
 def pth_files(package: Package) -> list[tuple[str, str]]:
@@ -39,24 +33,22 @@ def _folders(package: Package) -> set[str]:
     return {folder.path for folder in package.folders}
 
 
-def describe(package: Package, root: str, path: str) -> str:
-    """What a .pth file does, line by line, as site.addpackage would process it."""
+def describe(package: Package, root: str, path: str) -> dict[str, list[str]]:
+    """What a .pth file does, as site.addpackage would process it: the import lines it runs,
+    the folders it adds to sys.path, and those it names that are absent (ignored)."""
     text = (package.read(path, PTH_LIMIT_BYTES) or b"").decode("utf-8", "replace")
-    imports, added, absent = [], [], []
+    does: dict[str, list[str]] = {"runs": [], "adds": [], "absent": []}
     folders = _folders(package)
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         if line.startswith(("import ", "import\t")):
-            imports.append(display_path(line.strip())[:SHOWN_LINE_CHARS])
+            does["runs"].append(display_path(line.strip())[:SHOWN_LINE_CHARS])
             continue
         line = line.rstrip()
         target = None if posixpath.isabs(line) else posixpath.normpath(posixpath.join(root, line))
-        (added if target in folders else absent).append(display_path(line))
-    parts = [f"runs `{line}`" for line in imports]
-    parts += [f"adds {', '.join(added)} to sys.path"] if added else []
-    parts += [f"names {', '.join(absent)}, absent on Lambda (ignored)"] if absent else []
-    return "; ".join(parts) or "holds no path and no import (does nothing)"
+        does["adds" if target in folders else "absent"].append(display_path(line))
+    return does
 
 
 def pth_file(context: Context) -> list[Finding]:
@@ -72,9 +64,8 @@ def pth_file(context: Context) -> list[Finding]:
                     distribution=context.label(package, path),
                     paths=(path,),
                     bytes=0,
-                    message=f"{path}{where(package)} is processed at every cold start: {does}",
-                    risk=RISK,
-                    advice=ADVICE,
+                    code="processed" if any(does.values()) else "does-nothing",
+                    values={"path": display_path(path), **does},
                     package=package.name,
                 )
             )

@@ -4,11 +4,13 @@ AWS documents the SDK (boto3, botocore, s3transfer) as included; the runtime als
 the SDK needs (jmespath, python-dateutil, six, urllib3), as its dependencies, not as a
 promise. So:
 
-- boto3, botocore, s3transfer: a warning with their bytes, "leave it out", unless a bundled
-  distribution requires a newer one than the runtime ships (then: info, bundling is needed);
-- jmespath, python-dateutil, six, urllib3: info when another bundled distribution needs it
-  (pandas needs python-dateutil: keep it); a warning with its bytes only beside a bundled
-  SDK that can go; otherwise info with its bytes.
+- boto3, botocore, s3transfer: a warning with their bytes, "leave it out" (code `leave-out`),
+  unless a bundled distribution requires a newer one than the runtime ships (then: info,
+  `bundling-needed`);
+- jmespath, python-dateutil, six, urllib3: info when a distribution that stays needs it
+  (`needed`: pandas needs python-dateutil; a botocore that must be bundled needs urllib3); a
+  warning with its bytes only beside a bundled SDK that can go (`only-the-sdk-needs-it`);
+  otherwise info with its bytes (`unneeded`).
 
 The runtime's versions come from --runtime-sdk, else the data file (lambda.json), where AWS
 publishes none today: then a requirement cannot be checked against them.
@@ -26,17 +28,8 @@ from coldprof.analyze.model import Context, Distribution
 from coldprof.analyze.owners import marker_environment
 from coldprof.analyze.requirements import applicable
 from coldprof.analyze.result import Finding
-from coldprof.analyze.rules.common import covering_paths, folder_file_counts, where
+from coldprof.analyze.rules.common import covering_paths, folder_file_counts
 from coldprof.data import lambda_facts
-
-RISK = (
-    "the runtime's copy is another version (it changes with region and date); code that "
-    "needs a newer boto3/botocore API than the runtime's breaks: keep the SDK then, all of it"
-)
-ADVICE = (
-    "leave the runtime's SDK out of the package (pip install --target ... then remove boto3, "
-    "botocore, s3transfer and what only they need); keep what a bundled distribution needs"
-)
 
 
 @dataclass(frozen=True)
@@ -80,17 +73,30 @@ def sdk_needs(context: Context) -> list[Need]:
     return needs
 
 
+def must_bundle(context: Context) -> frozenset[str]:
+    """SDK distributions (boto3, botocore, s3transfer) a bundled one needs newer than the
+    runtime's: they must stay in the package."""
+    sdk = set(lambda_facts()["runtime_sdk"]["sdk"])
+    return frozenset(
+        key
+        for need in sdk_needs(context)
+        if (key := canonicalize_name(need.requirement.name)) in sdk
+    )
+
+
 def kept(context: Context) -> frozenset[str]:
-    """Bundled distributions that stay: all but the runtime's, plus the runtime's dependencies
-    (python-dateutil, six, ...) that something staying requires (pandas needs python-dateutil,
-    which needs six)."""
+    """Bundled distributions that stay: all but the runtime's, the SDK distributions that must
+    be bundled, and the runtime's dependencies (python-dateutil, urllib3, ...) that something
+    staying requires (pandas needs python-dateutil, which needs six; a bundled botocore needs
+    urllib3)."""
     facts = lambda_facts()["runtime_sdk"]
     provided = set(facts["sdk"]) | set(facts["dependencies"])
-    staying = {d.key for d in context.distributions if d.key not in provided}
+    present = {d.key for d in context.distributions}
+    staying = {k for k in present if k not in provided} | (must_bundle(context) & present)
     changed = True
     while changed:
         needed = {k for d in context.distributions if d.key in staying for k in d.requires}
-        more = (needed & {d.key for d in context.distributions}) - set(facts["sdk"]) - staying
+        more = (needed & present) - set(facts["sdk"]) - staying
         staying |= more
         changed = bool(more)
     return frozenset(staying)
@@ -101,31 +107,34 @@ def _needers(context: Context, key: str, staying: frozenset[str]) -> list[str]:
     return sorted({d.key for d in context.distributions if key in d.requires and d.key in staying})
 
 
-def _needs_text(needs: list[Need]) -> str:
-    return "; ".join(
-        f"{n.requirer.name} {n.requirer.version} requires {n.requirement.name}"
-        f"{n.requirement.specifier}, the runtime has {n.runtime_version}"
-        for n in needs
-    )
+def _need(need: Need) -> dict[str, str]:
+    return {
+        "requirer": need.requirer.name,
+        "requirer_version": need.requirer.version,
+        "requirement": f"{need.requirement.name}{need.requirement.specifier}",
+        "runtime_version": need.runtime_version,
+    }
 
 
-def _state(context: Context, dist: Distribution, needs: list[Need]) -> tuple[str, str, bool]:
-    """(severity, what, saves): how one bundled SDK distribution is reported."""
+def _state(context: Context, dist: Distribution, needs: list[Need]) -> tuple[str, str, dict]:
+    """(severity, code, values) of one bundled SDK distribution; the code says whether its
+    bytes can go: "leave-out", "only-the-sdk-needs-it" and "unneeded" save them."""
     sdk = set(lambda_facts()["runtime_sdk"]["sdk"])
-    runtime = context.runtime.name
     sdk_needs = [n for n in needs if canonicalize_name(n.requirement.name) in sdk]
     if dist.key in sdk:
         if sdk_needs:
-            return "info", f"bundling it is needed: {_needs_text(sdk_needs)}", False
-        return "warning", f"the {runtime} runtime ships it: leave it out", True
+            return "info", "bundling-needed", {"needs": [_need(n) for n in sdk_needs]}
+        return "warning", "leave-out", {}
     needers = _needers(context, dist.key, kept(context))
     if needers:
-        return "info", f"{', '.join(needers)} need(s) it: keep it (the runtime ships it too)", False
+        return "info", "needed", {"needed_by": needers}
     bundled_sdk = sorted({d.key for d in context.distributions} & sdk)
     if bundled_sdk and not sdk_needs:
-        return "warning", f"only the SDK needs it: leave it out with {', '.join(bundled_sdk)}", True
-    what = f"the {runtime} runtime ships it as an SDK dependency; nothing here needs it"
-    return "info", what, True
+        return "warning", "only-the-sdk-needs-it", {"sdk": bundled_sdk}
+    return "info", "unneeded", {}
+
+
+SAVES = frozenset({"leave-out", "only-the-sdk-needs-it", "unneeded"})
 
 
 def runtime_sdk(context: Context) -> list[Finding]:
@@ -139,18 +148,18 @@ def runtime_sdk(context: Context) -> list[Finding]:
         package = packages.get(dist.package)
         if dist.key not in provided or package is None:
             continue
-        severity, what, saves = _state(context, dist, needs)
+        severity, code, values = _state(context, dist, needs)
         owned = [e for e in package.files if context.owner(package, e.path) == dist.key]
+        about = {"name": dist.name, "version": dist.version, "runtime": context.runtime.name}
         findings.append(
             Finding(
                 rule="runtime-sdk",
                 severity=severity,
                 distribution=dist.key,
                 paths=covering_paths((e.path for e in owned), folder_file_counts(package)),
-                bytes=sum(e.unzipped_bytes for e in owned) if saves else 0,
-                message=f"{dist.name} {dist.version}{where(package)}: {what}",
-                risk=RISK,
-                advice=ADVICE,
+                bytes=sum(e.unzipped_bytes for e in owned) if code in SAVES else 0,
+                code=code,
+                values={**about, **values},
                 package=package.name,
             )
         )

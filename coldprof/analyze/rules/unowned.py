@@ -27,20 +27,7 @@ LITTER_FOLDERS = frozenset(
     {".idea", ".vscode", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", ".nox"}
 )
 SCHEME_FOLDERS = frozenset({"bin", "share", "include"})
-KINDS = {
-    "litter": (
-        "editor and tool files",
-        "none: nothing on Lambda reads them",
-    ),
-    "scheme": (
-        "pip's scripts, data and header folders (bin/, share/, include/) nobody imports",
-        "a function that runs one of these scripts as a program (rare) would lose it",
-    ),
-    "egg-link": (
-        "*.egg-link files pointing at a folder of the build machine",
-        "none: the folder they point to does not exist on Lambda",
-    ),
-}
+KINDS = ("litter", "scheme", "egg-link")  # the finding's code
 
 
 def leftover_kind(path: str, files: set[str]) -> str | None:
@@ -69,18 +56,14 @@ def unowned_files(context: Context) -> list[Finding]:
 
 
 def _finding(package: Package, kind: str, found: list[tuple[str, int]]) -> Finding:
-    what, risk = KINDS[kind]
     paths = covering_paths((path for path, _ in found), folder_file_counts(package))
-    message = f"{len(found):,} file(s) no distribution owns: {what}"
-    size = sum(size for _, size in found)
     return Finding(
         rule="unowned-files",
         severity="warning",
         distribution=FUNCTION_CODE,
         paths=paths,
-        bytes=size,
-        message=message,
-        risk=risk,
-        advice="leave them out of the package",
+        bytes=sum(size for _, size in found),
+        code=kind,
+        values={"files": len(found)},
         package=package.name,
     )

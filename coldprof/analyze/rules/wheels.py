@@ -19,9 +19,6 @@ LEGACY_MANYLINUX = {"manylinux2014": (2, 17), "manylinux2010": (2, 12), "manylin
 LINUX_PLATFORM = re.compile(r"(?P<libc>many|musl)linux_(\d+)_(\d+)_(?P<machine>.+)")
 MAX_EXPANSIONS = 64  # a hostile WHEEL could compress millions of tags into one line
 SHOWN_TAGS = 5
-RISK = (
-    "none: the files this wheel installed may not load; a wheel built for the target replaces them"
-)
 
 
 def pip_platform(arch: str) -> str:
@@ -46,8 +43,10 @@ def target_tags(runtime: Runtime, arch: str) -> frozenset[Tag]:
     return frozenset([*cpython, *generic])
 
 
-def platform_problem(platform: str, runtime: Runtime, arch: str) -> str | None:
-    """Why a platform tag does not fit the runtime, or None when it does."""
+def platform_problem(platform: str, runtime: Runtime, arch: str) -> dict[str, str] | None:
+    """Why a platform tag does not fit the runtime (a code and its values), or None.
+
+    Codes: platform (not Linux: platform), musl, machine (machine), glibc (needs "2.28")."""
     for name, floor in LEGACY_MANYLINUX.items():
         if platform.startswith(name + "_"):
             platform = f"manylinux_{floor[0]}_{floor[1]}_{platform.removeprefix(name + '_')}"
@@ -55,21 +54,22 @@ def platform_problem(platform: str, runtime: Runtime, arch: str) -> str | None:
     if platform == "any" or platform == f"linux_{MACHINES[arch]}":
         return None
     if match is None:
-        return f"built for {platform}"
+        return {"code": "platform", "platform": platform}
     if match["libc"] == "musl":
-        return "built for musl libc (Alpine), not glibc"
+        return {"code": "musl"}
     if match["machine"] != MACHINES[arch]:
-        return f"built for {match['machine']}"
+        return {"code": "machine", "machine": match["machine"]}
     needed = (int(match[2]), int(match[3]))
     if needed > runtime.glibc:
-        return f"needs glibc {needed[0]}.{needed[1]}"
+        return {"code": "glibc", "needs": f"{needed[0]}.{needed[1]}"}
     return None
 
 
-def tag_problem(tag: Tag, runtime: Runtime, arch: str) -> str:
-    """Why one wheel tag does not fit the runtime."""
+def tag_problem(tag: Tag, runtime: Runtime, arch: str) -> dict[str, str]:
+    """Why one wheel tag does not fit the runtime (code `interpreter` when only its
+    interpreter and ABI do not: values interpreter, abi)."""
     problem = platform_problem(tag.platform, runtime, arch)
-    return problem or f"built for {tag.interpreter}-{tag.abi}"
+    return problem or {"code": "interpreter", "interpreter": tag.interpreter, "abi": tag.abi}
 
 
 def _expansions(text: str) -> int:
@@ -93,9 +93,9 @@ def wheel_tags(dist: Distribution) -> list[Tag]:
     return sorted(tags, key=str)
 
 
-def _listed(tags: list[Tag]) -> str:
-    shown = ", ".join(map(str, tags[:SHOWN_TAGS]))
-    return shown + (f" and {len(tags) - SHOWN_TAGS} more" if len(tags) > SHOWN_TAGS else "")
+def _distinct(problems: list[dict[str, str]]) -> list[dict[str, str]]:
+    unique = {tuple(sorted(problem.items())): problem for problem in problems}
+    return [unique[key] for key in sorted(unique)]
 
 
 def incompatible_wheel(context: Context) -> list[Finding]:
@@ -106,28 +106,26 @@ def incompatible_wheel(context: Context) -> list[Finding]:
         tags = wheel_tags(dist)
         if not tags or accepted.intersection(tags):
             continue
-        why = "; ".join(sorted({tag_problem(t, context.runtime, context.arch) for t in tags}))
-        message = (
-            f"{dist.name} {dist.version} comes from a wheel tagged "
-            f"{_listed(tags)} ({why}): pip would refuse it for "
-            f"{context.runtime.name} {context.arch}"
-        )
-        advice = (
-            f"install it for the target: pip install --python-version "
-            f"{context.runtime.version[0]}.{context.runtime.version[1]} --platform "
-            f"{pip_platform(context.arch)} --only-binary=:all:"
-        )
-        paths = (dist.dist_info,)
+        problems = [tag_problem(t, context.runtime, context.arch) for t in tags]
+        values = {
+            "name": dist.name,
+            "version": dist.version,
+            "runtime": context.runtime.name,
+            "arch": context.arch,
+            "platform": pip_platform(context.arch),
+            "tags": [str(tag) for tag in tags[:SHOWN_TAGS]],
+            "more_tags": max(0, len(tags) - SHOWN_TAGS),
+            "problems": _distinct(problems),
+        }
         findings.append(
             Finding(
                 rule="incompatible-wheel",
                 severity="error",
                 distribution=dist.key,
-                paths=paths,
+                paths=(dist.dist_info,),
                 bytes=0,
-                message=message,
-                risk=RISK,
-                advice=advice,
+                code="no-tag-fits",
+                values=values,
                 package=dist.package,
             )
         )

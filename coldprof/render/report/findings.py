@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 from coldprof.analyze.result import AnalyzeResult, Finding
 from coldprof.check.budgets import BYTECODE_RULES  # modules compiled at every cold start
 from coldprof.imports.result import ImportsResult
-from coldprof.render import layout
+from coldprof.render import finding_words, layout
 from coldprof.render.layout import Section
 from coldprof.render.report.entries import Entry
 from coldprof.render.units import ms, size
@@ -72,7 +72,8 @@ def _analyze_rows(entry: Entry, saving_by_key: dict[str, float]) -> list[list]:
         )
         saved = size(f.bytes) if f.bytes else "-"
         row = [entry.source, f.severity, f.rule, shown or "-", saved]
-        text = f"{f.message}: {f.advice}" if f.advice else f.message
+        said, advice = finding_words.found(f), finding_words.advice(f)
+        text = f"{said}: {advice}" if advice else said
         found.append([*row, ms(saved_ms) if saved_ms else "-", text])
     return found
 
