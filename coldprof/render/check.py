@@ -9,7 +9,7 @@ from coldprof.data import lambda_facts
 from coldprof.render import escape, layout
 from coldprof.render.layout import Section
 from coldprof.render.lifecycle import read_only_way
-from coldprof.render.units import count, ms, size
+from coldprof.render.units import count, ms, seconds, size
 from coldprof.render.words import word
 
 UNITS_NOTE = "MiB = 2^20 bytes, MB = 10^6 bytes; KiB = 2^10 bytes, kB = 10^3 bytes."
@@ -79,7 +79,7 @@ def _notes(result: CheckResult) -> list[str]:
     if stopped:
         limit_s = lambda_facts()["limits"]["init_max_s"]
         notes.append(
-            f"init passed Lambda's {limit_s} s init limit in {stopped} of "
+            f"init passed Lambda's {seconds(limit_s)} init limit in {stopped} of "
             f"{result.measurements.init_ms.n} runs: Lambda stops it and runs it again inside the "
             "first invocation (both billed); init_ms is the second run's"
         )
