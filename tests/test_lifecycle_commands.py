@@ -176,3 +176,13 @@ def test_bad_settings_are_usage_errors(option, expected):
 def test_a_bad_switch_in_serve_function_is_a_usage_error():
     with pytest.raises(UsageError, match="cold_cache: expected true or false"):
         parse_function("f=build:app.handler,cold_cache=maybe")
+
+
+def test_invoke_and_bench_report_the_peak_of_tmp():
+    fills = (HANDLERS / "fills_tmp", "--handler", "app.handler", "--event", '{"mb": 4}')
+    invoked = run("invoke", *fills, "--ephemeral-storage", "600")
+    assert invoked.exit_code == 0, invoked.output
+    assert re.search(r"/tmp 600 MB (tmpfs|watched), peak 4\.\d MB\n", invoked.stderr)
+    benched = run("bench", *fills, "--cold", "1", "--warm", "1", "--warmup", "0")
+    assert benched.exit_code == 0, benched.output
+    assert re.search(r"/tmp +512 MB, [a-z -]+, peak 4\.\d MB\n", benched.stdout)

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import psutil
@@ -366,3 +367,21 @@ def test_a_failed_init_is_run_again_inside_the_first_invocation():
     assert first.reinit.error.type == init.error.type == "ValueError"
     assert first.error == first.reinit.error and first.environment_ended
     assert json.loads(first.payload)["requestId"] == ""  # the init error's payload, as posted
+
+
+def test_ld_library_path_puts_the_runtimes_libraries_before_the_functions_and_its_layers(tmp_path):
+    """Lambda's order: /var/lang/lib, the system's, /var/runtime(/lib), /var/task, /var/task/lib,
+    /opt/lib (one merged /opt: here the later layer's lib/ first, as its files win there)."""
+    layers = (tmp_path / "layer1", tmp_path / "layer2")
+    for layer in layers:
+        layer.mkdir()
+    spec = spec_for("inspect_environment", layers=layers)
+    with Environment(spec) as environment:
+        assert environment.start().ok
+        seen = environment.invoke({"say": "hi"}).response
+    root = str(HANDLERS / "inspect_environment")
+    libraries = seen["all_env"]["LD_LIBRARY_PATH"].split(":")
+    assert libraries[0] == sysconfig.get_config_var("LIBDIR")  # the runtime's own, as /var/lang/lib
+    tail = [root, f"{root}/lib", f"{layers[1]}/lib", f"{layers[0]}/lib"]
+    assert libraries[-4:] == tail
+    assert libraries.index("/lib64") < libraries.index("/var/runtime") < libraries.index(root)

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from coldprof.bench import BenchOptions, bench
 from coldprof.cli.invoke import invoke
+from coldprof.config import load_config
 from coldprof.errors import UsageError
 from coldprof.function import FunctionConfig, environment_spec
 from coldprof.render import render
@@ -152,6 +153,16 @@ def test_credentials_that_cannot_be_found_are_one_line_without_secrets(user_with
         assert SECRET not in result.output + result.stderr
 
 
+def test_credentials_in_env_are_refused_with_the_way_to_pass_them(user_with_credentials):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        args = [str(CREDENTIALS), "--handler", "app.handler", "--env", f"{name}={SECRET}"]
+        result = CliRunner().invoke(invoke, args)
+        assert result.exit_code == 2
+        expected = f"{name} is reserved (credentials reach the function only through --credentials"
+        assert expected in result.stderr
+        assert SECRET not in result.output + result.stderr
+
+
 def test_from_environment_without_variables_is_a_usage_error(monkeypatch):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
     function = FunctionConfig(
@@ -174,9 +185,18 @@ def test_no_result_record_holds_a_secret(user_with_credentials):
     assert SECRET not in repr(spec)  # the spec holds them, but never shows them
 
 
-def test_serve_takes_the_same_key(user_with_credentials):
+def test_serve_and_tool_coldprof_take_the_same_key(user_with_credentials, tmp_path):
     function = parse_function(f"creds={CREDENTIALS}:app.handler,credentials=from-environment")
     assert function.credentials == "from-environment"
+    config = tmp_path / "pyproject.toml"
+    config.write_text(
+        f'[tool.coldprof]\ntarget = "{CREDENTIALS}"\nhandler = "app.handler"\n'
+        'credentials = "profile:dev"\n'
+    )
+    assert load_config(config).function.credentials == "profile:dev"
+    config.write_text(config.read_text().replace("profile:dev", "mine"))
+    with pytest.raises(UsageError, match="none, from-environment or profile:NAME"):
+        load_config(config)
 
 
 PAST_THE_HOOK = RUNTIME / "writes_past_the_hook"

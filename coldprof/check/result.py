@@ -38,6 +38,8 @@ class Measurements:
     init_ms: Stats | None  # None when no handler is configured
     read_only: str = ""  # how the package was kept read-only while init was timed:
     # mount-namespace | audit-hook ("": no init was timed)
+    init_stopped_runs: int = 0  # timed runs whose init passed Lambda's 10 s limit: stopped, then
+    # run again inside the first invocation (init_ms holds that second run's)
 
 
 @dataclass(frozen=True, kw_only=True)

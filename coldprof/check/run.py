@@ -104,6 +104,7 @@ def _measurements(analysis: AnalyzeResult, timing: InitTiming) -> Measurements:
         unzipped_bytes=totals.unzipped_bytes + totals.layers_unzipped_bytes,
         init_ms=timing.init_ms,
         read_only=timing.read_only,
+        init_stopped_runs=timing.stopped_runs,
     )
 
 

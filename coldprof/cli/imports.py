@@ -92,8 +92,9 @@ def imports(
     import inside the handler) is shown as deferred to it. One more run, apart and never timed,
     watches what the events use: the modules init loaded that no event used (lazy-import
     candidates) and the package files never loaded. "Used" is what these events exercised,
-    not a proof. The function gets Lambda's defaults, as on invoke and bench: 128 MB, and init
-    may take Lambda's own 10 s (or --timeout when longer).
+    not a proof. The function gets Lambda's defaults, as on invoke and bench: 128 MB, and an init
+    past Lambda's own 10 s limit is stopped and run again under --timeout, as Lambda runs it
+    inside the first invocation.
 
     \b
     Examples:

@@ -10,6 +10,7 @@ from typing import Any
 
 from coldprof.analyze.runtime import ARCHES
 from coldprof.data import lambda_facts
+from coldprof.function.credentials import KEYS
 from coldprof.sandbox.spec import LAZY_IMPORTS, RUNTIME_CLIENTS
 
 HANDLER = re.compile(r"[A-Za-z_][\w/.]*\.[A-Za-z_]\w*")
@@ -74,6 +75,11 @@ def env(pair: tuple[Any, Any]) -> tuple[str, str]:
     name, value = pair
     if not isinstance(name, str) or ENV_NAME.fullmatch(name) is None:
         raise ValueError(f"NAME=VALUE with a valid variable name, not {name!r}")
+    if name in (*KEYS, "AWS_ACCESS_KEY"):
+        raise ValueError(
+            f"a variable Lambda lets a function set; {name} is reserved (credentials reach the "
+            "function only through --credentials from-environment or profile:NAME)"
+        )
     if name in lambda_facts()["reserved_environment_variables"]:
         raise ValueError(f"a variable Lambda lets a function set; {name} is reserved")
     if not isinstance(value, str) or "\0" in value:

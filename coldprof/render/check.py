@@ -5,10 +5,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from coldprof.check.result import BudgetResult, CheckResult
+from coldprof.data import lambda_facts
 from coldprof.render import escape, layout
 from coldprof.render.layout import Section
 from coldprof.render.lifecycle import read_only_way
-from coldprof.render.units import count, ms, size
+from coldprof.render.units import count, ms, seconds, size
 from coldprof.render.words import word
 
 UNITS_NOTE = "MiB = 2^20 bytes, MB = 10^6 bytes; KiB = 2^10 bytes, kB = 10^3 bytes."
@@ -74,6 +75,14 @@ def _notes(result: CheckResult) -> list[str]:
     read_only = result.measurements.read_only
     if read_only:
         notes.append(f"init timed with the package read-only {read_only_way(read_only)}")
+    stopped = result.measurements.init_stopped_runs
+    if stopped:
+        limit_s = lambda_facts()["limits"]["init_max_s"]
+        notes.append(
+            f"init passed Lambda's {seconds(limit_s)} init limit in {stopped} of "
+            f"{result.measurements.init_ms.n} runs: Lambda stops it and runs it again inside the "
+            "first invocation (both billed); init_ms is the second run's"
+        )
     return [*notes, summary(result), UNITS_NOTE]
 
 
