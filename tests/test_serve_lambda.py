@@ -335,7 +335,9 @@ def test_an_event_older_than_its_maximum_age_is_dropped_as_too_old():
     lines: list[str] = []
     queue = EventQueue(always_throttled, 10, (60.0,), lines.append)
     settings = EventSettings(maximum_retry_attempts=2, maximum_event_age_s=1)
-    queue.submit(QueuedEvent("r-1", "busy", None, {}, settings))
+    queue.submit(
+        QueuedEvent(request_id="r-1", function="busy", qualifier=None, event={}, settings=settings)
+    )
     wait_for(lambda: queue.status()["Dropped"] == 1, "the event to grow too old", 30)
     queue.close()
     (event,) = queue.status()["Events"]

@@ -33,7 +33,7 @@ class EventSettings:
     maximum_event_age_s: int
 
 
-@dataclass
+@dataclass(kw_only=True)
 class QueuedEvent:
     """One Event invocation and what has happened to it so far."""
 

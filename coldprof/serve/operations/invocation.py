@@ -34,7 +34,13 @@ def invoke(functions: Functions, request: Request) -> Reply:
     if invocation_type == "Event":
         settings = functions.event_settings(function, qualifier)
         functions.events.submit(
-            QueuedEvent(request.request_id, function.name, qualifier, event, settings)
+            QueuedEvent(
+                request_id=request.request_id,
+                function=function.name,
+                qualifier=qualifier,
+                event=event,
+                settings=settings,
+            )
         )
         return 202, {}, b""
     context = {"invoked_function_arn": function.arn(qualifier)}
