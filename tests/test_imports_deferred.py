@@ -20,13 +20,14 @@ from coldprof.imports.unused import advice
 from coldprof.render import render
 from coldprof.render.report.charts import import_icicle
 from coldprof.render.report.entries import Entry
-from coldprof.results import load
+from coldprof.results import load, loads
 from coldprof.sandbox import InvokeResult
 from coldprof.sandbox.usage import parse_usage
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFERRED = ROOT / "fixtures" / "imports" / "deferred"
 INIT_THREAD = ROOT / "fixtures" / "imports" / "init_thread"
+INIT_THREAD_FINISHES = ROOT / "fixtures" / "imports" / "init_thread_finishes"
 FIRST, SECOND = ("first", {}), ("second", {"kind": "second"})
 SLEEPS_20_MS = "import time\n\ntime.sleep(0.020)\nNAME = 'late'\n"
 DEPENDENCY_APP = '''"""jmespath at init (used by events with a query); idna in the handler."""
@@ -155,6 +156,19 @@ def test_threads_started_at_init_and_still_running_are_named():
     assert (thread.kind, thread.name, thread.seen_after) == ("thread", "refresher", 1)
     assert "app.py" in thread.where
     assert "refresher" in render(result, "table")
+    (started,) = result.init_threads
+    assert (started.name, started.seen_after, started.finished_during) == ("refresher", 0, None)
+    assert started.started_at.endswith("init_thread/app.py:12 in <module>")
+
+
+def test_init_threads_are_those_running_as_the_first_invocation_starts():
+    result = profile(INIT_THREAD_FINISHES, FIRST)
+    (warmer,) = result.init_threads  # not the handler's own `worker`
+    assert (warmer.name, warmer.seen_after, warmer.finished_during) == ("warmer", 0, 1)
+    assert warmer.started_at.endswith("init_thread_finishes/app.py:16 in <module>")
+    assert [item.name for item in result.left_running] == ["worker"]
+    assert loads(render(result, "json"), "imports").init_threads == result.init_threads
+    assert "`warmer`" in render(result, "table")
 
 
 def test_no_invoke_profiles_init_only():
@@ -189,7 +203,12 @@ def test_the_command_line_takes_several_events_and_refuses_no_invoke_with_them(t
 def test_awslambdaric_says_what_it_cannot_measure():
     result = profile(DEFERRED, FIRST, runtime_client="awslambdaric")
     assert {row.name for row in result.deferred} >= {"late_module", "difflib"}
-    assert result.unavailable == ("unused_at_init", "unloaded_files", "left_running")
+    assert result.unavailable == (
+        "unused_at_init",
+        "unloaded_files",
+        "left_running",
+        "init_threads",
+    )
     assert result.unused_at_init is None and result.files_seen is None
     assert "Not available with --runtime-client awslambdaric" in render(result, "table")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from test_imports_parser import real_python
 
 from coldprof.sandbox import Environment, awslambdaric, processes, readonly, syscalls
 from coldprof.sandbox.cgroup import bases
@@ -161,6 +162,25 @@ def test_a_thread_left_running_runs_only_while_an_invocation_runs(mode, outside_
     assert "left_running/app.py" in notify.where and "notify" in notify.where
     assert notify.finished_during == 2
     assert notify.frozen_ms >= 290
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.11", "3.12", "3.13"])
+def test_a_thread_left_running_is_named_with_where_it_was_started(version, outside_tmp):
+    """Where a thread was started (the handler's line), not only where it is: from _thread's
+    audit events on 3.12+, from threading's own start function before; both at the end of init
+    and after an invocation."""
+    python = real_python(version)
+    if python is None:
+        pytest.skip(f"no python{version} here")
+    app = str(HANDLERS / "left_running" / "app.py")
+    spec = sandbox_spec(HANDLERS / "left_running", timeout_s=10, python=python)
+    with Environment(spec) as environment:
+        init = environment.start()
+        result = environment.invoke({"thread": str(outside_tmp / "marker")})
+    assert init.ok and init.running_at_end == ()  # init started no thread
+    (notify,) = result.left_running
+    assert notify.started_at == f"{app}:30 in handler"
+    assert notify.where.endswith(" in notify")
 
 
 def test_tasks_and_processes_left_running_are_reported_and_lost_with_the_environment(mode):

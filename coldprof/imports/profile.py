@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from coldprof.analyze.model import Context
 from coldprof.data import lambda_facts
@@ -42,13 +42,20 @@ from coldprof.imports.tree import Node, build_forest, find_module, median_tree
 from coldprof.imports.unloaded import loaded_files, unloaded_files
 from coldprof.imports.unused import unused_at_init, watched
 from coldprof.results import Note
-from coldprof.sandbox import InitResult, bare_start_ms
+from coldprof.sandbox import InitResult, InvokeResult, bare_start_ms
+from coldprof.sandbox.left_running import THREAD, LeftRunning
 from coldprof.stats import Stats, summarize
 
 __all__ = ["error_record", "handler_module", "profile_imports", "start_once"]
 DEFAULT_EVENTS: tuple[Event, ...] = (("{}", {}),)  # without --event: one invocation with {}
 NOT_IN_PACKAGE = (STANDARD_LIBRARY, BUILT_IN, NOT_FOUND)
-AWSLAMBDARIC_UNAVAILABLE = ("unused_at_init", "unloaded_files", "lazy_imports", "left_running")
+AWSLAMBDARIC_UNAVAILABLE = (
+    "unused_at_init",
+    "unloaded_files",
+    "lazy_imports",
+    "left_running",
+    "init_threads",
+)
 
 
 @dataclass(frozen=True)
@@ -202,6 +209,7 @@ def invocation_fields(measured: Measured, attributor: Attributor) -> dict:
     rows = [row for n in numbers for row in deferred_rows(invoked, warm, attributor, n)]
     sizes = measured.sizes
     first = next((results[0] for results in invoked if results), None)
+    init = next((r for r in measured.runs.by_variant["profile"] if r.ok), None)
     return {
         "events": tuple(label for label, _ in events),
         "invocations": tuple(summaries),
@@ -212,7 +220,20 @@ def invocation_fields(measured: Measured, attributor: Attributor) -> dict:
         "left_running": tuple(
             item for item in (first.left_running if first else ()) if item.seen_after == 1
         ),
+        "init_threads": init_threads(init, first) if first else (),
     }
+
+
+def init_threads(init: InitResult, first: InvokeResult) -> tuple[LeftRunning, ...]:
+    """The threads running as init ended (so as the first invocation started, the environment
+    idle in between), each finished_during 1 when it no longer ran once that invocation
+    returned."""
+    after = {(i.name, i.started_at) for i in first.left_running if i.kind == THREAD}
+    return tuple(
+        item if (item.name, item.started_at) in after else replace(item, finished_during=1)
+        for item in init.running_at_end
+        if item.kind == THREAD
+    )
 
 
 def usage_fields(measured: Measured, attributor: Attributor, trees: Trees) -> dict:

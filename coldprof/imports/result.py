@@ -216,6 +216,7 @@ class ImportsResult:
     unloaded_distributions: tuple[UnloadedDistribution, ...] = ()  # most bytes first
     files_seen: FilesSeen | None = None  # None: files were not watched
     left_running: tuple[LeftRunning, ...] = ()  # work still running when invocation 1 returned
+    init_threads: tuple[LeftRunning, ...] = ()  # threads running as invocation 1 started
     lazy_imports: LazyImports | None = None  # None: --lazy-imports not given
     unavailable: tuple[str, ...] = ()  # measurements this runtime client cannot give (fields)
     kind: str = "imports"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from coldprof.imports.result import ImportsResult, LazyImports, UnusedAtInit, UnusedModule
 from coldprof.render import layout
 from coldprof.render.layout import Section
-from coldprof.render.lifecycle import left_running_line
+from coldprof.render.lifecycle import init_thread_line, left_running_line
 from coldprof.render.units import ms, percent, size
 from coldprof.results import display_path
 
@@ -39,6 +39,7 @@ UNAVAILABLE = {
     "unloaded_files": "the files never loaded",
     "lazy_imports": "which lazy imports were resolved, and when",
     "left_running": "threads and tasks left running",
+    "init_threads": "threads started at init",
 }
 
 
@@ -201,6 +202,19 @@ def _lazy(lazy: LazyImports, python_version: str) -> list[Section]:
     return [layout.table(f"{title}: left unresolved at the end of init", headers, rows)]
 
 
+def _running(result: ImportsResult) -> list[Section]:
+    """The threads init started that ran into the first invocation, and the work left after it."""
+    found = []
+    if result.init_threads:
+        lines = tuple(init_thread_line(item) for item in result.init_threads)
+        title = "Threads started at init, running as the first invocation started"
+        found.append(Section(title, lines=lines))
+    if result.left_running:
+        lines = tuple(left_running_line(item) for item in result.left_running)
+        found.append(Section("Work still running when the first invocation returned", lines=lines))
+    return found
+
+
 def sections(result: ImportsResult) -> list[Section]:
     """Every part about the invocations, in reading order."""
     found: list[Section] = []
@@ -213,9 +227,7 @@ def sections(result: ImportsResult) -> list[Section]:
     found += _files(result)
     if result.lazy_imports is not None:
         found += _lazy(result.lazy_imports, result.python_version)
-    if result.left_running:
-        lines = tuple(left_running_line(item) for item in result.left_running)
-        found.append(Section("Work still running when the first invocation returned", lines=lines))
+    found += _running(result)
     if result.unavailable:
         names = "; ".join(UNAVAILABLE.get(name, name) for name in result.unavailable)
         line = (

@@ -144,13 +144,14 @@ def emulation_lines(
     return lines
 
 
-def _what(kind: str, name: str, where: str) -> str:
-    return f"{kind} `{display_path(name)}` ({display_path(where)})"
+def _what(kind: str, name: str, where: str, started_at: str = "") -> str:
+    started = f", started at {display_path(started_at)}" if started_at else ""
+    return f"{kind} `{display_path(name)}` ({display_path(where)}{started})"
 
 
 def left_running_line(item: LeftRunning) -> str:
     """One item's story: "thread `notify` (...) was running when invocation 1 returned; ..."."""
-    what = _what(item.kind, item.name, item.where)
+    what = _what(item.kind, item.name, item.where, item.started_at)
     if item.finished_during is not None:
         fate = (
             f"it was frozen for {units.ms(item.frozen_ms)} and finished during invocation "
@@ -159,6 +160,14 @@ def left_running_line(item: LeftRunning) -> str:
     else:
         fate = "it was still running when the environment ended"
     return f"{what} was running when invocation {item.seen_after} returned; {fate}"
+
+
+def init_thread_line(item: LeftRunning) -> str:
+    """A thread started at init, running as the first invocation started, and its fate then."""
+    what = _what(item.kind, item.name, item.where, item.started_at)
+    if item.finished_during is not None:
+        return f"{what} finished during invocation {item.finished_during}"
+    return f"{what} was still running when invocation 1 returned"
 
 
 def left_running_count_line(item: LeftRunningCount) -> str:

@@ -16,7 +16,8 @@ standard library only, on CPython 3.9 and later. It does what Lambda's Python ru
    runtime marshals it (Decimal digits kept, bytes raw, UTF-8 from python3.12).
 
 Protocol, one JSON line each way:
-  child -> parent: {"runtime": true, "at_ns": N, "read_only": MODE}, then {"ready": true, "token"}
+  child -> parent: {"runtime": true, "at_ns": N, "read_only": MODE}, then
+                   {"ready": true, "running": [...], "token"} (what runs as init ends, as "left")
                    or {"init_error": BODY, "token"} (then the child exits); token: CONFIG's
   parent -> child: {"id", "deadline_ms", "arn", "client_context", "trace_id", "token", "event"}
                    (client_context: the caller's decoded ClientContext JSON, or null)
@@ -28,7 +29,8 @@ Protocol, one JSON line each way:
 Each token is random and new: a line the handler writes into the reply pipe itself, however
 well formed, is not taken for the runtime's (the parent ends the environment).
 A binary (bytes) body is sent as "body_latin1" so that no module is imported for it. "left": the
-threads and asyncio tasks still running when the handler returned (still_running()).
+threads and asyncio tasks still running when the handler returned (still_running()); a thread's
+"started_at" is where it was started (record_thread_starts()), "" when that was not seen.
 
 Two measurements add to a reply, and only when the parent asks (never in runs that time init):
   "import_ns" (config import_clock): the time the invocation spent importing modules not yet
@@ -69,6 +71,9 @@ REQUEST = {"id": None, "tenant_id": None}  # the invocation in progress, for the
 CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
 MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x20, 0x1000, 0x4000, 0x40000
 KEPT_FLAGS = 0x2 | 0x4 | 0x8  # nosuid, nodev, noexec: a read-only remount must keep them
+THREAD_EVENTS = frozenset(("_thread.start_new_thread", "_thread.start_joinable_thread"))
+STARTED = {}  # where each thread was started (remember_start), at most MAX_STARTED
+MAX_STARTED = 1024
 
 
 class Fault(Exception):
@@ -593,7 +598,8 @@ def init(config, marshaller, token):
         value = sys.exc_info()[1]
         error = make_error(str(value), type(value).__name__, user_frames(value.__traceback__))
     else:
-        write_all(config["reply_fd"], json.dumps({"ready": True, "token": token}).encode() + b"\n")
+        ready = {"ready": True, "running": still_running(), "token": token}
+        write_all(config["reply_fd"], json.dumps(ready).encode() + b"\n")
         return handler
     import logging
 
@@ -634,9 +640,79 @@ def invoke(handler, request, marshaller, max_response_bytes):
     return {"ok": False, "duration_ns": duration_ns, "body": marshaller.to_json(error)}
 
 
+def remember_start(function):
+    """Record where the thread about to run `function` is being started: by the id() of its
+    threading.Thread, or by the function's code for a bare _thread start (oldest dropped).
+    Nothing it meets (a callable whose attributes raise) may fail the start."""
+    try:
+        key, site = start_key(function), start_site(sys._getframe(1))
+        if key is not None and site:
+            if len(STARTED) >= MAX_STARTED:
+                STARTED.pop(next(iter(STARTED)), None)
+            STARTED[key] = site
+    except Exception:
+        return
+
+
+def start_key(function):
+    """id() of the threading.Thread `function` is bound to, else the function's code."""
+    threading = sys.modules.get("threading")
+    owner = getattr(function, "__self__", None)
+    if threading is not None and isinstance(owner, threading.Thread):
+        return id(owner)
+    return getattr(function, "__code__", None)
+
+
+def start_site(frame):
+    """file:line in function of the first frame outside this bootstrap and threading.py."""
+    while frame is not None and frame.f_code.co_filename.startswith(OWN_FOLDER):
+        frame = frame.f_back
+    while frame is not None and frame.f_code.co_filename.endswith("/threading.py"):
+        frame = frame.f_back
+    if frame is None:
+        return ""
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+
+
+def record_thread_starts():
+    """Remember where each thread is started: from the audit events _thread raises (Python
+    3.12+), else in threading's own reference to _thread.start_new_thread, which Thread.start
+    calls (Thread.start itself stays as it is; a bare _thread start is not seen there)."""
+    if sys.version_info >= (3, 12):
+
+        def hook(event, args):
+            if event in THREAD_EVENTS:
+                remember_start(args[0])
+
+        sys.addaudithook(hook)
+        return
+    threading = sys.modules.get("threading")
+    if threading is None:
+        return
+    original = threading._start_new_thread
+
+    def _start_new_thread(function, *args):
+        remember_start(function)
+        return original(function, *args)
+
+    threading._start_new_thread = _start_new_thread
+
+
+def started_at(thread, frame):
+    """Where a running thread was started ("" when not recorded): its threading.Thread's
+    record, else the record of the function its outermost frame runs."""
+    while frame.f_back is not None:
+        frame = frame.f_back
+    threading = sys.modules.get("threading")
+    if thread is not None and not isinstance(thread, threading._DummyThread):
+        return STARTED.get(id(thread), "")
+    return STARTED.get(frame.f_code, "")
+
+
 def still_running(limit=50):
     """The threads (but this one) and pending asyncio tasks left when the handler returned:
-    kind, id, name, and where each is (its innermost frame outside the standard library)."""
+    kind, id, name, where each is (its innermost frame outside the standard library) and, for
+    a thread, where it was started (started_at)."""
     stdlib = sys.modules["codecs"].__file__.rpartition("/")[0] + "/"
 
     def where(frame):
@@ -648,13 +724,15 @@ def still_running(limit=50):
         return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
 
     threading, asyncio = sys.modules.get("threading"), sys.modules.get("asyncio")
-    names = {t.ident: t.name for t in threading.enumerate()} if threading else {}
+    threads = {t.ident: t for t in threading.enumerate()} if threading else {}
     found = []
     for ident, frame in sys._current_frames().items():
         if frame is sys._getframe():
             continue
-        found.append({"kind": "thread", "id": ident, "name": names.get(ident, str(ident))})
-        found[-1]["where"] = where(frame)
+        thread = threads.get(ident)
+        name = thread.name if thread is not None else str(ident)
+        found.append({"kind": "thread", "id": ident, "name": name, "where": where(frame)})
+        found[-1]["started_at"] = started_at(thread, frame)
     try:
         loop = asyncio.events._event_loop_policy._local._loop
         for task in list(asyncio.all_tasks(loop))[:limit]:
@@ -725,6 +803,7 @@ def start_watch(code, roots):
 def run_light(config):
     """coldprof's light runtime: start, paths, init, then the invocation loop."""
     start_runtime(config["runtime_modules"])
+    record_thread_starts()
     marshaller = Marshaller(config["runtime"] in UTF8_RUNTIMES)  # as the runtime's, at its start
     report_runtime_ready(config["reply_fd"], config["read_only_used"])
     if config["read_only_used"] == "audit-hook":

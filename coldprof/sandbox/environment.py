@@ -25,7 +25,12 @@ from coldprof.sandbox.cgroup import Cgroup
 from coldprof.sandbox.child import check_spec, child_argv, child_config, child_env
 from coldprof.sandbox.cpu_share import CpuLimiter, CpuPlan, period_ns
 from coldprof.sandbox.interpreter import compiled_bootstrap
-from coldprof.sandbox.left_running import LeftRunning, LeftRunningTracker, processes
+from coldprof.sandbox.left_running import (
+    LeftRunning,
+    LeftRunningTracker,
+    processes,
+    seen_after,
+)
 from coldprof.sandbox.memory import MemoryWatcher
 from coldprof.sandbox.page_cache import drop_from_page_cache
 from coldprof.sandbox.parent import not_dumpable
@@ -41,6 +46,7 @@ from coldprof.sandbox.readonly import AUDIT_HOOK, PackageWatch, read_only_mode
 from coldprof.sandbox.replies import (
     InitError,
     InvokeReply,
+    Ready,
     decode,
     init_reply,
     invoke_reply,
@@ -482,8 +488,9 @@ class Environment:
         runtime_init_ms, init_ms = _init_split_ms(clock, reply.at_ns)
         self._sample_now()
         answer = init_reply(decode(reply.line), self._token) if reply.kind == LINE else None
-        error, payload = None, b""
-        if answer is True and not self._over_a_limit():
+        error, payload, running = None, b"", ()
+        if isinstance(answer, Ready) and not self._over_a_limit():
+            running = tuple(seen_after(item, 0) for item in answer.running)
             self._ready = True
             self._cpu.apply(self._cpu.plan.vcpus)
         elif isinstance(answer, InitError) and not self._over_a_limit():
@@ -510,6 +517,7 @@ class Environment:
             read_only=self._read_only,
             payload=payload,
             package_changed=self._package_changed(),
+            running_at_end=running,
         )
 
     def _invoke_result(

@@ -27,9 +27,11 @@ class LeftRunning:
     kind: str  # "thread" | "task" | "process"
     name: str  # the thread's or task's name; the process's command name
     where: str  # thread, task: "file:line in function" where it was; process: its executable
-    seen_after: int  # the invocation after which it was first seen running (1: the first)
+    seen_after: int  # the invocation after which it was first seen running (1: the first; 0:
+    # at the end of init)
     frozen_ms: float = 0.0  # how long the environment was frozen while it was running
     finished_during: int | None = None  # the invocation it finished in; None: still running
+    started_at: str = ""  # thread: "file:line in function" that started it ("": not seen)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Running:
     key: int  # thread ident, id() of a task, pid of a process
     name: str
     where: str
+    started_at: str = ""  # a thread's start site, as the runtime recorded it
 
 
 def text(value: object) -> str:
@@ -76,6 +79,17 @@ def _executable(pid: int) -> str:
         return ""
 
 
+def seen_after(item: Running, invocation: int) -> LeftRunning:
+    """An item first seen running after `invocation` (0: at the end of init)."""
+    return LeftRunning(
+        kind=item.kind,
+        name=item.name,
+        where=item.where,
+        seen_after=invocation,
+        started_at=item.started_at,
+    )
+
+
 class LeftRunningTracker:
     """What one environment's handlers left running, kept across its invocations."""
 
@@ -91,9 +105,7 @@ class LeftRunningTracker:
         self._alive &= set(now)
         for key, item in now.items():
             if key not in self._items and len(self._items) < MAX_ITEMS:
-                self._items[key] = LeftRunning(
-                    kind=item.kind, name=item.name, where=item.where, seen_after=invocation
-                )
+                self._items[key] = seen_after(item, invocation)
                 self._alive.add(key)
 
     def frozen(self, frozen_ms: float) -> None:

@@ -32,6 +32,14 @@ class RuntimeStarted:
 
 
 @dataclass(frozen=True)
+class Ready:
+    """The handler is ready; the threads and tasks running as init ended (empty: none, or not
+    reported: AWS's client reports none)."""
+
+    running: tuple[Running, ...]
+
+
+@dataclass(frozen=True)
 class InitError:
     """The init error the runtime posted: its exact bytes, and what they say."""
 
@@ -100,14 +108,15 @@ def _signed(decoded: dict | None, token: str) -> dict | None:
     return {key: value for key, value in decoded.items() if key != "token"}
 
 
-def init_reply(decoded: dict | None, token: str) -> bool | InitError | None:
-    """True for ready, the init error, or None when the line is not the runtime's (`token`:
-    the init's)."""
+def init_reply(decoded: dict | None, token: str) -> Ready | InitError | None:
+    """Ready (with what runs as init ends), the init error, or None when the line is not the
+    runtime's (`token`: the init's)."""
     decoded = _signed(decoded, token)
     if decoded is None:
         return None
-    if decoded.get("ready") is True and len(decoded) == 1:
-        return True
+    if decoded.get("ready") is True and set(decoded) <= {"ready", "running"}:
+        running = _running(decoded.get("running", []))
+        return None if running is None else Ready(running)
     body = decoded.get("init_error")
     if set(decoded) != {"init_error"} or not isinstance(body, str):
         return None
@@ -212,5 +221,5 @@ def _running(items: Any) -> tuple[Running, ...] | None:
         if type(key) is not int:
             return None
         name, where = text(item.get("name", "")), text(item.get("where", ""))
-        found.append(Running(item["kind"], key, name, where))
+        found.append(Running(item["kind"], key, name, where, text(item.get("started_at", ""))))
     return tuple(found)

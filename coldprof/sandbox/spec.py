@@ -119,6 +119,8 @@ class InitResult:
     payload: bytes = b""  # the init error as the runtime posted it (empty requestId)
     package_changed: tuple[str, ...] = ()  # paths the function changed in its package all the
     # same (audit-hook only: a subprocess, os.mkfifo, os.mknod, C code; at most 20)
+    running_at_end: tuple[LeftRunning, ...] = ()  # threads and tasks running as init ended,
+    # each seen_after 0 (the light runtime reports them; AWS's client does not)
 
     @property
     def init_duration_ms(self) -> float:
