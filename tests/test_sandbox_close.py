@@ -1,0 +1,94 @@
+"""An environment closed from another thread (serve stopping) while it runs the function: the
+running thread ends the child and raises EnvironmentStopped; nothing breaks, nothing is left."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from coldprof.sandbox import Environment, EnvironmentStopped, awslambdaric
+from helpers import sandbox_spec
+
+HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
+ROUNDS = {"coldprof": 50, "awslambdaric": 10}  # an awslambdaric start takes ~0.5 s
+CLOSE_AFTER_S = (0.0, 0.001, 0.003, 0.01, 0.03)  # close at different points of the invocation
+RUNTIME_CLIENTS = [
+    "coldprof",
+    pytest.param(
+        "awslambdaric",
+        marks=pytest.mark.skipif(not awslambdaric.available(), reason=awslambdaric.INSTALL_HINT),
+    ),
+]
+
+
+def run_in_thread(call) -> tuple[threading.Thread, list]:
+    """Start `call` in a thread; the list receives what it returned or raised."""
+    outcome: list = []
+
+    def target() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as error:  # the test looks at whatever it was
+            outcome.append(error)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def close_while(environment: Environment, call, after_s: float) -> object:
+    """Run `call` in a thread, close the environment from this one after `after_s`; what the
+    call returned or raised."""
+    thread, outcome = run_in_thread(call)
+    time.sleep(after_s)
+    environment.close()
+    thread.join(30)
+    assert not thread.is_alive()
+    return outcome[0]
+
+
+@pytest.mark.parametrize("runtime_client", RUNTIME_CLIENTS)
+def test_close_from_another_thread_while_invoke_runs_stops_it_with_a_typed_error(runtime_client):
+    spec = sandbox_spec(HANDLERS / "hangs_in_handler", timeout_s=60, runtime_client=runtime_client)
+    outcomes = []
+    rounds = ROUNDS[runtime_client]
+    for round_number in range(rounds):
+        environment = Environment(spec)
+        assert environment.start().ok
+        after_s = CLOSE_AFTER_S[round_number % len(CLOSE_AFTER_S)]
+        outcome = close_while(environment, lambda env=environment: env.invoke({}), after_s)
+        outcomes.append(type(outcome).__name__)
+        assert environment.ended
+        assert not psutil.Process().children(recursive=True)
+    assert outcomes == ["EnvironmentStopped"] * rounds
+
+
+@pytest.mark.parametrize("runtime_client", RUNTIME_CLIENTS)
+def test_close_from_another_thread_while_init_runs_stops_it_with_a_typed_error(runtime_client):
+    spec = sandbox_spec(HANDLERS / "hangs_at_import", runtime_client=runtime_client)
+    environment = Environment(spec)
+    outcome = close_while(environment, environment.start, 0.2)
+    assert isinstance(outcome, EnvironmentStopped)
+    assert outcome.message == "the environment was stopped while the function ran"
+    assert not psutil.Process().children(recursive=True)
+
+
+def test_an_environment_closed_before_it_started_does_not_start():
+    environment = Environment(sandbox_spec(HANDLERS / "trivial"))
+    environment.close()
+    with pytest.raises(EnvironmentStopped):
+        environment.start()
+    assert not psutil.Process().children(recursive=True)
+
+
+def test_an_invocation_that_ends_before_the_close_keeps_its_result():
+    with Environment(sandbox_spec(HANDLERS / "trivial")) as environment:
+        assert environment.start().ok
+        result = environment.invoke({})
+    assert result.ok and not result.environment_ended
+    with pytest.raises(EnvironmentStopped):
+        environment.invoke({})
