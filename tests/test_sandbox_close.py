@@ -3,6 +3,8 @@ running thread ends the child and raises EnvironmentStopped; nothing breaks, not
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -11,6 +13,7 @@ import psutil
 import pytest
 
 from coldprof.sandbox import Environment, EnvironmentStopped, awslambdaric
+from coldprof.sandbox.runtime_api import RuntimeApi
 from helpers import sandbox_spec
 
 HANDLERS = Path(__file__).resolve().parent.parent / "fixtures" / "handlers"
@@ -92,3 +95,29 @@ def test_an_invocation_that_ends_before_the_close_keeps_its_result():
     assert result.ok and not result.environment_ended
     with pytest.raises(EnvironmentStopped):
         environment.invoke({})
+
+
+def test_a_closed_runtime_api_never_uses_its_pipe_numbers_again():
+    request_read, request_write = os.pipe()
+    reply_read, reply_write = os.pipe()
+    late_request, late_reply = os.pipe(), os.pipe()  # another environment's pipes, to be
+    api = RuntimeApi(request_read, reply_write, 1024, "token")
+    waiting, asked = run_in_thread(api.next_invocation)  # tells "ready", then waits for a line
+    assert json.loads(os.read(reply_read, 1024))["ready"] is True
+    os.close(request_write)  # the parent lets go of its end, then closes the Runtime API
+    api.close()
+    waiting.join(10)
+    assert asked == [None]
+    # the other pipes get the numbers the Runtime API had: a late request thread of the closed
+    # one must neither read from them nor write to them
+    os.dup2(late_request[0], request_read)
+    os.dup2(late_reply[1], reply_write)
+    os.write(late_request[1], b"{}\n")
+    assert api.next_invocation() is None
+    assert api.error(b"late") == 202
+    os.set_blocking(late_reply[0], False)
+    with pytest.raises(BlockingIOError):
+        os.read(late_reply[0], 1024)
+    assert os.read(late_request[0], 1024) == b"{}\n"
+    for fd in (*late_request, *late_reply, request_read, reply_write, reply_read):
+        os.close(fd)
