@@ -278,3 +278,15 @@ def test_lazy_imports_is_a_setting_of_the_function_on_every_command(tmp_path):
         _, payload, _ = invoke(lambda_client(url), "x")
         process.send_signal(signal.SIGTERM)
     assert payload == {"lazy_imports": "normal"}
+
+
+@pytest.mark.parametrize("command", ["imports", "invoke", "bench", "check", "slim"])
+def test_every_command_that_runs_the_handler_takes_every_setting_of_the_function(command):
+    """The same settings on every command that runs the handler (check takes the package itself
+    from [tool.coldprof]): a setting added to the record reaches them all."""
+    from coldprof.cli.function import RUN_KEYS
+    from coldprof.function import KEYS
+
+    taken = {parameter.name for parameter in main.commands[command].params}
+    package = {"target", "handler", "layers"} if command == "check" else set()
+    assert {KEYS[key] for key in set(RUN_KEYS) - package} - taken == set()

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from test_results import RESULT_NAMES as KINDS
 
 from coldprof.analyze import analyze
 from coldprof.render import escape, render, sections
@@ -23,22 +24,6 @@ from coldprof.render.report.findings import findings_section
 # linkify on (linkify-it-py, fuzzy links and emails as its defaults): a bare URL, `www.`, a
 # `name.tld` or an email in a name must read back as text, never as a link.
 PARSER = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "linkify"])
-KINDS = [
-    "analyze",
-    "analyze-layered",
-    "analyze-empty",
-    "imports",
-    "imports-failed",
-    "imports-empty",
-    "bench-compared",
-    "bench-failing",
-    "bench-empty",
-    "check",
-    "check-empty",
-    "slim",
-    "slim-failed",
-    "slim-empty",
-]
 
 
 def parsed_tables(markdown: str) -> list[list[list[str]]]:

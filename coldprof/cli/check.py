@@ -11,29 +11,15 @@ import click
 
 from coldprof.check.run import check as run_check
 from coldprof.cli.common import emit, handle_errors, output_options
-from coldprof.cli.function import function_options
+from coldprof.cli.function import RUN_KEYS, function_options
 from coldprof.config import MAX_RUNS, load_config
 from coldprof.errors import EXIT_FAILED, EXIT_OK
 from coldprof.function import with_settings
 
 # The settings the command line may override; the package itself (target, handler, layers)
 # is what [tool.coldprof] describes.
-OVERRIDES = (
-    "python",
-    "runtime",
-    "arch",
-    "runtime_sdk",
-    "runtime_client",
-    "credentials",
-    "env",
-    "memory",
-    "timeout",
-    "cpu_share",
-    "init_cpu",
-    "cold_cache",
-    "ephemeral_storage",
-    "region",
-)
+PACKAGE_KEYS = ("target", "handler", "layers")
+OVERRIDES = ("arch", *(key for key in RUN_KEYS if key not in PACKAGE_KEYS))
 
 
 def _progress(message: str) -> None:

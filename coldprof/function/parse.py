@@ -120,11 +120,16 @@ def credentials(value: Any) -> str:
 
 def memory_mb(value: Any) -> int:
     """Lambda's memory size: whole MB from 128 to 10,240."""
+    return _whole_mb(value, "memory", "a memory size")
+
+
+def _whole_mb(value: Any, limit: str, noun: str) -> int:
+    """Whole MB within Lambda's `{limit}_min_mb` to `{limit}_max_mb` (ValueError naming `noun`)."""
     limits = lambda_facts()["limits"]
-    low, high = limits["memory_min_mb"], limits["memory_max_mb"]
+    low, high = limits[f"{limit}_min_mb"], limits[f"{limit}_max_mb"]
     number = _number(value, WHOLE)
     if number is None or not low <= number <= high:
-        raise ValueError(f"a memory size in MB, a whole number from {low} to {high}")
+        raise ValueError(f"{noun} in MB, a whole number from {low} to {high}")
     return int(number)
 
 
@@ -164,12 +169,7 @@ def switch(value: Any) -> bool:
 
 def ephemeral_storage_mb(value: Any) -> int:
     """Lambda's ephemeral storage (/tmp): whole MB from 512 to 10,240."""
-    limits = lambda_facts()["limits"]
-    low, high = limits["ephemeral_storage_min_mb"], limits["ephemeral_storage_max_mb"]
-    number = _number(value, WHOLE)
-    if number is None or not low <= number <= high:
-        raise ValueError(f"a size of /tmp in MB, a whole number from {low} to {high}")
-    return int(number)
+    return _whole_mb(value, "ephemeral_storage", "a size of /tmp")
 
 
 def region(value: Any) -> str:
