@@ -28,6 +28,12 @@ RUNTIME_CLIENTS = [
 ]
 
 
+def children() -> set[int]:
+    """This process's living descendants (other tests may have left some: compare sets)."""
+    found = psutil.Process().children(recursive=True)
+    return {child.pid for child in found if child.is_running() and child.status() != "zombie"}
+
+
 def run_in_thread(call) -> tuple[threading.Thread, list]:
     """Start `call` in a thread; the list receives what it returned or raised."""
     outcome: list = []
@@ -57,7 +63,7 @@ def close_while(environment: Environment, call, after_s: float) -> object:
 @pytest.mark.parametrize("runtime_client", RUNTIME_CLIENTS)
 def test_close_from_another_thread_while_invoke_runs_stops_it_with_a_typed_error(runtime_client):
     spec = sandbox_spec(HANDLERS / "hangs_in_handler", timeout_s=60, runtime_client=runtime_client)
-    outcomes = []
+    outcomes, before = [], children()
     rounds = ROUNDS[runtime_client]
     for round_number in range(rounds):
         environment = Environment(spec)
@@ -66,26 +72,26 @@ def test_close_from_another_thread_while_invoke_runs_stops_it_with_a_typed_error
         outcome = close_while(environment, lambda env=environment: env.invoke({}), after_s)
         outcomes.append(type(outcome).__name__)
         assert environment.ended
-        assert not psutil.Process().children(recursive=True)
+        assert children() <= before
     assert outcomes == ["EnvironmentStopped"] * rounds
 
 
 @pytest.mark.parametrize("runtime_client", RUNTIME_CLIENTS)
 def test_close_from_another_thread_while_init_runs_stops_it_with_a_typed_error(runtime_client):
     spec = sandbox_spec(HANDLERS / "hangs_at_import", runtime_client=runtime_client)
-    environment = Environment(spec)
+    environment, before = Environment(spec), children()
     outcome = close_while(environment, environment.start, 0.2)
     assert isinstance(outcome, EnvironmentStopped)
     assert outcome.message == "the environment was stopped while the function ran"
-    assert not psutil.Process().children(recursive=True)
+    assert children() <= before
 
 
 def test_an_environment_closed_before_it_started_does_not_start():
-    environment = Environment(sandbox_spec(HANDLERS / "trivial"))
+    environment, before = Environment(sandbox_spec(HANDLERS / "trivial")), children()
     environment.close()
     with pytest.raises(EnvironmentStopped):
         environment.start()
-    assert not psutil.Process().children(recursive=True)
+    assert children() <= before
 
 
 def test_an_invocation_that_ends_before_the_close_keeps_its_result():
