@@ -9,6 +9,7 @@ import importlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -240,3 +241,26 @@ def test_invoke_says_what_changed_in_the_package_past_the_hook(tmp_path, monkeyp
         "coldprof: package changed though read-only on Lambda: fifo, node, touched (only an "
         "audit hook guarded it here" in result.stderr
     )
+
+
+@pytest.mark.skipif(not awslambdaric.available(), reason=awslambdaric.INSTALL_HINT)
+def test_a_runtime_installed_under_tmp_is_bound_back_in_the_environments_tmp(tmp_path):
+    """In the mount namespace the literal /tmp is the environment's own folder. What the child
+    needs from the machine's /tmp (a package, awslambdaric in a venv there: folders, and single
+    files like its C extension) is bound back, and the package stays read-only: a checkout in
+    /tmp works as one anywhere else."""
+    if not readonly.namespace_works(sys.executable):
+        pytest.skip("needs a mount namespace this user may make")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(venv.glob("lib/python3*/site-packages"))
+    found = awslambdaric.installed_modules(sys.executable).values()
+    for source in (Path(where["path"]) for where in found if "path" in where):
+        copy = shutil.copytree if source.is_dir() else shutil.copy2
+        copy(source, site / source.name)
+    package = shutil.copytree(WRITES, tmp_path / "package")
+    args = [str(package), "--handler", "app.handler", "--runtime-client", "awslambdaric"]
+    result = CliRunner().invoke(invoke, [*args, "--python", str(venv / "bin" / "python")])
+    assert result.exit_code == 0, result.stderr
+    assert "audit hook" not in result.stderr
+    assert_all_refused(json.loads(result.stdout))

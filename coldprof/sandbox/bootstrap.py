@@ -253,12 +253,16 @@ def mount_read_only(folders, tmp_dir="", kept=()):
     posix.chdir(posix.getcwd())
 
 
+TMP_COVERED = []  # the folder mounted on /tmp, once it is
+
+
 def bind_tmp(mount, tmp_dir, needed):
     """The environment's folder on /tmp, so that the literal path is as bounded as Lambda's /tmp;
     the needed folders that were under /tmp (the package, a layer, the interpreter) bound back
     at their paths in it, through descriptors opened before /tmp was covered."""
     held = [(path, posix.open(path, posix.O_RDONLY)) for path in under_tmp(needed)]
     mount(tmp_dir.encode(), b"/tmp", None, MS_BIND | MS_REC, None)
+    TMP_COVERED.append(tmp_dir)  # from here a failure cannot fall back: /tmp is not the machine's
     for path, fd in held:
         make_folders(path)
         mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None)
@@ -269,9 +273,11 @@ def bind_tmp(mount, tmp_dir, needed):
 
 
 def under_tmp(paths):
-    """The existing folders under /tmp among paths, none inside another."""
+    """The existing folders under /tmp holding paths (a folder itself; a file, its folder), none
+    inside another."""
+    folders = {p if is_folder(p) else p.rpartition("/")[0] for p in paths if p}
     found = []
-    for path in sorted({p.rstrip("/") for p in paths if p and p.startswith("/tmp/")}):
+    for path in sorted({p.rstrip("/") for p in folders if p.startswith("/tmp/")}):
         if not any(path.startswith(outer + "/") for outer in found) and is_folder(path):
             found.append(path)
     return found
@@ -300,7 +306,7 @@ def protect(asked, folders, tmp_dir="", kept=()):
     try:
         mount_read_only(folders, tmp_dir, kept)
     except OSError:
-        if asked == "mount-namespace":
+        if asked == "mount-namespace" or TMP_COVERED:
             raise
         return "audit-hook"
     return "mount-namespace"
