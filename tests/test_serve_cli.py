@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from test_serve import ECHO, echo, invoke, lambda_client, raw_request, running_server
 
 from coldprof.cli.serve import serve
+from coldprof.sandbox import awslambdaric
 from coldprof.sandbox.readonly import read_only_mode
 from coldprof.sandbox.storage import RAM_FOLDER
 
@@ -127,6 +128,31 @@ def test_a_signal_stops_the_server_and_ends_every_environment(signum):
     assert payload["tmp"] == "/tmp" or not Path(payload["tmp"]).exists()  # "/tmp": namespace
     for folder in (RAM_FOLDER, tempfile.gettempdir()):
         assert not list(Path(folder).glob(f"coldprof-tmp-{process.pid}-*"))
+
+
+@pytest.mark.skipif(not awslambdaric.available(), reason=awslambdaric.INSTALL_HINT)
+def test_sigterm_during_an_awslambdaric_invocation_answers_that_serve_stopped():
+    function = f"echo={ECHO}:app.handler,runtime_client=awslambdaric"
+    with serve_process("--function", function, "--timeout", "30") as (process, url, lines):
+        answers: list = []
+        busy = threading.Thread(
+            target=_invoke_until_stopped, args=(lambda_client(url), answers), daemon=True
+        )
+        busy.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not environments_of(process):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(1.0)  # its init done, the handler sleeping (stopped in init: the same answer)
+        children = environments_of(process)
+        process.send_signal(signal.SIGTERM)
+        busy.join(20)
+    assert answers == [
+        {"Code": "ServiceException", "Message": "coldprof serve stopped while the function ran"}
+    ]
+    assert process.returncode == 0, lines
+    assert not [line for line in lines if "could not run" in line or "Traceback" in line]
+    assert not [child for child in children if child.is_running() and child.status() != "zombie"]
 
 
 # The signal arrives while the server accepts a connection (inside socketserver's own

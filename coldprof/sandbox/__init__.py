@@ -1,6 +1,6 @@
 """The execution environment: a child interpreter set up like a Lambda Python runtime."""
 
-from coldprof.sandbox.environment import Environment
+from coldprof.sandbox.environment import Environment, EnvironmentStopped
 from coldprof.sandbox.interpreter import (
     InterpreterInfo,
     bare_start_ms,
@@ -16,6 +16,7 @@ __all__ = [
     "Emulation",
     "Environment",
     "EnvironmentSpec",
+    "EnvironmentStopped",
     "ErrorInfo",
     "InitResult",
     "InterpreterInfo",

@@ -11,14 +11,15 @@ import dataclasses
 import json
 import marshal
 import os
+import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
 from coldprof.data import lambda_facts
-from coldprof.errors import UsageError
+from coldprof.errors import ColdprofError, UsageError
 from coldprof.sandbox import faults
 from coldprof.sandbox.capture import BoundedLog, ImportTimeSplitter
 from coldprof.sandbox.cgroup import Cgroup
@@ -67,6 +68,13 @@ EXIT_GRACE_S = 2.0  # how long a runtime refused a response is given to exit by 
 MARKER = "AWS_LAMBDA_LOG_STREAM_NAME"  # unique to each environment: finds its orphans
 
 
+class EnvironmentStopped(ColdprofError):
+    """close() was called (from another thread) before or while start() or invoke() ran."""
+
+    def __init__(self) -> None:
+        super().__init__("the environment was stopped while the function ran")
+
+
 class Environment:
     """One Lambda execution environment (one child process), used as a context manager."""
 
@@ -101,6 +109,9 @@ class Environment:
         self._next_sample_ns = 0
         self._cold_cache_bytes: int | None = None
         self._killed = False  # every process of the child's run was ended (_end)
+        self._using = threading.Lock()  # held by the thread that runs the child and reads it
+        self._closing = False  # close() was called: the running thread ends the child
+        self._stopped_run = False  # the running thread ended its child because of close()
 
     def __enter__(self) -> Environment:
         return self
@@ -117,8 +128,12 @@ class Environment:
         """Start the runtime and import the handler under Lambda's init limit; user-code failures
         are in the result. An init that passes the limit or fails is run again by the next
         invoke(), as Lambda runs a failed on-demand init again inside the first invocation."""
-        if self._child is not None:
-            raise RuntimeError("Environment.start() may be called once")
+        with self._running():
+            if self._child is not None:
+                raise RuntimeError("Environment.start() may be called once")
+            return self._start()
+
+    def _start(self) -> InitResult:
         spec = self.spec
         check_spec(spec)
         not_dumpable()
@@ -141,8 +156,10 @@ class Environment:
     ) -> InvokeResult:
         """Run the handler once on an event (start() must have been called); `context` holds
         this invocation's own context fields (invoked_function_arn, client_context)."""
-        request_id = request_id or str(uuid.uuid4())
-        context = context or {}
+        with self._running():
+            return self._invoke_once(event, request_id or str(uuid.uuid4()), context or {})
+
+    def _invoke_once(self, event: Any, request_id: str, context: Mapping[str, Any]) -> InvokeResult:
         if self._retry_init:
             return self._invoke_with_init(event, request_id, context)
         if not self._ready or self.ended:
@@ -156,12 +173,28 @@ class Environment:
         return self._tracker.items()
 
     def close(self) -> None:
-        """End every process of the environment; remove its /tmp (its tmpfs unmounted)."""
-        self._close_child()
-        if self._tmp_dir is not None:
-            remove(self._tmp_dir)
-            self._tmp_dir = None
-        self.ended = True
+        """End every process of the environment; remove its /tmp (its tmpfs unmounted). Safe
+        from another thread while start() or invoke() runs: that thread ends the child at its
+        next look (every TICK_NS at most) and raises EnvironmentStopped; close() waits for it,
+        so only the thread that reads the child's pipes ever uses them."""
+        self._closing = True
+        with self._using:
+            self._close_child()
+            if self._tmp_dir is not None:
+                remove(self._tmp_dir)
+                self._tmp_dir = None
+            self.ended = True
+
+    @contextlib.contextmanager
+    def _running(self) -> Iterator[None]:
+        """Hold the environment for one start() or invoke(); EnvironmentStopped when close() was
+        called before it, or ended it while it ran."""
+        with self._using:
+            if self._closing:
+                raise EnvironmentStopped()
+            yield
+            if self._stopped_run:
+                raise EnvironmentStopped()
 
     def _close_child(self) -> None:
         """End the child's run: every process it started, its pipes, its Runtime API."""
@@ -267,6 +300,9 @@ class Environment:
 
     def _on_tick(self) -> int | None:
         """While the child runs: the duty cycle's look, and every TICK_NS the limits' samples."""
+        if self._closing and not self._stopped_run:
+            self._stopped_run = True
+            self._members.kill()
         now_ns = time.perf_counter_ns()
         if now_ns >= self._next_sample_ns:
             self._next_sample_ns = now_ns + TICK_NS
@@ -287,6 +323,10 @@ class Environment:
     def retry_init(self) -> InitResult:
         """Run init again after it failed or passed its limit, as Lambda does inside the first
         invocation (Phase: invoke), under the function's timeout; the handler is not invoked."""
+        with self._running():
+            return self._init_again()
+
+    def _init_again(self) -> InitResult:
         if not self._retry_init:
             raise RuntimeError("Environment.retry_init() follows an init that failed")
         self._retry_init = False
@@ -300,7 +340,7 @@ class Environment:
         again inside it, under the function's timeout, then the handler in the time left."""
         sent_ns = time.perf_counter_ns()
         deadline_ns = sent_ns + _ns(self.spec.timeout_s)
-        reinit = self.retry_init()
+        reinit = self._init_again()
         if not reinit.ok:
             return self._failed_reinit(reinit, request_id)
         result = self._invoke(event, request_id, time.perf_counter_ns(), deadline_ns, context)

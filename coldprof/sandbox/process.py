@@ -144,7 +144,9 @@ def _close(fd: int) -> None:
 
 
 class Child:
-    """A child process in its own session, its output pumped into sinks under deadlines."""
+    """A child process in its own session, its output pumped into sinks under deadlines. Used
+    by one thread at a time: close() never runs while another thread reads its pipes (an
+    Environment closed from another thread waits for the thread running it)."""
 
     def __init__(
         self,
@@ -159,7 +161,7 @@ class Child:
         self.on_tick: Tick | None = None  # called while waiting, every TICK_NS at most
         self._next_tick_ns = 0
         self.exit: ExitStatus | None = None
-        self._reap_lock = threading.Lock()  # close() from another thread may race an invoke
+        self._reap_lock = threading.Lock()  # its exit is collected once (poll_exit, reap)
         self._closed = False
         self._sinks: dict[int, Sink] = {}
         self._reply_buffer = bytearray()

@@ -38,7 +38,8 @@ class RuntimeApi:
         self._request_fd = request_fd
         self._pending = b""  # read from the request pipe, not yet a whole line
         self._reply_fd = reply_fd
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held while the reply pipe is written, or closed
+        self._read_lock = threading.Lock()  # held while the request pipe is read, or closed
         self._ready_sent = False
         self._started_ns = 0
         self._server = _Server(("127.0.0.1", 0), _Handler)
@@ -96,19 +97,23 @@ class RuntimeApi:
         return 202
 
     def close(self) -> None:
-        """Stop serving and let go of the pipes (once the parent closed its end of them)."""
+        """Stop serving and let go of the pipes (once the parent closed its end of them, so a
+        read under way ends): a request thread still running never uses their numbers again
+        (another environment's pipes may have them by then)."""
         self._server.shutdown()
         self._server.server_close()
-        _close(self._request_fd)
-        _close(self._reply_fd)
+        with self._read_lock:
+            _close(self._request_fd)
+            self._request_fd = -1
+        with self._lock:
+            _close(self._reply_fd)
+            self._reply_fd = -1
 
     def _read_line(self) -> bytes:
         """One request line from the pipe (b"" once it is closed)."""
         while b"\n" not in self._pending:
-            try:
-                chunk = os.read(self._request_fd, DRAIN_CHUNK_BYTES)
-            except OSError:
-                return b""
+            with self._read_lock:
+                chunk = _read(self._request_fd)
             if not chunk:
                 return b""
             self._pending += chunk
@@ -118,6 +123,8 @@ class RuntimeApi:
     def _reply(self, message: dict[str, Any]) -> None:
         line = (json.dumps({**message, "token": self._token}) + "\n").encode()
         with self._lock:
+            if self._reply_fd < 0:
+                return  # the environment is gone
             try:
                 view = memoryview(line)
                 while view:
@@ -134,6 +141,16 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Nothing to report: the runtime's connection ends with it."""
+
+
+def _read(fd: int) -> bytes:
+    """A chunk of the request pipe (b"" once it is closed, or closed here)."""
+    if fd < 0:
+        return b""
+    try:
+        return os.read(fd, DRAIN_CHUNK_BYTES)
+    except OSError:
+        return b""
 
 
 def _close(fd: int) -> None:

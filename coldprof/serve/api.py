@@ -15,6 +15,7 @@ from coldprof.errors import ColdprofError
 from coldprof.render.lifecycle import ADVICE, left_running_line
 from coldprof.render.units import ms
 from coldprof.results import display_path
+from coldprof.sandbox import EnvironmentStopped
 from coldprof.serve.configuration import ACCOUNT_ID, function_arn
 from coldprof.serve.errors import bad_parameter, not_found, service_error, validation
 from coldprof.serve.events import EventQueue, EventSettings, QueuedEvent
@@ -153,14 +154,10 @@ class Functions:
             try:
                 outcome = run(pool, lease, event, request_id, context)
             except (ColdprofError, OSError) as error:
-                if self.stopping:
+                if self.stopping and isinstance(error, EnvironmentStopped):
                     raise service_error(STOPPED) from None
                 self.tell(f"{pool.name}: could not run: {error}")
                 raise service_error(f"coldprof serve could not run {pool.name}: {error}") from None
-            except Exception:  # the environment closed under the invocation by the shutdown
-                if self.stopping:
-                    raise service_error(STOPPED) from None
-                raise
         if self.stopping:
             raise service_error(STOPPED)
         self.tell(describe_outcome(function.name, outcome))
