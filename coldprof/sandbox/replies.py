@@ -6,7 +6,6 @@ Sandbox.ProtocolError."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -147,7 +146,7 @@ def invoke_reply(decoded: dict | None, token: str) -> InvokeReply | None:
     error = None if decoded["ok"] else error_info(response)
     if not decoded["ok"] and error is None:
         return None
-    reply = InvokeReply(
+    return InvokeReply(
         ok=decoded["ok"],
         duration_ns=duration_ns,
         payload=payload,
@@ -155,8 +154,9 @@ def invoke_reply(decoded: dict | None, token: str) -> InvokeReply | None:
         response=response,
         error=error,
         running=running,
+        import_ns=measured[0],
+        usage=measured[1],
     )
-    return dataclasses.replace(reply, import_ns=measured[0], usage=measured[1])
 
 
 def _measured(decoded: dict) -> tuple[int | None, Usage | None] | None:
